@@ -1,0 +1,46 @@
+# ProcOS — the two commands: `make up` (run it) and `make test` (prove it).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+NPM_STAMP := node_modules/.procos-installed
+
+.PHONY: help up test deps lint typecheck crds crds-check build unit clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+up: ## Boot ProcOS on this machine and run the demo process (not built yet: see README)
+	@echo "make up: the one-machine ProcOS (engine + demo process) arrives with the engine issue (#3)."
+	@echo "Today you can validate manifests:  make build && ./bin/procos.js lint processes/samples/*.yaml"
+	@exit 2
+
+test: deps lint typecheck crds-check build unit ## Everything CI runs: lint, types, CRD freshness, unit tests
+
+deps: $(NPM_STAMP) ## Install the npm dependencies from the lockfile
+
+$(NPM_STAMP): package.json package-lock.json
+	@command -v node >/dev/null || { echo "node not found: install Node.js 20 (e.g. from Debian's or NodeSource's nodejs package)"; exit 1; }
+	@node -e 'if (+process.versions.node.split(".")[0] < 20) { console.error("Node.js >= 20 needed, found " + process.version); process.exit(1) }'
+	npm ci --no-audit --no-fund
+	@touch $@
+
+lint: deps ## ESLint and Prettier
+	npx eslint .
+	npx prettier --check .
+
+typecheck: deps ## tsc --noEmit over sources and tests
+	npx tsc -p tsconfig.json --noEmit
+
+crds: deps ## Regenerate crds/ from the zod schemas in operator/api
+	npx tsx operator/api/generate-crds.ts
+
+crds-check: deps ## Fail when crds/ is stale
+	npx tsx operator/api/generate-crds.ts --check
+
+build: deps ## Compile TypeScript into dist/ (the bin/ entry points run it)
+	rm -rf dist && npx tsc -p tsconfig.build.json
+
+unit: deps build ## Unit tests (vitest)
+	npx vitest run
+
+clean: ## Remove build output and installed packages
+	rm -rf dist node_modules

@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+// Built by `npm run build` (make build) into dist/.
+import '../dist/cli/kubectl-procos.js';

@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import { withCelRules } from './cel-rules.js';
+import {
+  API_VERSION,
+  conditions,
+  listSet,
+  objectMeta,
+  observedGeneration,
+  quantity,
+  resourceRequirements,
+} from './meta.js';
+
+/** Zeebe job types (or globs over them: `*`, `?`, `[a-z]`) a pool or process may use. */
+const taskTypeGlob = z.string().min(1).max(255).regex(/^\S+$/, { message: 'must not contain whitespace' });
+
+const egressRule = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[A-Za-z0-9.*:\-[\]/]+$/, { message: 'must be host, host:port, *.domain or a CIDR' });
+
+const scriptLimits = withCelRules(
+  z
+    .object({
+      isolation: z
+        .enum(['Process', 'Pod'])
+        .default('Process')
+        .describe(
+          'Process: each script runs in a bubblewrap sandbox inside the worker (needs user namespaces). ' +
+            'Pod: each script runs as a short-lived restricted Pod (use where pods cannot unshare namespaces).',
+        ),
+      wallTimeSeconds: z.int().min(1).max(3600).default(30).describe('Wall-clock limit of one script run.'),
+      cpuTimeSeconds: z.int().min(1).max(3600).default(10).describe('CPU-time limit of one script run.'),
+      memory: quantity.default('256Mi').describe('Address-space limit of one script run (e.g. 256Mi).'),
+      network: z
+        .enum(['None', 'Allowlist'])
+        .default('None')
+        .describe('None: the script has only a loopback interface. Allowlist: egress only to egressAllowlist.'),
+      egressAllowlist: z
+        .array(egressRule)
+        .max(64)
+        .optional()
+        .describe('Hosts, host:port pairs or CIDRs a script may reach when network is Allowlist.'),
+      readOnlyFilesystem: z.boolean().default(true).describe('Mount everything read-only except a private /tmp.'),
+    })
+    .strict()
+    .describe('Limits of each sandboxed script run (python adapter).'),
+  [
+    {
+      rule: "self.network == 'Allowlist' || !has(self.egressAllowlist) || size(self.egressAllowlist) == 0",
+      message: 'egressAllowlist is only allowed when network is Allowlist',
+      fieldPath: '.egressAllowlist',
+    },
+    {
+      rule: "self.network != 'Allowlist' || (has(self.egressAllowlist) && size(self.egressAllowlist) > 0)",
+      message: 'network Allowlist needs at least one egressAllowlist entry',
+      fieldPath: '.network',
+    },
+    {
+      rule: 'self.cpuTimeSeconds <= self.wallTimeSeconds',
+      message: 'cpuTimeSeconds must not exceed wallTimeSeconds',
+      fieldPath: '.cpuTimeSeconds',
+    },
+  ],
+);
+
+const podSecurity = z
+  .object({
+    runAsNonRoot: z.boolean().default(true).describe('Containers must run as a non-root user.'),
+    readOnlyRootFilesystem: z.boolean().default(true).describe("Mount the container's root filesystem read-only."),
+    dropAllCapabilities: z.boolean().default(true).describe('Drop every Linux capability.'),
+    seccompProfile: z
+      .enum(['RuntimeDefault', 'Unconfined'])
+      .default('RuntimeDefault')
+      .describe("Seccomp profile of worker containers; RuntimeDefault is the container runtime's filter."),
+    runtimeClassName: z
+      .string()
+      .max(253)
+      .optional()
+      .describe('RuntimeClass for worker and script pods (e.g. gvisor) where the cluster offers one.'),
+  })
+  .strict()
+  .describe('Pod security settings applied to every worker pod under this policy.');
+
+export const sandboxPolicySpec = z
+  .object({
+    allowedTaskTypes: listSet(
+      z
+        .array(taskTypeGlob)
+        .min(1)
+        .max(256)
+        .describe(
+          'Job types (globs: *, ?, [a-z]) that processes and worker pools under this policy may use. ' +
+            'A process with any other job type is not deployed.',
+        ),
+    ),
+    resources: resourceRequirements
+      .optional()
+      .describe('Default and maximum container resources of worker pods under this policy.'),
+    script: scriptLimits.prefault({}),
+    podSecurity: podSecurity.prefault({}),
+  })
+  .strict()
+  .describe('Limits, isolation and the job types a WorkerPool or ProcOSProcess may use.');
+
+export const sandboxPolicyStatus = z
+  .object({
+    observedGeneration: observedGeneration.optional(),
+    conditions: conditions.optional(),
+  })
+  .strict();
+
+export const sandboxPolicy = z.object({
+  apiVersion: z.literal(API_VERSION),
+  kind: z.literal('SandboxPolicy'),
+  metadata: objectMeta,
+  spec: sandboxPolicySpec,
+  status: sandboxPolicyStatus.optional(),
+});
+
+export type SandboxPolicy = z.infer<typeof sandboxPolicy>;
+export type SandboxPolicySpec = z.infer<typeof sandboxPolicySpec>;
