@@ -1,0 +1,373 @@
+// Parses BPMN XML and compiles every executable process into a ProcessModel, collecting
+// Zeebe-style semantic problems. Anything the engine cannot execute is a problem at deploy
+// time, never silently ignored.
+import { createHash } from 'node:crypto';
+import { expressionOf, feelSyntaxError, type Expression } from '../feel/index.js';
+import type { BpmnProblem } from './bpmn-problem.js';
+import { child, children, extension, parseXml, str, type ModdleElement } from './moddle.js';
+import type { ElementKind, EventDefinition, FlowNode, Mapping, ProcessModel, SequenceFlow } from './model.js';
+import { timerValueError } from './timer.js';
+import { XmlLines } from './xml-lines.js';
+
+export interface CompiledDefinitions {
+  processes: ProcessModel[];
+  problems: BpmnProblem[];
+  checksum: string;
+}
+
+const KIND_BY_TYPE: Record<string, ElementKind> = {
+  'bpmn:StartEvent': 'startEvent',
+  'bpmn:EndEvent': 'endEvent',
+  'bpmn:ServiceTask': 'serviceTask',
+  'bpmn:SendTask': 'serviceTask',
+  'bpmn:BusinessRuleTask': 'serviceTask',
+  'bpmn:ScriptTask': 'serviceTask',
+  'bpmn:UserTask': 'serviceTask',
+  'bpmn:Task': 'passThroughTask',
+  'bpmn:ManualTask': 'passThroughTask',
+  'bpmn:ExclusiveGateway': 'exclusiveGateway',
+  'bpmn:ParallelGateway': 'parallelGateway',
+  'bpmn:IntermediateCatchEvent': 'intermediateCatchEvent',
+  'bpmn:IntermediateThrowEvent': 'intermediateThrowEvent',
+  'bpmn:BoundaryEvent': 'boundaryEvent',
+  'bpmn:SubProcess': 'subProcess',
+};
+
+/** Zeebe's job type for user tasks without a task definition (job-based user tasks). */
+export const USER_TASK_JOB_TYPE = 'io.camunda.zeebe:userTask';
+
+export async function compileBpmn(xml: string): Promise<CompiledDefinitions> {
+  const checksum = createHash('sha256').update(xml).digest('hex');
+  const lines = new XmlLines(xml);
+  const problems: BpmnProblem[] = [];
+  let parsed;
+  try {
+    parsed = await parseXml(xml);
+  } catch (err) {
+    problems.push(xmlProblem(err));
+    return { processes: [], problems, checksum };
+  }
+  for (const w of parsed.warnings) {
+    const elementId = w.element?.id;
+    problems.push({ rule: 'xml-schema', message: firstLine(w.message), elementId, line: lineFromMessage(w.message) ?? (elementId ? lines.lineOfId(elementId) : undefined) });
+  }
+  const executable = children(parsed.rootElement, 'rootElements').filter((e) => e.$type === 'bpmn:Process' && e.isExecutable === true);
+  if (executable.length === 0) {
+    problems.push({ rule: 'executable-process', message: 'the definitions contain no executable process (bpmn:process with isExecutable="true")' });
+  }
+  const errorCodes = new Map<string, string | undefined>(
+    children(parsed.rootElement, 'rootElements')
+      .filter((e) => e.$type === 'bpmn:Error' && e.id)
+      .map((e) => [e.id ?? '', str(e, 'errorCode')]),
+  );
+  const processes = executable.map((p) => new ProcessCompiler(p, lines, problems, errorCodes).compile());
+  return { processes, problems, checksum };
+}
+
+function xmlProblem(err: unknown): BpmnProblem {
+  const message = err instanceof Error ? err.message : String(err);
+  return { rule: 'xml-syntax', message: `malformed XML: ${firstLine(message)}${nested(message)}`, line: lineFromMessage(message) };
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0]?.trim() ?? text;
+}
+
+function nested(message: string): string {
+  const m = /nested error: (.*)/.exec(message);
+  return m?.[1] ? ` (${m[1]})` : '';
+}
+
+/** moddle reports "line: N" 0-based. */
+function lineFromMessage(message: string): number | undefined {
+  const m = /line: (\d+)/.exec(message);
+  return m?.[1] ? Number(m[1]) + 1 : undefined;
+}
+
+class ProcessCompiler {
+  private readonly model: ProcessModel;
+
+  constructor(
+    private readonly process: ModdleElement,
+    private readonly lines: XmlLines,
+    private readonly problems: BpmnProblem[],
+    private readonly errorCodes: Map<string, string | undefined>,
+  ) {
+    this.model = {
+      id: process.id ?? '',
+      name: process.name,
+      elements: new Map(),
+      flows: new Map(),
+      startEvents: new Map(),
+      boundaryEvents: new Map(),
+      jobTypes: [],
+    };
+  }
+
+  compile(): ProcessModel {
+    this.compileScope(this.process, this.model.id);
+    this.checkScope(this.model.id, true);
+    this.model.jobTypes = [...new Set(this.model.jobTypes)].sort();
+    return this.model;
+  }
+
+  private problem(rule: string, elementId: string | undefined, message: string): void {
+    this.problems.push({ rule, message, elementId, line: elementId ? this.lines.lineOfId(elementId) : undefined });
+  }
+
+  private compileScope(scope: ModdleElement, scopeId: string): void {
+    for (const el of children(scope, 'flowElements')) {
+      if (el.$type === 'bpmn:SequenceFlow') this.compileFlow(el);
+    }
+    for (const el of children(scope, 'flowElements')) {
+      if (el.$type === 'bpmn:SequenceFlow') continue;
+      const kind = KIND_BY_TYPE[el.$type];
+      if (!kind) {
+        this.problem('unsupported-element', el.id, `element type ${el.$type} is not supported by procos-engine`);
+        continue;
+      }
+      const node = this.compileNode(el, kind, scopeId);
+      this.model.elements.set(node.id, node);
+      if (kind === 'startEvent') this.model.startEvents.set(scopeId, [...(this.model.startEvents.get(scopeId) ?? []), node.id]);
+      if (kind === 'boundaryEvent' && node.attachedTo) {
+        this.model.boundaryEvents.set(node.attachedTo, [...(this.model.boundaryEvents.get(node.attachedTo) ?? []), node.id]);
+      }
+      if (kind === 'subProcess') {
+        this.compileScope(el, node.id);
+        this.checkScope(node.id, false);
+      }
+    }
+    for (const flow of this.model.flows.values()) {
+      const source = this.model.elements.get(flow.source);
+      if (source && !source.outgoing.includes(flow.id)) source.outgoing.push(flow.id);
+      const target = this.model.elements.get(flow.target);
+      if (target && !target.incoming.includes(flow.id)) target.incoming.push(flow.id);
+    }
+  }
+
+  private compileFlow(el: ModdleElement): void {
+    const id = el.id ?? '';
+    const source = child(el, 'sourceRef')?.id;
+    const target = child(el, 'targetRef')?.id;
+    if (!source || !target) {
+      this.problem('sequence-flow-ref', id, 'sequence flow must have a sourceRef and a targetRef that exist');
+      return;
+    }
+    const flow: SequenceFlow = { id, source, target };
+    const body = str(child(el, 'conditionExpression'), 'body');
+    if (body !== undefined) {
+      const expr = expressionOf(body);
+      if (expr.kind !== 'feel') this.problem('condition-expression', id, `condition '${body}' must be a FEEL expression starting with '='`);
+      else {
+        this.checkFeel(id, expr, 'condition');
+        flow.condition = expr.source;
+      }
+    }
+    this.model.flows.set(id, flow);
+  }
+
+  private compileNode(el: ModdleElement, kind: ElementKind, scopeId: string): FlowNode {
+    const id = el.id ?? '';
+    const node: FlowNode = {
+      id,
+      name: el.name,
+      kind,
+      bpmnType: el.$type,
+      scopeId,
+      incoming: [],
+      outgoing: [],
+      event: this.eventDefinition(el),
+      inputs: [],
+      outputs: [],
+    };
+    this.compileIoMapping(el, node);
+    if (kind === 'serviceTask') node.job = this.jobDefinition(el);
+    if (kind === 'exclusiveGateway') node.defaultFlow = child(el, 'default')?.id;
+    if (kind === 'boundaryEvent') {
+      node.attachedTo = child(el, 'attachedToRef')?.id;
+      node.cancelActivity = el.cancelActivity !== false;
+      if (!node.attachedTo) this.problem('boundary-attached', id, 'boundary event must be attached to an activity (attachedToRef)');
+    }
+    if (kind === 'subProcess' && el.triggeredByEvent === true) node.triggeredByEvent = true;
+    this.checkEventPlacement(node);
+    return node;
+  }
+
+  private jobDefinition(el: ModdleElement): FlowNode['job'] {
+    const def = extension(el, 'zeebe:TaskDefinition');
+    const id = el.id ?? '';
+    const headers = Object.fromEntries(
+      children(extension(el, 'zeebe:TaskHeaders'), 'values').map((h) => [str(h, 'key') ?? '', str(h, 'value') ?? '']),
+    );
+    const typeText = str(def, 'type');
+    if (!def && el.$type === 'bpmn:UserTask') {
+      this.model.jobTypes.push(USER_TASK_JOB_TYPE);
+      return { type: { kind: 'static', value: USER_TASK_JOB_TYPE }, retries: { kind: 'static', value: '3' }, headers };
+    }
+    if (!def) this.problem('job-type', id, `${el.$type} must have a zeebe:taskDefinition with a job type`);
+    else if (!typeText || typeText.trim() === '') this.problem('job-type', id, 'zeebe:taskDefinition type must not be empty');
+    const type = expressionOf(typeText ?? '');
+    if (type.kind === 'feel') this.checkFeel(id, type, 'job type');
+    this.model.jobTypes.push(type.kind === 'static' ? type.value : `=${type.source}`);
+    const retries = expressionOf(str(def, 'retries') ?? '3');
+    if (retries.kind === 'feel') this.checkFeel(id, retries, 'retries');
+    else if (!/^\d+$/.test(retries.value.trim())) this.problem('job-retries', id, `retries '${retries.value}' must be a non-negative integer or a FEEL expression`);
+    return { type, retries, headers };
+  }
+
+  private compileIoMapping(el: ModdleElement, node: FlowNode): void {
+    const io = extension(el, 'zeebe:IoMapping');
+    const read = (key: string): Mapping[] =>
+      children(io, key).map((p) => {
+        const source = expressionOf(str(p, 'source') ?? '=null');
+        const target = str(p, 'target') ?? '';
+        if (!/^[A-Za-z_$][\w$-]*(\.[A-Za-z_$][\w$-]*)*$/.test(target)) this.problem('io-mapping', node.id, `mapping target '${target}' is not a variable name or path`);
+        if (source.kind === 'feel') this.checkFeel(node.id, source, `mapping to '${target}'`);
+        return { source, target };
+      });
+    node.inputs = read('inputParameters');
+    node.outputs = read('outputParameters');
+  }
+
+  private eventDefinition(el: ModdleElement): EventDefinition {
+    const defs = children(el, 'eventDefinitions');
+    const id = el.id ?? '';
+    if (defs.length > 1) this.problem('event-definition', id, 'an event may have at most one event definition');
+    const def = defs[0];
+    if (!def) return { kind: 'none' };
+    switch (def.$type) {
+      case 'bpmn:MessageEventDefinition':
+        return this.messageDefinition(el, def);
+      case 'bpmn:TimerEventDefinition':
+        return this.timerDefinition(id, def);
+      case 'bpmn:ErrorEventDefinition': {
+        const errorRef = child(def, 'errorRef');
+        const errorCode = errorRef?.id ? this.errorCodes.get(errorRef.id) : undefined;
+        if (el.$type === 'bpmn:EndEvent' && !errorCode) this.problem('error-code', id, 'error end event must reference a bpmn:error with an errorCode');
+        return { kind: 'error', errorCode };
+      }
+      case 'bpmn:TerminateEventDefinition':
+        return { kind: 'terminate' };
+      case 'bpmn:SignalEventDefinition': {
+        const name = str(child(def, 'signalRef'), 'name');
+        if (!name) this.problem('signal-name', id, 'signal event must reference a bpmn:signal with a name');
+        return { kind: 'signal', signalName: expressionOf(name ?? '') };
+      }
+      default:
+        this.problem('unsupported-event', id, `event definition ${def.$type} is not supported by procos-engine`);
+        return { kind: 'none' };
+    }
+  }
+
+  private messageDefinition(el: ModdleElement, def: ModdleElement): EventDefinition {
+    const id = el.id ?? '';
+    const message = child(def, 'messageRef');
+    const name = str(message, 'name');
+    if (!name) {
+      this.problem('message-name', id, 'message event must reference a bpmn:message with a name');
+      return { kind: 'message', messageName: { kind: 'static', value: '' } };
+    }
+    const messageName = expressionOf(name);
+    if (messageName.kind === 'feel') this.checkFeel(id, messageName, 'message name');
+    if (el.$type === 'bpmn:StartEvent' && child(el, '$parent')?.$type === 'bpmn:Process') return { kind: 'message', messageName };
+    const keyText = str(extension(message ?? el, 'zeebe:Subscription'), 'correlationKey');
+    if (!keyText) {
+      this.problem('correlation-key', id, `message '${name}' must have a zeebe:subscription correlationKey`);
+      return { kind: 'message', messageName };
+    }
+    const correlationKey = expressionOf(keyText);
+    if (correlationKey.kind !== 'feel') this.problem('correlation-key', id, `correlationKey '${keyText}' must be a FEEL expression starting with '='`);
+    else this.checkFeel(id, correlationKey, 'correlationKey');
+    return { kind: 'message', messageName, correlationKey };
+  }
+
+  private timerDefinition(id: string, def: ModdleElement): EventDefinition {
+    const types = ['timeDuration', 'timeDate', 'timeCycle'] as const;
+    const present = types.filter((t) => child(def, t));
+    if (present.length !== 1) {
+      this.problem('timer', id, 'timer must have exactly one of timeDuration, timeDate or timeCycle');
+      return { kind: 'timer', timer: { type: 'duration', expression: { kind: 'static', value: 'PT0S' } } };
+    }
+    const key = present[0] ?? 'timeDuration';
+    const type = key === 'timeDuration' ? 'duration' : key === 'timeDate' ? 'date' : 'cycle';
+    const expression = expressionOf(str(child(def, key), 'body') ?? '');
+    if (expression.kind === 'feel') this.checkFeel(id, expression, 'timer');
+    else {
+      const error = timerValueError(type, expression.value);
+      if (error) this.problem('timer', id, error);
+    }
+    return { kind: 'timer', timer: { type, expression } };
+  }
+
+  private checkFeel(elementId: string, expr: Expression, what: string): void {
+    if (expr.kind !== 'feel') return;
+    const error = feelSyntaxError(expr.source);
+    if (error) this.problem('feel-syntax', elementId, `${what}: ${error}`);
+  }
+
+  private checkEventPlacement(node: FlowNode): void {
+    const k = node.event.kind;
+    const allowed: Record<ElementKind, EventDefinition['kind'][]> = {
+      startEvent: ['none', 'message', 'timer', 'error', 'signal'],
+      endEvent: ['none', 'error', 'terminate', 'signal'],
+      intermediateCatchEvent: ['message', 'timer', 'signal'],
+      intermediateThrowEvent: ['none'],
+      boundaryEvent: ['error', 'timer', 'message', 'signal'],
+      serviceTask: ['none'],
+      passThroughTask: ['none'],
+      exclusiveGateway: ['none'],
+      parallelGateway: ['none'],
+      eventBasedGateway: ['none'],
+      subProcess: ['none'],
+      callActivity: ['none'],
+    };
+    if (!allowed[node.kind].includes(k)) {
+      this.problem('event-definition', node.id, `${node.bpmnType} with a ${k} event definition is not supported`);
+    }
+  }
+
+  /** Rules that need the whole scope: start events, gateways, flows. */
+  private checkScope(scopeId: string, isProcess: boolean): void {
+    const nodes = [...this.model.elements.values()].filter((n) => n.scopeId === scopeId);
+    const starts = nodes.filter((n) => n.kind === 'startEvent');
+    if (isProcess && starts.length === 0) this.problem('start-event', scopeId, 'process must have at least one start event');
+    if (isProcess && starts.filter((s) => s.event.kind === 'none').length > 1) this.problem('start-event', scopeId, 'process must have at most one none start event');
+    if (!isProcess && !this.model.elements.get(scopeId)?.triggeredByEvent && (starts.length !== 1 || starts[0]?.event.kind !== 'none')) {
+      this.problem('start-event', scopeId, 'embedded subprocess must have exactly one none start event');
+    }
+    for (const n of nodes) {
+      if (n.kind === 'startEvent' && n.incoming.length > 0) this.problem('start-event', n.id, 'start event must not have incoming sequence flows');
+      if (n.kind === 'boundaryEvent' && n.incoming.length > 0) this.problem('boundary-event', n.id, 'boundary event must not have incoming sequence flows');
+      if (n.kind === 'endEvent' && n.outgoing.length > 0) this.problem('end-event', n.id, 'end event must not have outgoing sequence flows');
+      if (n.kind === 'exclusiveGateway') this.checkExclusiveGateway(n);
+      if (n.kind !== 'exclusiveGateway') {
+        for (const f of n.outgoing) {
+          if (this.model.flows.get(f)?.condition !== undefined) {
+            this.problem('condition-expression', f, `conditional sequence flow from ${n.bpmnType} is not supported; use an exclusive gateway`);
+          }
+        }
+      }
+      if (n.kind === 'boundaryEvent' && n.attachedTo) {
+        const host = this.model.elements.get(n.attachedTo);
+        if (!host || !['serviceTask', 'subProcess', 'callActivity', 'passThroughTask'].includes(host.kind)) {
+          this.problem('boundary-attached', n.id, `boundary event must be attached to an activity, not '${n.attachedTo}'`);
+        }
+      }
+      const scopeOf = (flowId: string): string | undefined => this.model.elements.get(this.model.flows.get(flowId)?.target ?? '')?.scopeId;
+      for (const f of n.outgoing) if (scopeOf(f) !== n.scopeId) this.problem('sequence-flow-ref', f, 'sequence flow must connect elements of the same (sub)process');
+    }
+  }
+
+  private checkExclusiveGateway(n: FlowNode): void {
+    if (n.defaultFlow && !n.outgoing.includes(n.defaultFlow)) this.problem('default-flow', n.id, `default flow '${n.defaultFlow}' must be an outgoing flow of the gateway`);
+    if (n.outgoing.length <= 1) return;
+    for (const f of n.outgoing) {
+      const flow = this.model.flows.get(f);
+      if (f === n.defaultFlow) {
+        if (flow?.condition !== undefined) this.problem('default-flow', f, 'the default flow must not have a condition');
+      } else if (flow?.condition === undefined) {
+        this.problem('condition-expression', f, `sequence flow from exclusive gateway '${n.id}' must have a condition unless it is the default flow`);
+      }
+    }
+  }
+}

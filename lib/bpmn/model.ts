@@ -1,0 +1,93 @@
+// The engine-friendly model of one executable BPMN process, compiled from bpmn-moddle's tree.
+import type { Expression } from '../feel/index.js';
+
+export type ElementKind =
+  | 'startEvent'
+  | 'endEvent'
+  | 'serviceTask' // every job-based task: service, send, business rule, script, user
+  | 'passThroughTask' // bpmn:Task and bpmn:ManualTask: complete at once
+  | 'exclusiveGateway'
+  | 'parallelGateway'
+  | 'eventBasedGateway'
+  | 'intermediateCatchEvent'
+  | 'intermediateThrowEvent'
+  | 'boundaryEvent'
+  | 'subProcess'
+  | 'callActivity';
+
+export type EventDefinition =
+  | { kind: 'none' }
+  | { kind: 'message'; messageName: Expression; correlationKey?: Expression }
+  | { kind: 'timer'; timer: TimerDefinition }
+  | { kind: 'error'; errorCode?: string }
+  | { kind: 'terminate' }
+  | { kind: 'signal'; signalName: Expression };
+
+export interface TimerDefinition {
+  type: 'duration' | 'date' | 'cycle';
+  expression: Expression;
+}
+
+export interface Mapping {
+  source: Expression;
+  /** Dotted target path: `a.b.c` builds nested objects. */
+  target: string;
+}
+
+export interface JobDefinition {
+  type: Expression;
+  retries: Expression;
+  headers: Record<string, string>;
+}
+
+export interface FlowNode {
+  id: string;
+  name?: string;
+  kind: ElementKind;
+  /** BPMN type as written, for messages: bpmn:ServiceTask */
+  bpmnType: string;
+  /** Id of the enclosing process or subprocess. */
+  scopeId: string;
+  incoming: string[];
+  outgoing: string[];
+  event: EventDefinition;
+  job?: JobDefinition;
+  inputs: Mapping[];
+  outputs: Mapping[];
+  defaultFlow?: string;
+  /** Boundary events: the activity they sit on and whether they interrupt it. */
+  attachedTo?: string;
+  cancelActivity?: boolean;
+  /** Subprocess: triggered by an event (event subprocess). */
+  triggeredByEvent?: boolean;
+  calledProcessId?: Expression;
+  propagateAllChildVariables?: boolean;
+  propagateAllParentVariables?: boolean;
+}
+
+export interface SequenceFlow {
+  id: string;
+  source: string;
+  target: string;
+  /** FEEL source without the leading "=". */
+  condition?: string;
+}
+
+export interface ProcessModel {
+  id: string;
+  name?: string;
+  elements: Map<string, FlowNode>;
+  flows: Map<string, SequenceFlow>;
+  /** Start events per scope (process id or subprocess id). */
+  startEvents: Map<string, string[]>;
+  /** Boundary event ids per attached activity id. */
+  boundaryEvents: Map<string, string[]>;
+  /** Every static job type, sorted; FEEL job types are listed as their expression. */
+  jobTypes: string[];
+}
+
+export function noneStartEvent(model: ProcessModel, scopeId = model.id): FlowNode | undefined {
+  return (model.startEvents.get(scopeId) ?? [])
+    .map((id) => model.elements.get(id))
+    .find((e) => e?.event.kind === 'none');
+}

@@ -1,0 +1,1 @@
+export { expressionOf, feelSyntaxError, evaluateFeel, evaluateExpression, type Expression, type FeelResult } from './feel.js';
