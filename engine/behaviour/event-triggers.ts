@@ -1,0 +1,137 @@
+// What an element waits for besides jobs: timers and message subscriptions, for intermediate
+// catch events and for the boundary events attached to an activity.
+import { evaluateExpression, type Expression } from '../../lib/feel/index.js';
+import { parseCycle, parseDate, parseDuration, type FlowNode, type TimerDefinition } from '../../lib/bpmn/index.js';
+import type { ElementInstance } from '../state/engine-state.js';
+import type { Flow } from './flow.js';
+import { visibleVariables } from './variables.js';
+import { correlateBufferedMessages } from './message-correlation.js';
+
+export interface TimerSchedule {
+  dueAt: number;
+  repetitions: number;
+  intervalMs: number;
+}
+
+/** Resolves a timer definition to its first due time; a string error when it cannot. */
+export function scheduleTimer(timer: TimerDefinition, vars: Record<string, unknown>, now: number): TimerSchedule | string {
+  const r = evaluateExpression(timer.expression, vars);
+  if (!r.ok) return r.error;
+  const text = typeof r.value === 'string' ? r.value : JSON.stringify(r.value);
+  if (timer.type === 'duration') {
+    const ms = parseDuration(text);
+    return ms === undefined ? `'${text}' is not a valid ISO 8601 duration` : { dueAt: now + Math.max(0, ms), repetitions: 0, intervalMs: 0 };
+  }
+  if (timer.type === 'date') {
+    const at = parseDate(text);
+    return at === undefined ? `'${text}' is not a valid ISO 8601 date-time` : { dueAt: at, repetitions: 0, intervalMs: 0 };
+  }
+  const cycle = parseCycle(text);
+  if (!cycle) return `'${text}' is not a valid ISO 8601 cycle`;
+  const first = cycle.startMs ?? now + cycle.intervalMs;
+  return { dueAt: first, repetitions: cycle.repetitions === -1 ? -1 : cycle.repetitions - 1, intervalMs: cycle.intervalMs };
+}
+
+function evaluateString(expr: Expression, vars: Record<string, unknown>, what: string): string | { error: string } {
+  const r = evaluateExpression(expr, vars);
+  if (!r.ok) return { error: r.error };
+  if (typeof r.value === 'string') return r.value;
+  if (typeof r.value === 'number') return String(r.value);
+  return { error: `expected ${what} to be a string or number, but was ${JSON.stringify(r.value)}` };
+}
+
+/**
+ * Opens the trigger of `node` (a catch or boundary event) for the element instance `owner`.
+ * Returns false when an expression failed and an incident was raised on `incidentOn`.
+ */
+function openTrigger(flow: Flow, owner: ElementInstance, node: FlowNode, incidentOn: ElementInstance, interrupting: boolean): boolean {
+  const tx = flow.tx;
+  const vars = visibleVariables(tx, owner.key);
+  const process = flow.processOf(owner);
+  if (node.event.kind === 'timer') {
+    const s = scheduleTimer(node.event.timer, vars, tx.now);
+    if (typeof s === 'string') {
+      flow.incident(incidentOn, 'EXTRACT_VALUE_ERROR', `timer of '${node.id}': ${s}`);
+      return false;
+    }
+    tx.emit({
+      type: 'TIMER_CREATED',
+      key: tx.nextKey(),
+      elementInstanceKey: owner.key,
+      processInstanceKey: owner.processInstanceKey,
+      processDefinitionKey: owner.processDefinitionKey,
+      catchElementId: node.id,
+      ...s,
+      interrupting,
+    });
+    return true;
+  }
+  if (node.event.kind === 'message') {
+    const name = evaluateString(node.event.messageName, vars, 'message name');
+    const key = node.event.correlationKey ? evaluateString(node.event.correlationKey, vars, 'correlation key') : '';
+    for (const v of [name, key]) {
+      if (typeof v !== 'string') {
+        flow.incident(incidentOn, 'EXTRACT_VALUE_ERROR', `message of '${node.id}': ${v.error}`);
+        return false;
+      }
+    }
+    const subscriptionKey = tx.nextKey();
+    tx.emit({
+      type: 'MESSAGE_SUBSCRIPTION_OPENED',
+      key: subscriptionKey,
+      elementInstanceKey: owner.key,
+      processInstanceKey: owner.processInstanceKey,
+      bpmnProcessId: process.bpmnProcessId,
+      catchElementId: node.id,
+      messageName: name as string,
+      correlationKey: key as string,
+      interrupting,
+    });
+    flow.defer(() => correlateBufferedMessages(flow, subscriptionKey));
+  }
+  return true;
+}
+
+export function openCatchTrigger(flow: Flow, el: ElementInstance, node: FlowNode): boolean {
+  return openTrigger(flow, el, node, el, true);
+}
+
+export function openBoundaryTriggers(flow: Flow, el: ElementInstance, node: FlowNode): void {
+  const model = flow.processOf(el).model;
+  for (const id of model.boundaryEvents.get(node.id) ?? []) {
+    const boundary = model.elements.get(id);
+    if (!boundary || boundary.event.kind === 'error') continue;
+    openTrigger(flow, el, boundary, el, boundary.cancelActivity !== false);
+  }
+}
+
+/** Closes every timer and subscription owned by the element instance. */
+export function closeEventTriggers(flow: Flow, elementInstanceKey: number): void {
+  const { state } = flow.tx;
+  for (const t of [...state.timers.values()]) {
+    if (t.elementInstanceKey === elementInstanceKey) flow.tx.emit({ type: 'TIMER_CANCELED', key: t.key });
+  }
+  for (const s of [...state.subscriptions.values()]) {
+    if (s.elementInstanceKey === elementInstanceKey) flow.tx.emit({ type: 'MESSAGE_SUBSCRIPTION_CLOSED', key: s.key });
+  }
+}
+
+/**
+ * A timer or message arrived for `catchElementId` of the owner: complete an intermediate catch
+ * event, or activate a boundary event (terminating the activity when interrupting).
+ */
+export function triggerCatch(flow: Flow, ownerKey: number, catchElementId: string, interrupting: boolean, variables: Record<string, unknown>): void {
+  const owner = flow.tx.state.elements.get(ownerKey);
+  if (!owner) return;
+  if (owner.elementId === catchElementId) {
+    closeEventTriggers(flow, ownerKey);
+    flow.completeElement(ownerKey, variables);
+    flow.run();
+    return;
+  }
+  const model = flow.processOf(owner).model;
+  const flowScopeKey = owner.flowScopeKey;
+  if (interrupting) flow.terminate(ownerKey);
+  flow.beginActivation(model, catchElementId, flowScopeKey, variables);
+  flow.run();
+}

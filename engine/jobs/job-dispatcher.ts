@@ -1,0 +1,106 @@
+// Hands activatable jobs to workers (notes C15–C17): open job streams first (round robin),
+// then long-polling ActivateJobs calls (oldest first); the rest stays in the backlog.
+import type { Engine } from '../processor/engine.js';
+import { activateJobs, returnJobs, type ActivatedJob, type ActivationRequest } from '../commands/activate-jobs.js';
+
+export interface LongPoll {
+  request: ActivationRequest;
+  respond(jobs: ActivatedJob[]): void;
+  end(): void;
+  timer?: NodeJS.Timeout;
+}
+
+export interface JobStream {
+  request: Omit<ActivationRequest, 'maxJobs'>;
+  /** Writes one job; false when the stream is gone (the job then returns to the backlog). */
+  push(job: ActivatedJob): boolean;
+}
+
+/** Zeebe holds a long poll with requestTimeout 0 for its default of 10 s. */
+const DEFAULT_LONG_POLL_MS = 10_000;
+
+export class JobDispatcher {
+  private readonly polls = new Map<string, LongPoll[]>();
+  private readonly streams = new Map<string, JobStream[]>();
+  private nextStream = 0;
+
+  constructor(private readonly engine: Engine) {
+    engine.on('jobsAvailable', (type) => this.dispatch(type));
+  }
+
+  /** ActivateJobs: answer at once if jobs are there, else hold the call (C15). */
+  activate(poll: LongPoll, requestTimeoutMs: number): () => void {
+    const jobs = activateJobs(this.engine, poll.request);
+    if (jobs.length || requestTimeoutMs < 0) {
+      if (jobs.length) poll.respond(jobs);
+      poll.end();
+      return () => undefined;
+    }
+    const queue = this.polls.get(poll.request.type) ?? [];
+    this.polls.set(poll.request.type, queue);
+    queue.push(poll);
+    const cancel = (): void => {
+      clearTimeout(poll.timer);
+      const q = this.polls.get(poll.request.type);
+      const i = q?.indexOf(poll) ?? -1;
+      if (q && i >= 0) q.splice(i, 1);
+    };
+    poll.timer = setTimeout(() => {
+      cancel();
+      poll.end();
+    }, requestTimeoutMs === 0 ? DEFAULT_LONG_POLL_MS : requestTimeoutMs);
+    return cancel;
+  }
+
+  /** StreamActivatedJobs: the stream receives newly activatable jobs until removed (C17). */
+  addStream(stream: JobStream): () => void {
+    const list = this.streams.get(stream.request.type) ?? [];
+    this.streams.set(stream.request.type, list);
+    list.push(stream);
+    this.dispatch(stream.request.type);
+    return () => {
+      const i = list.indexOf(stream);
+      if (i >= 0) list.splice(i, 1);
+    };
+  }
+
+  /** Types someone is waiting for: the clock re-dispatches them when retry back-offs pass. */
+  waitingTypes(): string[] {
+    const types = new Set<string>();
+    for (const [t, q] of this.polls) if (q.length) types.add(t);
+    for (const [t, s] of this.streams) if (s.length) types.add(t);
+    return [...types];
+  }
+
+  dispatch(type: string): void {
+    const streams = this.streams.get(type) ?? [];
+    if (streams.length) {
+      for (const key of [...(this.engine.state.activatable.get(type) ?? [])]) {
+        if (!streams.length) break;
+        const stream = streams[this.nextStream++ % streams.length];
+        if (!stream) break;
+        const [job] = activateJobs(this.engine, { ...stream.request, maxJobs: 1 }, key);
+        if (job && !stream.push(job)) returnJobs(this.engine, [job.key]);
+      }
+    }
+    const queue = this.polls.get(type) ?? [];
+    while (queue.length && this.engine.state.activatable.get(type)?.size) {
+      const poll = queue[0];
+      if (!poll) break;
+      const jobs = activateJobs(this.engine, poll.request);
+      if (!jobs.length) break; // only backed-off jobs are left
+      queue.shift();
+      clearTimeout(poll.timer);
+      poll.respond(jobs);
+      poll.end();
+    }
+  }
+
+  close(): void {
+    for (const q of this.polls.values()) for (const p of q.splice(0)) {
+      clearTimeout(p.timer);
+      p.end();
+    }
+    this.streams.clear();
+  }
+}

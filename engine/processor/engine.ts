@@ -1,0 +1,102 @@
+// The engine: executes one command at a time (Node runs them to completion, so each is
+// atomic), appends its events durably, then tells waiting parties what changed.
+import { EventEmitter } from 'node:events';
+import { compileBpmn, type ProcessModel } from '../../lib/bpmn/index.js';
+import { Flow } from '../behaviour/flow.js';
+import type { EventLog } from '../log/event-log.js';
+import { applyEvent } from '../state/appliers.js';
+import { EngineState } from '../state/engine-state.js';
+import type { EngineEvent } from '../state/events.js';
+import { Rejection } from './rejection.js';
+import { Transaction } from './transaction.js';
+
+export interface EngineNotifications {
+  /** Jobs of this type may have become activatable. */
+  jobsAvailable: [type: string];
+  instanceCompleted: [processInstanceKey: number, variables: Record<string, unknown>];
+  instanceTerminated: [processInstanceKey: number];
+  committed: [events: readonly EngineEvent[]];
+}
+
+export class Engine extends EventEmitter<EngineNotifications> {
+  readonly state = new EngineState();
+  private readonly models = new Map<string, ProcessModel>();
+  private closed = false;
+
+  private constructor(
+    private readonly log: EventLog,
+    readonly clock: () => number,
+  ) {
+    super();
+    this.setMaxListeners(0);
+  }
+
+  /** Rebuilds state from the log: every event through the same appliers. */
+  static async open(log: EventLog, clock: () => number = Date.now): Promise<Engine> {
+    const engine = new Engine(log, clock);
+    for (const event of log.replay()) {
+      if (event.type === 'PROCESS_DEPLOYED' && !engine.models.has(modelKey(event.checksum, event.bpmnProcessId))) {
+        const compiled = await compileBpmn(event.xml);
+        engine.registerModels(compiled.checksum, compiled.processes);
+      }
+      applyEvent(engine.state, event, engine.lookupModel);
+    }
+    engine.state.outbox.activatableTypes.clear();
+    engine.state.outbox.terminatedInstances.length = 0;
+    return engine;
+  }
+
+  registerModels(checksum: string, processes: ProcessModel[]): void {
+    for (const p of processes) this.models.set(modelKey(checksum, p.id), p);
+  }
+
+  private readonly lookupModel = (checksum: string, bpmnProcessId: string): ProcessModel => {
+    const model = this.models.get(modelKey(checksum, bpmnProcessId));
+    if (!model) throw new Error(`no compiled model for ${bpmnProcessId} (${checksum})`);
+    return model;
+  };
+
+  /**
+   * Runs a command. A Rejection thrown before any event was emitted is the client's error;
+   * events emitted before an unexpected error are still committed so state and log agree.
+   */
+  execute<T>(command: (tx: Transaction, flow: Flow) => T): T {
+    if (this.closed) throw new Rejection('COMMAND', 'PROCESSING_ERROR', 'the engine is shutting down');
+    const tx = new Transaction(this.state, this.lookupModel, this.clock());
+    const flow = new Flow(tx);
+    let result: T;
+    try {
+      result = command(tx, flow);
+      flow.run();
+    } finally {
+      this.commit(tx);
+    }
+    return result;
+  }
+
+  private commit(tx: Transaction): void {
+    if (tx.events.length === 0) return;
+    this.log.append(tx.events);
+    this.emit('committed', tx.events);
+    for (const [key, vars] of tx.completedInstances) this.emit('instanceCompleted', key, vars);
+    this.drainOutbox();
+  }
+
+  /** Tells waiters what the last commit changed (also called once after replay). */
+  drainOutbox(): void {
+    const { activatableTypes, terminatedInstances } = this.state.outbox;
+    for (const key of terminatedInstances.splice(0)) this.emit('instanceTerminated', key);
+    const types = [...activatableTypes];
+    activatableTypes.clear();
+    for (const type of types) this.emit('jobsAvailable', type);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.log.close();
+  }
+}
+
+function modelKey(checksum: string, bpmnProcessId: string): string {
+  return `${checksum}/${bpmnProcessId}`;
+}

@@ -1,0 +1,42 @@
+// The gRPC server for gateway_protocol.Gateway, from the zeebe.proto that ships in the
+// installed @camunda8/sdk (no copy that could drift from the client).
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { Server, ServerCredentials, loadPackageDefinition, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+
+const require = createRequire(import.meta.url);
+
+export function zeebeProtoPath(): string {
+  const sdkMain = require.resolve('@camunda8/sdk');
+  // .../@camunda8/sdk/dist/index.js → .../dist/proto/zeebe.proto
+  return join(dirname(sdkMain), 'proto', 'zeebe.proto');
+}
+
+export function gatewayServiceDefinition(): ServiceDefinition {
+  // The same loader options as the SDK's client, so both sides agree on every field's shape.
+  const definition = loadSync(zeebeProtoPath(), { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
+  const pkg = loadPackageDefinition(definition) as unknown as { gateway_protocol: { Gateway: { service: ServiceDefinition } } };
+  return pkg.gateway_protocol.Gateway.service;
+}
+
+export interface TlsFiles {
+  cert: Buffer;
+  key: Buffer;
+}
+
+/** Starts the server; resolves with the bound port (0 picks a free one). */
+export async function startGrpcServer(
+  service: UntypedServiceImplementation,
+  host: string,
+  port: number,
+  tls?: TlsFiles,
+): Promise<{ server: Server; port: number }> {
+  const server = new Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024 });
+  server.addService(gatewayServiceDefinition(), service);
+  const credentials = tls ? ServerCredentials.createSsl(null, [{ cert_chain: tls.cert, private_key: tls.key }], false) : ServerCredentials.createInsecure();
+  const bound = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(`${host}:${port}`, credentials, (err, p) => (err ? reject(err) : resolve(p)));
+  });
+  return { server, port: bound };
+}

@@ -1,0 +1,228 @@
+// One small applier per event type: the only code that changes EngineState.
+import type { ProcessModel } from '../../lib/bpmn/index.js';
+import type { EngineState, Job } from './engine-state.js';
+import type { EngineEvent, EventOf } from './events.js';
+
+type Appliers = { [T in EngineEvent['type']]: (state: EngineState, event: EventOf<T>) => void };
+
+/** Compiled models of PROCESS_DEPLOYED events, supplied by whoever emitted or replays them. */
+export type ModelLookup = (checksum: string, bpmnProcessId: string) => ProcessModel;
+
+export function applyEvent(state: EngineState, event: EngineEvent, models: ModelLookup): void {
+  if ('key' in event) state.observeKey(event.key);
+  if (event.type === 'PROCESS_DEPLOYED') {
+    applyProcessDeployed(state, event, models);
+    return;
+  }
+  (APPLIERS[event.type] as (s: EngineState, e: EngineEvent) => void)(state, event);
+}
+
+function applyProcessDeployed(state: EngineState, e: EventOf<'PROCESS_DEPLOYED'>, models: ModelLookup): void {
+  const { type: _type, ...fields } = e;
+  state.processes.set(e.key, { ...fields, model: models(e.checksum, e.bpmnProcessId) });
+  state.versions.set(e.bpmnProcessId, [...(state.versions.get(e.bpmnProcessId) ?? []), e.key]);
+}
+
+function makeActivatable(state: EngineState, job: Job): void {
+  job.state = 'ACTIVATABLE';
+  job.worker = '';
+  job.deadline = -1;
+  state.activated.delete(job.key);
+  let set = state.activatable.get(job.type);
+  if (!set) state.activatable.set(job.type, (set = new Set()));
+  set.add(job.key);
+  state.outbox.activatableTypes.add(job.type);
+}
+
+function removeJob(state: EngineState, key: number): void {
+  const job = state.jobs.get(key);
+  if (!job) return;
+  state.activatable.get(job.type)?.delete(key);
+  state.activated.delete(key);
+  state.jobs.delete(key);
+}
+
+function jobOf(state: EngineState, key: number): Job {
+  const job = state.jobs.get(key);
+  if (!job) throw new Error(`applier: no job ${key}`);
+  return job;
+}
+
+const APPLIERS: Omit<Appliers, 'PROCESS_DEPLOYED'> = {
+  DEPLOYMENT_CREATED: () => undefined,
+  PROCESS_DELETED: (s, e) => {
+    const p = s.processes.get(e.key);
+    if (!p) return;
+    s.processes.delete(e.key);
+    const rest = (s.versions.get(p.bpmnProcessId) ?? []).filter((k) => k !== e.key);
+    if (rest.length) s.versions.set(p.bpmnProcessId, rest);
+    else s.versions.delete(p.bpmnProcessId);
+  },
+  ELEMENT_ACTIVATING: (s, e) => {
+    s.elements.set(e.key, {
+      key: e.key,
+      elementId: e.elementId,
+      kind: e.kind,
+      flowScopeKey: e.flowScopeKey,
+      processInstanceKey: e.processInstanceKey,
+      processDefinitionKey: e.processDefinitionKey,
+      parentElementInstanceKey: e.parentElementInstanceKey,
+      state: 'ACTIVATING',
+      activeChildren: new Set(),
+      waitingTokens: new Map(),
+    });
+    s.elements.get(e.flowScopeKey)?.activeChildren.add(e.key);
+  },
+  ELEMENT_ACTIVATED: (s, e) => {
+    const el = s.elements.get(e.key);
+    if (el) el.state = 'ACTIVATED';
+  },
+  ELEMENT_COMPLETING: (s, e) => {
+    const el = s.elements.get(e.key);
+    if (el) el.state = 'COMPLETING';
+  },
+  ELEMENT_COMPLETED: (s, e) => finishElement(s, e.key, false),
+  ELEMENT_TERMINATING: (s, e) => {
+    const el = s.elements.get(e.key);
+    if (el) el.state = 'TERMINATING';
+  },
+  ELEMENT_TERMINATED: (s, e) => finishElement(s, e.key, true),
+  FLOW_TAKEN: (s, e) => {
+    if (!e.join) return;
+    const scope = s.elements.get(e.flowScopeKey);
+    if (scope) scope.waitingTokens.set(e.flowId, (scope.waitingTokens.get(e.flowId) ?? 0) + 1);
+  },
+  JOIN_CONSUMED: (s, e) => {
+    const scope = s.elements.get(e.flowScopeKey);
+    if (!scope) return;
+    for (const f of e.flowIds) {
+      const n = (scope.waitingTokens.get(f) ?? 0) - 1;
+      if (n > 0) scope.waitingTokens.set(f, n);
+      else scope.waitingTokens.delete(f);
+    }
+  },
+  VARIABLE_SET: (s, e) => {
+    let vars = s.variables.get(e.scopeKey);
+    if (!vars) s.variables.set(e.scopeKey, (vars = new Map()));
+    vars.set(e.name, e.value);
+  },
+  VARIABLE_DOCUMENT_UPDATED: () => undefined,
+  JOB_CREATED: (s, e) => {
+    const job: Job = {
+      key: e.key,
+      type: e.jobType,
+      state: 'ACTIVATABLE',
+      retries: e.retries,
+      customHeaders: e.customHeaders,
+      elementInstanceKey: e.elementInstanceKey,
+      elementId: e.elementId,
+      processInstanceKey: e.processInstanceKey,
+      processDefinitionKey: e.processDefinitionKey,
+      bpmnProcessId: e.bpmnProcessId,
+      version: e.version,
+      worker: '',
+      deadline: -1,
+      retryAt: 0,
+      errorMessage: '',
+      createdAt: e.createdAt,
+    };
+    s.jobs.set(e.key, job);
+    makeActivatable(s, job);
+    const el = s.elements.get(e.elementInstanceKey);
+    if (el) el.jobKey = e.key;
+  },
+  JOB_ACTIVATED: (s, e) => {
+    const job = jobOf(s, e.key);
+    s.activatable.get(job.type)?.delete(job.key);
+    job.state = 'ACTIVATED';
+    job.worker = e.worker;
+    job.deadline = e.deadline;
+    s.activated.add(job.key);
+  },
+  JOB_COMPLETED: (s, e) => removeJob(s, e.key),
+  JOB_FAILED: (s, e) => {
+    const job = jobOf(s, e.key);
+    job.retries = e.retries;
+    job.errorMessage = e.errorMessage;
+    job.retryAt = e.retryAt;
+    if (e.retries > 0) makeActivatable(s, job);
+    else {
+      s.activatable.get(job.type)?.delete(job.key);
+      s.activated.delete(job.key);
+      job.state = 'FAILED';
+    }
+  },
+  JOB_TIMED_OUT: (s, e) => makeActivatable(s, jobOf(s, e.key)),
+  JOB_RETRIES_UPDATED: (s, e) => {
+    jobOf(s, e.key).retries = e.retries;
+  },
+  JOB_TIMEOUT_UPDATED: (s, e) => {
+    jobOf(s, e.key).deadline = e.deadline;
+  },
+  JOB_ERROR_THROWN: (s, e) => {
+    const job = jobOf(s, e.key);
+    s.activatable.get(job.type)?.delete(job.key);
+    s.activated.delete(job.key);
+    job.state = 'ERROR_THROWN';
+    job.errorMessage = e.errorMessage;
+  },
+  JOB_CANCELED: (s, e) => removeJob(s, e.key),
+  INCIDENT_CREATED: (s, e) => {
+    const { type: _type, ...fields } = e;
+    s.incidents.set(e.key, { ...fields, createdAt: Date.now() });
+  },
+  INCIDENT_RESOLVED: (s, e) => {
+    const incident = s.incidents.get(e.key);
+    s.incidents.delete(e.key);
+    // A resolved job incident makes the job activatable again if it has retries.
+    const job = incident?.jobKey === undefined ? undefined : s.jobs.get(incident.jobKey);
+    if (job && ((job.state === 'FAILED' && job.retries > 0) || job.state === 'ERROR_THROWN')) {
+      job.retryAt = 0;
+      makeActivatable(s, job);
+    }
+  },
+  MESSAGE_SUBSCRIPTION_OPENED: (s, e) => {
+    const { type: _type, ...fields } = e;
+    s.subscriptions.set(e.key, fields);
+  },
+  MESSAGE_SUBSCRIPTION_CLOSED: (s, e) => {
+    s.subscriptions.delete(e.key);
+  },
+  MESSAGE_PUBLISHED: (s, e) => {
+    const { type: _type, ...fields } = e;
+    s.messages.set(e.key, { ...fields, correlatedTo: new Set() });
+  },
+  MESSAGE_CORRELATED: (s, e) => {
+    const message = s.messages.get(e.key);
+    message?.correlatedTo.add(e.bpmnProcessId);
+    if (e.startedInstance && message && message.correlationKey !== '') {
+      s.messageStartedInstances.set(`${e.bpmnProcessId}\0${message.correlationKey}`, e.processInstanceKey);
+    }
+  },
+  MESSAGE_EXPIRED: (s, e) => {
+    s.messages.delete(e.key);
+  },
+  TIMER_CREATED: (s, e) => {
+    const { type: _type, ...fields } = e;
+    s.timers.set(e.key, fields);
+  },
+  TIMER_TRIGGERED: (s, e) => {
+    s.timers.delete(e.key);
+  },
+  TIMER_CANCELED: (s, e) => {
+    s.timers.delete(e.key);
+  },
+  SIGNAL_BROADCAST: () => undefined,
+};
+
+function finishElement(s: EngineState, key: number, terminated: boolean): void {
+  const el = s.elements.get(key);
+  if (!el) return;
+  s.elements.get(el.flowScopeKey)?.activeChildren.delete(key);
+  s.elements.delete(key);
+  s.variables.delete(key);
+  if (el.kind === 'process') {
+    if (terminated) s.outbox.terminatedInstances.push(key);
+    for (const [k, v] of s.messageStartedInstances) if (v === key) s.messageStartedInstances.delete(k);
+  }
+}

@@ -1,0 +1,140 @@
+// The engine's state: only appliers (appliers.ts) change it, only from events.
+import type { ElementKind, ProcessModel } from '../../lib/bpmn/index.js';
+import type { IncidentErrorType } from './events.js';
+
+/** Zeebe's first key on partition 1: (1 << 51) + 1; keys of all kinds share one sequence. */
+export const KEY_BASE = 2251799813685249;
+
+export interface DeployedProcess {
+  key: number;
+  deploymentKey: number;
+  bpmnProcessId: string;
+  version: number;
+  resourceName: string;
+  checksum: string;
+  xml: string;
+  model: ProcessModel;
+}
+
+export type ElementState = 'ACTIVATING' | 'ACTIVATED' | 'COMPLETING' | 'TERMINATING';
+
+export interface ElementInstance {
+  key: number;
+  elementId: string;
+  kind: ElementKind | 'process';
+  flowScopeKey: number;
+  processInstanceKey: number;
+  processDefinitionKey: number;
+  parentElementInstanceKey?: number;
+  state: ElementState;
+  /** Child element instances that are not finished. */
+  activeChildren: Set<number>;
+  /** Tokens waiting at parallel joins in this scope, per incoming flow id. */
+  waitingTokens: Map<string, number>;
+  jobKey?: number;
+}
+
+export type JobState = 'ACTIVATABLE' | 'ACTIVATED' | 'FAILED' | 'ERROR_THROWN';
+
+export interface Job {
+  key: number;
+  type: string;
+  state: JobState;
+  retries: number;
+  customHeaders: Record<string, string>;
+  elementInstanceKey: number;
+  elementId: string;
+  processInstanceKey: number;
+  processDefinitionKey: number;
+  bpmnProcessId: string;
+  version: number;
+  worker: string;
+  deadline: number;
+  retryAt: number;
+  errorMessage: string;
+  createdAt: number;
+}
+
+export interface Incident {
+  key: number;
+  errorType: IncidentErrorType;
+  errorMessage: string;
+  elementInstanceKey: number;
+  elementId: string;
+  processInstanceKey: number;
+  jobKey?: number;
+  createdAt: number;
+}
+
+export interface MessageSubscription {
+  key: number;
+  elementInstanceKey: number;
+  processInstanceKey: number;
+  bpmnProcessId: string;
+  catchElementId: string;
+  messageName: string;
+  correlationKey: string;
+  interrupting: boolean;
+}
+
+export interface BufferedMessage {
+  key: number;
+  name: string;
+  correlationKey: string;
+  messageId: string;
+  variables: Record<string, unknown>;
+  expiresAt: number;
+  /** bpmnProcessIds this message already correlated to (at most once per process). */
+  correlatedTo: Set<string>;
+}
+
+export interface Timer {
+  key: number;
+  elementInstanceKey: number;
+  processInstanceKey: number;
+  processDefinitionKey: number;
+  catchElementId: string;
+  dueAt: number;
+  repetitions: number;
+  intervalMs: number;
+  interrupting: boolean;
+}
+
+export class EngineState {
+  lastKey = KEY_BASE - 1;
+  readonly processes = new Map<number, DeployedProcess>();
+  /** bpmnProcessId → keys of its versions, oldest first. */
+  readonly versions = new Map<string, number[]>();
+  readonly elements = new Map<number, ElementInstance>();
+  readonly variables = new Map<number, Map<string, unknown>>();
+  readonly jobs = new Map<number, Job>();
+  /** Job type → keys of ACTIVATABLE jobs in creation order (FIFO activation). */
+  readonly activatable = new Map<string, Set<number>>();
+  readonly activated = new Set<number>();
+  readonly incidents = new Map<number, Incident>();
+  readonly subscriptions = new Map<number, MessageSubscription>();
+  readonly messages = new Map<number, BufferedMessage>();
+  readonly timers = new Map<number, Timer>();
+  /** Process instances started by a message, per "bpmnProcessId\0correlationKey" (C29). */
+  readonly messageStartedInstances = new Map<string, number>();
+
+  /**
+   * What appliers noticed that outside parties wait for; the engine drains it after each
+   * commit (and once after replay). Not part of the durable state.
+   */
+  readonly outbox = { activatableTypes: new Set<string>(), terminatedInstances: [] as number[] };
+
+  observeKey(key: number): void {
+    if (key > this.lastKey) this.lastKey = key;
+  }
+
+  latestProcess(bpmnProcessId: string): DeployedProcess | undefined {
+    const keys = this.versions.get(bpmnProcessId);
+    const key = keys?.[keys.length - 1];
+    return key === undefined ? undefined : this.processes.get(key);
+  }
+
+  processByVersion(bpmnProcessId: string, version: number): DeployedProcess | undefined {
+    return (this.versions.get(bpmnProcessId) ?? []).map((k) => this.processes.get(k)).find((p) => p?.version === version);
+  }
+}

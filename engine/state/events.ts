@@ -1,0 +1,106 @@
+// Every change to engine state is one of these events. Events are appended durably before a
+// command is acknowledged; replaying them through the appliers rebuilds the state exactly.
+import type { ElementKind } from '../../lib/bpmn/index.js';
+
+export type EngineEvent =
+  | { type: 'PROCESS_DEPLOYED'; key: number; deploymentKey: number; bpmnProcessId: string; version: number; resourceName: string; checksum: string; xml: string }
+  | { type: 'DEPLOYMENT_CREATED'; key: number }
+  | { type: 'PROCESS_DELETED'; key: number }
+  | {
+      type: 'ELEMENT_ACTIVATING';
+      key: number;
+      elementId: string;
+      kind: ElementKind | 'process';
+      flowScopeKey: number;
+      processInstanceKey: number;
+      processDefinitionKey: number;
+      /** Call activities: the element instance in the parent that waits for this instance. */
+      parentElementInstanceKey?: number;
+    }
+  | { type: 'ELEMENT_ACTIVATED'; key: number }
+  | { type: 'ELEMENT_COMPLETING'; key: number }
+  | { type: 'ELEMENT_COMPLETED'; key: number }
+  | { type: 'ELEMENT_TERMINATING'; key: number }
+  | { type: 'ELEMENT_TERMINATED'; key: number }
+  /** A token moved along a flow; `join` when it waits at a parallel gateway with several inputs. */
+  | { type: 'FLOW_TAKEN'; flowScopeKey: number; flowId: string; join: boolean }
+  | { type: 'JOIN_CONSUMED'; flowScopeKey: number; flowIds: string[] }
+  | { type: 'VARIABLE_SET'; scopeKey: number; processInstanceKey: number; name: string; value: unknown }
+  | { type: 'VARIABLE_DOCUMENT_UPDATED'; key: number }
+  | {
+      type: 'JOB_CREATED';
+      key: number;
+      jobType: string;
+      retries: number;
+      customHeaders: Record<string, string>;
+      elementInstanceKey: number;
+      elementId: string;
+      processInstanceKey: number;
+      processDefinitionKey: number;
+      bpmnProcessId: string;
+      version: number;
+      createdAt: number;
+    }
+  | { type: 'JOB_ACTIVATED'; key: number; worker: string; deadline: number }
+  | { type: 'JOB_COMPLETED'; key: number }
+  | { type: 'JOB_FAILED'; key: number; retries: number; errorMessage: string; retryAt: number }
+  | { type: 'JOB_TIMED_OUT'; key: number }
+  | { type: 'JOB_RETRIES_UPDATED'; key: number; retries: number }
+  | { type: 'JOB_TIMEOUT_UPDATED'; key: number; deadline: number }
+  | { type: 'JOB_ERROR_THROWN'; key: number; errorCode: string; errorMessage: string }
+  | { type: 'JOB_CANCELED'; key: number }
+  | {
+      type: 'INCIDENT_CREATED';
+      key: number;
+      errorType: IncidentErrorType;
+      errorMessage: string;
+      elementInstanceKey: number;
+      elementId: string;
+      processInstanceKey: number;
+      jobKey?: number;
+    }
+  | { type: 'INCIDENT_RESOLVED'; key: number }
+  | {
+      type: 'MESSAGE_SUBSCRIPTION_OPENED';
+      key: number;
+      elementInstanceKey: number;
+      processInstanceKey: number;
+      bpmnProcessId: string;
+      /** The catch event (boundary or intermediate) that the message triggers. */
+      catchElementId: string;
+      messageName: string;
+      correlationKey: string;
+      interrupting: boolean;
+    }
+  | { type: 'MESSAGE_SUBSCRIPTION_CLOSED'; key: number }
+  | { type: 'MESSAGE_PUBLISHED'; key: number; name: string; correlationKey: string; messageId: string; variables: Record<string, unknown>; expiresAt: number }
+  | { type: 'MESSAGE_CORRELATED'; key: number; bpmnProcessId: string; processInstanceKey: number; startedInstance: boolean }
+  | { type: 'MESSAGE_EXPIRED'; key: number }
+  | {
+      type: 'TIMER_CREATED';
+      key: number;
+      /** 0 for a timer start event (no instance yet). */
+      elementInstanceKey: number;
+      processInstanceKey: number;
+      processDefinitionKey: number;
+      catchElementId: string;
+      dueAt: number;
+      /** Remaining repetitions of a cycle; -1 unbounded, 0 none. */
+      repetitions: number;
+      intervalMs: number;
+      interrupting: boolean;
+    }
+  | { type: 'TIMER_TRIGGERED'; key: number }
+  | { type: 'TIMER_CANCELED'; key: number }
+  | { type: 'SIGNAL_BROADCAST'; key: number };
+
+export type IncidentErrorType =
+  | 'JOB_NO_RETRIES'
+  | 'EXTRACT_VALUE_ERROR'
+  | 'CONDITION_ERROR'
+  | 'IO_MAPPING_ERROR'
+  | 'UNHANDLED_ERROR_EVENT'
+  | 'CALLED_ELEMENT_ERROR'
+  | 'UNKNOWN';
+
+export type EventOf<T extends EngineEvent['type']> = Extract<EngineEvent, { type: T }>;

@@ -1,0 +1,52 @@
+// Starts a real procos-engine on a free loopback port and hands out official SDK clients.
+import { Camunda8 } from '@camunda8/sdk';
+import type { ZeebeGrpcClient } from '@camunda8/sdk/dist/zeebe/index.js';
+import { readFileSync } from 'node:fs';
+import { pino } from 'pino';
+import { startEngine, type RunningEngine } from '../procos-engine.js';
+
+export interface Harness {
+  running: RunningEngine;
+  client(): ZeebeGrpcClient;
+  stop(): Promise<void>;
+}
+
+export function sdkClient(address: string): ZeebeGrpcClient {
+  return new Camunda8({
+    ZEEBE_GRPC_ADDRESS: `grpc://${address}`,
+    CAMUNDA_AUTH_STRATEGY: 'NONE',
+    CAMUNDA_OAUTH_DISABLED: true,
+    zeebeGrpcSettings: { ZEEBE_GRPC_CLIENT_RETRY: false, ZEEBE_CLIENT_LOG_LEVEL: 'NONE', ZEEBE_GRPC_WORKER_POLL_INTERVAL_MS: 50 },
+  } as never).getZeebeGrpcApiClient();
+}
+
+export async function startHarness(options: { dataDir?: string; tickMs?: number } = {}): Promise<Harness> {
+  const running = await startEngine({ host: '127.0.0.1', port: 0, log: pino({ level: 'silent' }), ...options });
+  const clients: ZeebeGrpcClient[] = [];
+  return {
+    running,
+    client() {
+      const c = sdkClient(running.address);
+      clients.push(c);
+      return c;
+    },
+    async stop() {
+      await Promise.all(clients.map((c) => c.close(1000).catch(() => undefined)));
+      await running.stop();
+    },
+  };
+}
+
+const fixtures = new URL('../testdata/', import.meta.url);
+
+export function fixture(name: string): Buffer {
+  return readFileSync(new URL(name, fixtures));
+}
+
+/** Deploys a fixture BPMN under its own file name. */
+export async function deployFixture(client: ZeebeGrpcClient, name: string): Promise<{ key: string; processDefinitionKey: string; version: number }> {
+  const r = await client.deployResource({ name, process: fixture(name) } as never);
+  const p = r.deployments[0]?.process;
+  if (!p) throw new Error(`deploying ${name} returned no process`);
+  return { key: r.key, processDefinitionKey: p.processDefinitionKey, version: p.version };
+}
