@@ -8,10 +8,8 @@ NPM_STAMP := node_modules/.procos-installed
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-up: ## Boot ProcOS on this machine and run the demo process (not built yet: see README)
-	@echo "make up: the one-machine ProcOS (engine + demo process) arrives with the engine issue (#3)."
-	@echo "Today you can validate manifests:  make build && ./bin/procos.js lint processes/samples/*.yaml"
-	@exit 2
+up: deps build ## Boot ProcOS on this machine and run the demo process to a printed result
+	node bin/procos.js up
 
 test: deps lint typecheck crds-check build unit ## Everything CI runs: lint, types, CRD freshness, unit tests
 

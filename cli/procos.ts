@@ -1,17 +1,24 @@
+import { parseArgs } from 'node:util';
 import { lintManifestFile } from './lint-manifests.js';
+import { upDemo } from './up-demo.js';
 import { main } from '../lib/cli/entry-point.js';
 
 const help = `
 ProcOS on one machine.
 
 Usage:
+  procos up [--name NAME] [--data-dir DIR]
+                         Start procos-engine (a Zeebe-protocol engine) as a local process,
+                         deploy processes/hello.bpmn, serve its job types with SDK workers,
+                         run one instance and print its result, then stop the engine.
+                         State is kept in DIR (default .procos/engine).
   procos lint FILE...    Validate ProcOS manifests (ProcOSProcess, WorkerPool, SandboxPolicy)
                          with the same schemas and CEL rules as the cluster's CRDs.
                          Exit 0 when all are valid, 1 otherwise.
   procos --version       Print the version.
 
-Not built yet: up, run, deploy, status, incidents (they arrive with the engine and
-microkernel issues; until then \`make up\` says what it can do).
+Not built yet: run, deploy, status, incidents, and \`up\` as the full microkernel
+(operator reconcile loop and worker pools on one machine).
 `;
 
 await main({
@@ -19,6 +26,16 @@ await main({
   help,
   async run(args) {
     const [command, ...rest] = args;
+    if (command === 'up') {
+      const { values } = parseArgs({ args: rest, options: { name: { type: 'string' }, 'data-dir': { type: 'string' } } });
+      const variables = await upDemo({
+        name: values.name ?? 'World',
+        dataDir: values['data-dir'] ?? '.procos/engine',
+        out: (line) => process.stdout.write(`${line}\n`),
+      });
+      process.stdout.write(`${JSON.stringify(variables, null, 2)}\n`);
+      return 0;
+    }
     if (command !== 'lint' || rest.length === 0) {
       process.stderr.write(`procos: ${command ? `unknown command "${command}"` : 'missing command'}\n${help}`);
       return 2;

@@ -1,23 +1,16 @@
 // Starts a real procos-engine on a free loopback port and hands out official SDK clients.
-import { Camunda8 } from '@camunda8/sdk';
 import type { ZeebeGrpcClient } from '@camunda8/sdk/dist/zeebe/index.js';
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { startEngine, type RunningEngine } from '../procos-engine.js';
+import { sdkClient } from '../../lib/zeebe/sdk-client.js';
+
+export { sdkClient };
 
 export interface Harness {
   running: RunningEngine;
   client(): ZeebeGrpcClient;
   stop(): Promise<void>;
-}
-
-export function sdkClient(address: string): ZeebeGrpcClient {
-  return new Camunda8({
-    ZEEBE_GRPC_ADDRESS: `grpc://${address}`,
-    CAMUNDA_AUTH_STRATEGY: 'NONE',
-    CAMUNDA_OAUTH_DISABLED: true,
-    zeebeGrpcSettings: { ZEEBE_GRPC_CLIENT_RETRY: false, ZEEBE_CLIENT_LOG_LEVEL: 'NONE', ZEEBE_GRPC_WORKER_POLL_INTERVAL_MS: 50 },
-  } as never).getZeebeGrpcApiClient();
 }
 
 export async function startHarness(options: { dataDir?: string; tickMs?: number } = {}): Promise<Harness> {
