@@ -8,6 +8,8 @@ import type { Transaction } from '../processor/transaction.js';
 import type { DeployedProcess } from '../state/engine-state.js';
 
 const INTENT = 'CREATE';
+/** Zeebe's default maxMessageSize is 4 MiB; a bigger resource could never be replicated. */
+const MAX_RESOURCE_BYTES = 4 * 1024 * 1024;
 
 export interface ResourceInput {
   name: string;
@@ -38,6 +40,10 @@ export async function deployResources(engine: Engine, resources: ResourceInput[]
   const compiled: CompiledResource[] = [];
   const errors: string[] = [];
   for (const r of resources) {
+    if (r.content.length > MAX_RESOURCE_BYTES) {
+      errors.push(`'${r.name}': the resource is ${r.content.length} bytes and exceeds the 4 MiB limit of one resource`);
+      continue;
+    }
     if (!/\.(bpmn|xml)$/i.test(r.name)) {
       errors.push(`'${r.name}': unsupported resource type; procos-engine deploys BPMN (.bpmn, .xml)`);
       continue;

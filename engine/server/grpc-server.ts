@@ -32,7 +32,7 @@ export async function startGrpcServer(
   port: number,
   tls?: TlsFiles,
 ): Promise<{ server: Server; port: number }> {
-  const server = new Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024 });
+  const server = new Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
   server.addService(gatewayServiceDefinition(), service);
   const credentials = tls ? ServerCredentials.createSsl(null, [{ cert_chain: tls.cert, private_key: tls.key }], false) : ServerCredentials.createInsecure();
   const bound = await new Promise<number>((resolve, reject) => {

@@ -44,12 +44,12 @@ export async function compileBpmn(xml: string): Promise<CompiledDefinitions> {
   try {
     parsed = await parseXml(xml);
   } catch (err) {
-    problems.push(xmlProblem(err));
+    problems.push(xmlProblem(err, xml));
     return { processes: [], problems, checksum };
   }
   for (const w of parsed.warnings) {
     const elementId = w.element?.id;
-    problems.push({ rule: 'xml-schema', message: firstLine(w.message), elementId, line: lineFromMessage(w.message) ?? (elementId ? lines.lineOfId(elementId) : undefined) });
+    problems.push({ rule: 'xml-schema', message: `${firstLine(w.message)}${nested(w.message)}`, elementId, line: lineFromMessage(w.message) ?? (elementId ? lines.lineOfId(elementId) : undefined) });
   }
   const executable = children(parsed.rootElement, 'rootElements').filter((e) => e.$type === 'bpmn:Process' && e.isExecutable === true);
   if (executable.length === 0) {
@@ -64,9 +64,11 @@ export async function compileBpmn(xml: string): Promise<CompiledDefinitions> {
   return { processes, problems, checksum };
 }
 
-function xmlProblem(err: unknown): BpmnProblem {
+function xmlProblem(err: unknown, xml: string): BpmnProblem {
   const message = err instanceof Error ? err.message : String(err);
-  return { rule: 'xml-syntax', message: `malformed XML: ${firstLine(message)}${nested(message)}`, line: lineFromMessage(message) };
+  const root = /<([A-Za-z_][\w.:-]*)/.exec(xml.replace(/<\?[\s\S]*?\?>|<!--[\s\S]*?-->/g, ''))?.[1];
+  const rootHint = root && !/(^|:)definitions$/.test(root) ? ` (the root element is <${root}>, expected <bpmn:definitions>)` : '';
+  return { rule: 'xml-syntax', message: `malformed XML: ${firstLine(message)}${nested(message)}${rootHint}`, line: lineFromMessage(message) };
 }
 
 function firstLine(text: string): string {
