@@ -27,7 +27,10 @@ await main({
   async run(args) {
     const [command, ...rest] = args;
     if (command === 'up') {
-      const { values } = parseArgs({ args: rest, options: { name: { type: 'string' }, 'data-dir': { type: 'string' } } });
+      const { values } = parseArgs({
+        args: rest,
+        options: { name: { type: 'string' }, 'data-dir': { type: 'string' } },
+      });
       const variables = await upDemo({
         name: values.name ?? 'World',
         dataDir: values['data-dir'] ?? '.procos/engine',

@@ -35,12 +35,18 @@ describe('procos-engine durability (real process, kill -9)', () => {
       const created = new Set<number>();
       for (let i = 0; i < INSTANCES; i += 20) {
         const batch = await Promise.all(
-          Array.from({ length: 20 }, (_, j) => zbc.createProcessInstance({ bpmnProcessId: 'two-steps', variables: { n: i + j } })),
+          Array.from({ length: 20 }, (_, j) =>
+            zbc.createProcessInstance({ bpmnProcessId: 'two-steps', variables: { n: i + j } }),
+          ),
         );
         for (const r of batch) created.add(Number(r.processInstanceKey));
       }
       let audited = 0;
-      zbc.createWorker({ taskType: 'durable.work', timeout: 2000, taskHandler: (job) => job.complete({ worked: true }) });
+      zbc.createWorker({
+        taskType: 'durable.work',
+        timeout: 2000,
+        taskHandler: (job) => job.complete({ worked: true }),
+      });
       zbc.createWorker({
         taskType: 'durable.audit',
         timeout: 2000,
@@ -50,7 +56,8 @@ describe('procos-engine durability (real process, kill -9)', () => {
         },
       });
       await waitFor('some progress before the crash', () => (audited >= 40 ? true : undefined));
-      const runningAtCrash = ((await (await fetch(`${engine.monitoring}/v1/process-instances`)).json()) as unknown[]).length;
+      const runningAtCrash = ((await (await fetch(`${engine.monitoring}/v1/process-instances`)).json()) as unknown[])
+        .length;
       await engine.kill('SIGKILL');
       expect(runningAtCrash, 'the crash must hit a load still in progress').toBeGreaterThan(0);
       engine = await spawnEngine(ports);
@@ -81,10 +88,22 @@ describe('procos-engine durability (real process, kill -9)', () => {
     try {
       await healthy.deployResource({ name: 'two-steps.bpmn', process: fixture('two-steps.bpmn') });
       const instance = await healthy.createProcessInstance({ bpmnProcessId: 'two-steps', variables: {} });
-      const [lost] = await crashing.activateJobs({ type: 'durable.work', worker: 'crashing', timeout: 500, maxJobsToActivate: 1, requestTimeout: 5000 });
+      const [lost] = await crashing.activateJobs({
+        type: 'durable.work',
+        worker: 'crashing',
+        timeout: 500,
+        maxJobsToActivate: 1,
+        requestTimeout: 5000,
+      });
       expect(lost?.processInstanceKey).toBe(instance.processInstanceKey);
       await crashing.close(100); // the worker "dies" holding the job
-      const [again] = await healthy.activateJobs({ type: 'durable.work', worker: 'healthy', timeout: 30_000, maxJobsToActivate: 1, requestTimeout: 5000 });
+      const [again] = await healthy.activateJobs({
+        type: 'durable.work',
+        worker: 'healthy',
+        timeout: 30_000,
+        maxJobsToActivate: 1,
+        requestTimeout: 5000,
+      });
       expect(again?.key).toBe(lost?.key);
       expect(again?.worker).toBe('healthy');
       await healthy.completeJob({ jobKey: again!.key, variables: {} });

@@ -22,18 +22,26 @@ describe('procos-engine with the official @camunda8/sdk client', () => {
   it('runs the hello process to a result with SDK workers', async () => {
     const zbc = h.client();
     const d = await zbc.deployResource({ name: 'hello.bpmn', process: helloBpmn });
-    expect(d.deployments[0]?.process).toMatchObject({ bpmnProcessId: 'hello', version: 1, resourceName: 'hello.bpmn', tenantId: '<default>' });
+    expect(d.deployments[0]?.process).toMatchObject({
+      bpmnProcessId: 'hello',
+      version: 1,
+      resourceName: 'hello.bpmn',
+      tenantId: '<default>',
+    });
     zbc.createWorker({
       taskType: 'hello.greet',
-      taskHandler: (job) => job.complete({ greeting: `Hello, ${String(job.variables.name)}!` }),
+      taskHandler: (job) => job.complete({ greeting: `Hello, ${job.variables.name as string}!` }),
     });
     zbc.createWorker({
       taskType: 'hello.reply',
-      taskHandler: (job) => job.complete({ reply: `${String(job.variables.greeting)} (${job.customHeaders.style})` }),
+      taskHandler: (job) => job.complete({ reply: `${job.variables.greeting as string} (${job.customHeaders.style})` }),
     });
     const short = await zbc.createProcessInstanceWithResult({ bpmnProcessId: 'hello', variables: { name: 'Ada' } });
     expect(short.variables).toEqual({ name: 'Ada', greeting: 'Hello, Ada!', reply: 'Hello, Ada! (short)' });
-    const long = await zbc.createProcessInstanceWithResult({ bpmnProcessId: 'hello', variables: { name: 'Grace Hopper' } });
+    const long = await zbc.createProcessInstanceWithResult({
+      bpmnProcessId: 'hello',
+      variables: { name: 'Grace Hopper' },
+    });
     expect(long.variables.reply).toBe('Hello, Grace Hopper! (long)');
   });
 

@@ -29,15 +29,28 @@ Logs are JSON lines on stdout (pino); set LOG_LEVEL=debug for more.
 
 const Flags = z
   .object({
-    host: z.string().min(1).default(process.env.PROCOS_ENGINE_HOST ?? '127.0.0.1'),
-    port: z.coerce.number().int().min(0).max(65535).default(Number(process.env.PROCOS_ENGINE_PORT ?? 26500)),
+    host: z
+      .string()
+      .min(1)
+      .default(process.env.PROCOS_ENGINE_HOST ?? '127.0.0.1'),
+    port: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(65535)
+      .default(Number(process.env.PROCOS_ENGINE_PORT ?? 26500)),
     'monitoring-port': z.coerce.number().int().min(0).max(65535).default(9600),
-    'data-dir': z.string().min(1).default(process.env.PROCOS_DATA_DIR ?? 'procos-data'),
+    'data-dir': z
+      .string()
+      .min(1)
+      .default(process.env.PROCOS_DATA_DIR ?? 'procos-data'),
     'in-memory': z.boolean().default(false),
     'tls-cert': z.string().optional(),
     'tls-key': z.string().optional(),
   })
-  .refine((f) => (f['tls-cert'] === undefined) === (f['tls-key'] === undefined), { message: '--tls-cert and --tls-key go together' });
+  .refine((f) => (f['tls-cert'] === undefined) === (f['tls-key'] === undefined), {
+    message: '--tls-cert and --tls-key go together',
+  });
 
 await main({
   name: 'procos-engine',
@@ -58,7 +71,10 @@ await main({
     });
     if (positionals.length) throw new Error(`unexpected argument "${positionals.join(' ')}" (see --help)`);
     const parsed = Flags.safeParse(values);
-    if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `${i.path.length ? `--${i.path.join('.')}: ` : ''}${i.message}`).join('; '));
+    if (!parsed.success)
+      throw new Error(
+        parsed.error.issues.map((i) => `${i.path.length ? `--${i.path.join('.')}: ` : ''}${i.message}`).join('; '),
+      );
     const f = parsed.data;
     const log = createLogger('procos-engine');
     const running = await startEngine({
@@ -66,7 +82,10 @@ await main({
       port: f.port,
       monitoringPort: f['monitoring-port'],
       dataDir: f['in-memory'] ? undefined : f['data-dir'],
-      tls: f['tls-cert'] && f['tls-key'] ? { cert: readFileSync(f['tls-cert']), key: readFileSync(f['tls-key']) } : undefined,
+      tls:
+        f['tls-cert'] && f['tls-key']
+          ? { cert: readFileSync(f['tls-cert']), key: readFileSync(f['tls-key']) }
+          : undefined,
       log,
     });
     await new Promise<void>((resolve) => {

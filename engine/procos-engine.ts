@@ -36,12 +36,20 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   const eventLog = o.dataDir ? new SqliteEventLog(o.dataDir) : new MemoryEventLog();
   const started = Date.now();
   const engine = await Engine.open(eventLog);
-  log.info({ dataDir: o.dataDir ?? null, recoveredInMs: Date.now() - started, instances: countInstances(engine) }, 'engine state recovered');
+  log.info(
+    { dataDir: o.dataDir ?? null, recoveredInMs: Date.now() - started, instances: countInstances(engine) },
+    'engine state recovered',
+  );
   const dispatcher = new JobDispatcher(engine);
 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const events = new Counter({ name: 'procos_engine_events_total', help: 'Events appended to the log, by type', labelNames: ['type'], registers: [registry] });
+  const events = new Counter({
+    name: 'procos_engine_events_total',
+    help: 'Events appended to the log, by type',
+    labelNames: ['type'],
+    registers: [registry],
+  });
   engine.on('committed', (batch) => {
     for (const e of batch) events.inc({ type: e.type });
   });
@@ -55,7 +63,14 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
       for (const [type, keys] of engine.state.activatable) this.set({ type }, keys.size);
     },
   });
-  new Gauge({ name: 'procos_engine_process_instances', help: 'Running process instances', registers: [registry], collect() { this.set(countInstances(engine)); } });
+  new Gauge({
+    name: 'procos_engine_process_instances',
+    help: 'Running process instances',
+    registers: [registry],
+    collect() {
+      this.set(countInstances(engine));
+    },
+  });
 
   let port = 0;
   const grpc: { server: GrpcServer; port: number } = await startGrpcServer(
@@ -77,7 +92,8 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   engine.drainOutbox();
 
   let monitoring: { server: HttpServer; port: number } | undefined;
-  if (o.monitoringPort !== undefined) monitoring = await startMonitoringServer(engine, registry, o.host, o.monitoringPort, () => true);
+  if (o.monitoringPort !== undefined)
+    monitoring = await startMonitoringServer(engine, registry, o.host, o.monitoringPort, () => true);
   log.info({ grpcPort: port, monitoringPort: monitoring?.port }, 'procos-engine ready');
 
   return {
@@ -89,7 +105,10 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
       clearInterval(ticker);
       dispatcher.close();
       // Open job streams never end by themselves: give unary calls a moment, then force.
-      await Promise.race([new Promise<void>((resolve) => grpc.server.tryShutdown(() => resolve())), new Promise((r) => setTimeout(r, 1000))]);
+      await Promise.race([
+        new Promise<void>((resolve) => grpc.server.tryShutdown(() => resolve())),
+        new Promise((r) => setTimeout(r, 1000)),
+      ]);
       grpc.server.forceShutdown();
       if (monitoring) await new Promise<void>((resolve) => monitoring.server.close(() => resolve()));
       engine.close();

@@ -14,22 +14,34 @@ export interface TimerSchedule {
 }
 
 /** Resolves a timer definition to its first due time; a string error when it cannot. */
-export function scheduleTimer(timer: TimerDefinition, vars: Record<string, unknown>, now: number): TimerSchedule | string {
+export function scheduleTimer(
+  timer: TimerDefinition,
+  vars: Record<string, unknown>,
+  now: number,
+): TimerSchedule | string {
   const r = evaluateExpression(timer.expression, vars);
   if (!r.ok) return r.error;
   const text = typeof r.value === 'string' ? r.value : JSON.stringify(r.value);
   if (timer.type === 'duration') {
     const ms = parseDuration(text);
-    return ms === undefined ? `'${text}' is not a valid ISO 8601 duration` : { dueAt: now + Math.max(0, ms), repetitions: 0, intervalMs: 0 };
+    return ms === undefined
+      ? `'${text}' is not a valid ISO 8601 duration`
+      : { dueAt: now + Math.max(0, ms), repetitions: 0, intervalMs: 0 };
   }
   if (timer.type === 'date') {
     const at = parseDate(text);
-    return at === undefined ? `'${text}' is not a valid ISO 8601 date-time` : { dueAt: at, repetitions: 0, intervalMs: 0 };
+    return at === undefined
+      ? `'${text}' is not a valid ISO 8601 date-time`
+      : { dueAt: at, repetitions: 0, intervalMs: 0 };
   }
   const cycle = parseCycle(text);
   if (!cycle) return `'${text}' is not a valid ISO 8601 cycle`;
   const first = cycle.startMs ?? now + cycle.intervalMs;
-  return { dueAt: first, repetitions: cycle.repetitions === -1 ? -1 : cycle.repetitions - 1, intervalMs: cycle.intervalMs };
+  return {
+    dueAt: first,
+    repetitions: cycle.repetitions === -1 ? -1 : cycle.repetitions - 1,
+    intervalMs: cycle.intervalMs,
+  };
 }
 
 function evaluateString(expr: Expression, vars: Record<string, unknown>, what: string): string | { error: string } {
@@ -44,7 +56,13 @@ function evaluateString(expr: Expression, vars: Record<string, unknown>, what: s
  * Opens the trigger of `node` (a catch or boundary event) for the element instance `owner`.
  * Returns false when an expression failed and an incident was raised on `incidentOn`.
  */
-function openTrigger(flow: Flow, owner: ElementInstance, node: FlowNode, incidentOn: ElementInstance, interrupting: boolean): boolean {
+function openTrigger(
+  flow: Flow,
+  owner: ElementInstance,
+  node: FlowNode,
+  incidentOn: ElementInstance,
+  interrupting: boolean,
+): boolean {
   const tx = flow.tx;
   const vars = visibleVariables(tx, owner.key);
   const process = flow.processOf(owner);
@@ -120,7 +138,13 @@ export function closeEventTriggers(flow: Flow, elementInstanceKey: number): void
  * A timer or message arrived for `catchElementId` of the owner: complete an intermediate catch
  * event, or activate a boundary event (terminating the activity when interrupting).
  */
-export function triggerCatch(flow: Flow, ownerKey: number, catchElementId: string, interrupting: boolean, variables: Record<string, unknown>): void {
+export function triggerCatch(
+  flow: Flow,
+  ownerKey: number,
+  catchElementId: string,
+  interrupting: boolean,
+  variables: Record<string, unknown>,
+): void {
   const owner = flow.tx.state.elements.get(ownerKey);
   if (!owner) return;
   if (owner.elementId === catchElementId) {

@@ -66,7 +66,12 @@ export class Flow {
   }
 
   /** Emits ELEMENT_ACTIVATING now (so the scope counts the token) and queues the behaviour. */
-  beginActivation(model: ProcessModel, elementId: string, flowScopeKey: number, eventVariables?: Record<string, unknown>): number {
+  beginActivation(
+    model: ProcessModel,
+    elementId: string,
+    flowScopeKey: number,
+    eventVariables?: Record<string, unknown>,
+  ): number {
     const scope = this.state.elements.get(flowScopeKey);
     const node = model.elements.get(elementId);
     if (!scope || !node) throw new Error(`cannot activate ${elementId} in scope ${flowScopeKey}`);
@@ -114,7 +119,9 @@ export class Flow {
       default:
         this.tx.emit({ type: 'ELEMENT_ACTIVATED', key });
         if (node.kind === 'endEvent' && node.event.kind === 'error') {
-          this.agenda.push(() => this.throwErrorFrom(el, node.event.kind === 'error' ? (node.event.errorCode ?? '') : '', '', {}));
+          this.agenda.push(() =>
+            this.throwErrorFrom(el, node.event.kind === 'error' ? (node.event.errorCode ?? '') : '', '', {}),
+          );
           return;
         }
         this.completeElement(key, this.eventVariables.get(key));
@@ -129,13 +136,21 @@ export class Flow {
     const type = evaluateExpression(job.type, vars);
     if (!type.ok) return this.incident(el, 'EXTRACT_VALUE_ERROR', type.error);
     if (typeof type.value !== 'string' || type.value === '') {
-      return this.incident(el, 'EXTRACT_VALUE_ERROR', `expected job type to be a non-empty string, but was ${JSON.stringify(type.value)}`);
+      return this.incident(
+        el,
+        'EXTRACT_VALUE_ERROR',
+        `expected job type to be a non-empty string, but was ${JSON.stringify(type.value)}`,
+      );
     }
     const retries = evaluateExpression(job.retries, vars);
     if (!retries.ok) return this.incident(el, 'EXTRACT_VALUE_ERROR', retries.error);
     const retryCount = Number(retries.value);
     if (!Number.isInteger(retryCount)) {
-      return this.incident(el, 'EXTRACT_VALUE_ERROR', `expected retries to be an integer, but was ${JSON.stringify(retries.value)}`);
+      return this.incident(
+        el,
+        'EXTRACT_VALUE_ERROR',
+        `expected retries to be an integer, but was ${JSON.stringify(retries.value)}`,
+      );
     }
     this.tx.emit({ type: 'ELEMENT_ACTIVATED', key: el.key });
     openBoundaryTriggers(this, el, node);
@@ -189,7 +204,8 @@ export class Flow {
     this.tx.emit({ type: 'ELEMENT_COMPLETED', key });
     const model = this.processOf(el).model;
     for (const flowId of outgoing) this.takeFlow(model, flowId, el.flowScopeKey);
-    if (node.kind === 'endEvent' && node.event.kind === 'terminate') return this.terminateScopeChildren(el.flowScopeKey, true);
+    if (node.kind === 'endEvent' && node.event.kind === 'terminate')
+      return this.terminateScopeChildren(el.flowScopeKey, true);
     this.checkScopeCompletion(el.flowScopeKey);
   }
 
@@ -205,11 +221,17 @@ export class Flow {
       if (!r.ok) return this.conditionIncident(el, r.error);
       if (r.value === true) return [flowId];
       if (r.value !== false && r.value !== null) {
-        return this.conditionIncident(el, `expected condition '${condition}' of flow '${flowId}' to be boolean, but was ${JSON.stringify(r.value)}`);
+        return this.conditionIncident(
+          el,
+          `expected condition '${condition}' of flow '${flowId}' to be boolean, but was ${JSON.stringify(r.value)}`,
+        );
       }
     }
     if (node.defaultFlow) return [node.defaultFlow];
-    return this.conditionIncident(el, `no outgoing sequence flow of gateway '${node.id}' has a true condition, and it has no default flow`);
+    return this.conditionIncident(
+      el,
+      `no outgoing sequence flow of gateway '${node.id}' has a true condition, and it has no default flow`,
+    );
   }
 
   private conditionIncident(el: ElementInstance, message: string): undefined {
@@ -271,7 +293,8 @@ export class Flow {
     if (!el) return;
     this.tx.emit({ type: 'ELEMENT_TERMINATING', key });
     for (const child of [...el.activeChildren]) this.terminate(child);
-    if (el.jobKey !== undefined && this.state.jobs.has(el.jobKey)) this.tx.emit({ type: 'JOB_CANCELED', key: el.jobKey });
+    if (el.jobKey !== undefined && this.state.jobs.has(el.jobKey))
+      this.tx.emit({ type: 'JOB_CANCELED', key: el.jobKey });
     closeEventTriggers(this, key);
     for (const incident of [...this.state.incidents.values()]) {
       if (incident.elementInstanceKey === key) this.tx.emit({ type: 'INCIDENT_RESOLVED', key: incident.key });
@@ -294,8 +317,17 @@ export class Flow {
    * Error events (C23): from the throwing element upward, the first boundary error event
    * whose code matches (a specific code beats a catch-all) interrupts that activity.
    */
-  throwErrorFrom(source: ElementInstance, errorCode: string, errorMessage: string, variables: Record<string, unknown>): boolean {
-    for (let cur: ElementInstance | undefined = source; cur && cur.kind !== 'process'; cur = this.state.elements.get(cur.flowScopeKey)) {
+  throwErrorFrom(
+    source: ElementInstance,
+    errorCode: string,
+    errorMessage: string,
+    variables: Record<string, unknown>,
+  ): boolean {
+    for (
+      let cur: ElementInstance | undefined = source;
+      cur && cur.kind !== 'process';
+      cur = this.state.elements.get(cur.flowScopeKey)
+    ) {
       const model = this.processOf(cur).model;
       const candidates = (model.boundaryEvents.get(cur.elementId) ?? [])
         .map((id) => model.elements.get(id))

@@ -13,14 +13,22 @@ export interface PublishedMessage {
 }
 
 function correlate(flow: Flow, message: PublishedMessage, sub: MessageSubscription): void {
-  flow.tx.emit({ type: 'MESSAGE_CORRELATED', key: message.key, bpmnProcessId: sub.bpmnProcessId, processInstanceKey: sub.processInstanceKey, startedInstance: false });
+  flow.tx.emit({
+    type: 'MESSAGE_CORRELATED',
+    key: message.key,
+    bpmnProcessId: sub.bpmnProcessId,
+    processInstanceKey: sub.processInstanceKey,
+    startedInstance: false,
+  });
   triggerCatch(flow, sub.elementInstanceKey, sub.catchElementId, sub.interrupting, message.variables);
 }
 
 /** Correlates a just-published message; returns the bpmnProcessIds it reached. */
 export function correlatePublishedMessage(flow: Flow, message: PublishedMessage): Set<string> {
   const reached = new Set<string>();
-  const matching = [...flow.tx.state.subscriptions.values()].filter((s) => s.messageName === message.name && s.correlationKey === message.correlationKey);
+  const matching = [...flow.tx.state.subscriptions.values()].filter(
+    (s) => s.messageName === message.name && s.correlationKey === message.correlationKey,
+  );
   for (const sub of matching) {
     if (reached.has(sub.bpmnProcessId) || !flow.tx.state.subscriptions.has(sub.key)) continue;
     reached.add(sub.bpmnProcessId);
@@ -28,7 +36,11 @@ export function correlatePublishedMessage(flow: Flow, message: PublishedMessage)
   }
   for (const process of messageStartProcesses(flow, message.name)) {
     if (reached.has(process.bpmnProcessId)) continue;
-    if (message.correlationKey !== '' && flow.tx.state.messageStartedInstances.has(`${process.bpmnProcessId}\0${message.correlationKey}`)) continue;
+    if (
+      message.correlationKey !== '' &&
+      flow.tx.state.messageStartedInstances.has(`${process.bpmnProcessId}\0${message.correlationKey}`)
+    )
+      continue;
     reached.add(process.bpmnProcessId);
     startByMessage(flow, message, process);
   }
@@ -55,7 +67,13 @@ function startByMessage(flow: Flow, message: PublishedMessage, process: Deployed
   const startId = messageStartEventId(process, message.name);
   if (!startId) return;
   const key = flow.createProcessInstance(process, {}, [], undefined);
-  flow.tx.emit({ type: 'MESSAGE_CORRELATED', key: message.key, bpmnProcessId: process.bpmnProcessId, processInstanceKey: key, startedInstance: true });
+  flow.tx.emit({
+    type: 'MESSAGE_CORRELATED',
+    key: message.key,
+    bpmnProcessId: process.bpmnProcessId,
+    processInstanceKey: key,
+    startedInstance: true,
+  });
   flow.beginActivation(process.model, startId, key, message.variables);
   flow.run();
 }

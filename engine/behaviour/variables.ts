@@ -6,7 +6,7 @@ import type { Transaction } from '../processor/transaction.js';
 
 export function scopeChain(tx: Transaction, scopeKey: number): number[] {
   const chain: number[] = [];
-  for (let k: number | undefined = scopeKey; k !== undefined && k >= 0; ) {
+  for (let k: number | undefined = scopeKey; k !== undefined && k >= 0;) {
     const el = tx.state.elements.get(k);
     if (!el) break;
     chain.push(k);
@@ -57,7 +57,12 @@ export function evaluateMappings(
   return { ok: true, result };
 }
 
-function assignPath(target: Record<string, unknown>, path: string[], value: unknown, context: Record<string, unknown>): void {
+function assignPath(
+  target: Record<string, unknown>,
+  path: string[],
+  value: unknown,
+  context: Record<string, unknown>,
+): void {
   const [head, ...rest] = path;
   if (head === undefined) return;
   if (rest.length === 0) {
@@ -65,7 +70,10 @@ function assignPath(target: Record<string, unknown>, path: string[], value: unkn
     return;
   }
   const existing = target[head] ?? context[head];
-  const obj = existing !== null && typeof existing === 'object' && !Array.isArray(existing) ? { ...(existing as Record<string, unknown>) } : {};
+  const obj =
+    existing !== null && typeof existing === 'object' && !Array.isArray(existing)
+      ? { ...(existing as Record<string, unknown>) }
+      : {};
   assignPath(obj, rest, value, {});
   target[head] = obj;
 }

@@ -36,7 +36,8 @@ interface CompiledResource {
 }
 
 export async function deployResources(engine: Engine, resources: ResourceInput[]): Promise<DeployResult> {
-  if (resources.length === 0) throw new Rejection(INTENT, 'INVALID_ARGUMENT', 'Expected to deploy at least one resource, but none given');
+  if (resources.length === 0)
+    throw new Rejection(INTENT, 'INVALID_ARGUMENT', 'Expected to deploy at least one resource, but none given');
   const compiled: CompiledResource[] = [];
   const errors: string[] = [];
   for (const r of resources) {
@@ -62,7 +63,11 @@ export async function deployResources(engine: Engine, resources: ResourceInput[]
     }
   }
   if (errors.length) {
-    throw new Rejection(INTENT, 'INVALID_ARGUMENT', `Expected to deploy new resources, but encountered the following errors:\n${errors.join('\n')}`);
+    throw new Rejection(
+      INTENT,
+      'INVALID_ARGUMENT',
+      `Expected to deploy new resources, but encountered the following errors:\n${errors.join('\n')}`,
+    );
   }
   for (const r of compiled) engine.registerModels(r.checksum, r.processes);
   return engine.execute((tx) => {
@@ -73,30 +78,63 @@ export async function deployResources(engine: Engine, resources: ResourceInput[]
   });
 }
 
-function deployProcess(tx: Transaction, resource: CompiledResource, model: ProcessModel, deploymentKey: number): DeployedProcessMetadata {
+function deployProcess(
+  tx: Transaction,
+  resource: CompiledResource,
+  model: ProcessModel,
+  deploymentKey: number,
+): DeployedProcessMetadata {
   const latest = tx.state.latestProcess(model.id);
   if (latest && latest.checksum === resource.checksum && latest.resourceName === resource.name) {
-    return { bpmnProcessId: model.id, version: latest.version, processDefinitionKey: latest.key, resourceName: resource.name };
+    return {
+      bpmnProcessId: model.id,
+      version: latest.version,
+      processDefinitionKey: latest.key,
+      resourceName: resource.name,
+    };
   }
   const versions = tx.state.versions.get(model.id) ?? [];
   const version = Math.max(0, ...versions.map((k) => tx.state.processes.get(k)?.version ?? 0)) + 1;
   const key = tx.nextKey();
-  tx.emit({ type: 'PROCESS_DEPLOYED', key, deploymentKey, bpmnProcessId: model.id, version, resourceName: resource.name, checksum: resource.checksum, xml: resource.xml });
+  tx.emit({
+    type: 'PROCESS_DEPLOYED',
+    key,
+    deploymentKey,
+    bpmnProcessId: model.id,
+    version,
+    resourceName: resource.name,
+    checksum: resource.checksum,
+    xml: resource.xml,
+  });
   replaceStartTimers(tx, tx.state.processes.get(key), latest);
   return { bpmnProcessId: model.id, version, processDefinitionKey: key, resourceName: resource.name };
 }
 
 /** Timer start events belong to the latest version only (C30). */
-function replaceStartTimers(tx: Transaction, process: DeployedProcess | undefined, previous: DeployedProcess | undefined): void {
+function replaceStartTimers(
+  tx: Transaction,
+  process: DeployedProcess | undefined,
+  previous: DeployedProcess | undefined,
+): void {
   if (!process) return;
   for (const t of [...tx.state.timers.values()]) {
-    if (t.elementInstanceKey === 0 && previous && t.processDefinitionKey === previous.key) tx.emit({ type: 'TIMER_CANCELED', key: t.key });
+    if (t.elementInstanceKey === 0 && previous && t.processDefinitionKey === previous.key)
+      tx.emit({ type: 'TIMER_CANCELED', key: t.key });
   }
   for (const id of process.model.startEvents.get(process.model.id) ?? []) {
     const node = process.model.elements.get(id);
     if (node?.event.kind !== 'timer') continue;
     const s = scheduleTimer(node.event.timer, {}, tx.now);
     if (typeof s === 'string') continue;
-    tx.emit({ type: 'TIMER_CREATED', key: tx.nextKey(), elementInstanceKey: 0, processInstanceKey: 0, processDefinitionKey: process.key, catchElementId: id, ...s, interrupting: true });
+    tx.emit({
+      type: 'TIMER_CREATED',
+      key: tx.nextKey(),
+      elementInstanceKey: 0,
+      processInstanceKey: 0,
+      processDefinitionKey: process.key,
+      catchElementId: id,
+      ...s,
+      interrupting: true,
+    });
   }
 }

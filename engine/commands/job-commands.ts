@@ -37,7 +37,13 @@ export function failJob(engine: Engine, r: FailJobRequest): void {
   });
 }
 
-export function throwError(engine: Engine, jobKey: number, errorCode: string, errorMessage: string, variablesText: string): void {
+export function throwError(
+  engine: Engine,
+  jobKey: number,
+  errorCode: string,
+  errorMessage: string,
+  variablesText: string,
+): void {
   const job = jobFor(engine, 'THROW_ERROR', jobKey);
   const variables = parseVariablesDocument('THROW_ERROR', variablesText);
   engine.execute((tx, flow) => {
@@ -49,7 +55,11 @@ export function throwError(engine: Engine, jobKey: number, errorCode: string, er
 
 export function updateJobRetries(engine: Engine, jobKey: number, retries: number): void {
   if (retries < 1) {
-    throw new Rejection('UPDATE_RETRIES', 'INVALID_ARGUMENT', `Expected retries to be greater than zero, but it was ${retries}`);
+    throw new Rejection(
+      'UPDATE_RETRIES',
+      'INVALID_ARGUMENT',
+      `Expected retries to be greater than zero, but it was ${retries}`,
+    );
   }
   const job = jobFor(engine, 'UPDATE_RETRIES', jobKey, ['ACTIVATABLE', 'ACTIVATED', 'FAILED', 'ERROR_THROWN']);
   engine.execute((tx) => tx.emit({ type: 'JOB_RETRIES_UPDATED', key: job.key, retries }));
@@ -58,7 +68,11 @@ export function updateJobRetries(engine: Engine, jobKey: number, retries: number
 export function updateJobTimeout(engine: Engine, jobKey: number, timeoutMs: number): void {
   const job = jobFor(engine, 'UPDATE_TIMEOUT', jobKey, ['ACTIVATED', 'ACTIVATABLE', 'FAILED', 'ERROR_THROWN']);
   if (job.state !== 'ACTIVATED') {
-    throw new Rejection('UPDATE_TIMEOUT', 'INVALID_STATE', `Expected to update the deadline of job with key '${jobKey}', but it is not activated`);
+    throw new Rejection(
+      'UPDATE_TIMEOUT',
+      'INVALID_STATE',
+      `Expected to update the deadline of job with key '${jobKey}', but it is not activated`,
+    );
   }
   engine.execute((tx) => tx.emit({ type: 'JOB_TIMEOUT_UPDATED', key: job.key, deadline: tx.now + timeoutMs }));
 }

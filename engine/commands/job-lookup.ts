@@ -11,12 +11,22 @@ const VERB: Record<string, string> = {
 };
 
 /** The job a command targets, in one of the allowed states (notes C18). */
-export function jobFor(engine: Engine, intent: string, key: number, allowed: JobState[] = ['ACTIVATED', 'ACTIVATABLE']): Job {
+export function jobFor(
+  engine: Engine,
+  intent: string,
+  key: number,
+  allowed: JobState[] = ['ACTIVATED', 'ACTIVATABLE'],
+): Job {
   const verb = VERB[intent] ?? intent.toLowerCase();
   const job = engine.state.jobs.get(key);
-  if (!job) throw new Rejection(intent, 'NOT_FOUND', `Expected to ${verb} job with key '${key}', but no such job was found`);
+  if (!job)
+    throw new Rejection(intent, 'NOT_FOUND', `Expected to ${verb} job with key '${key}', but no such job was found`);
   if (!allowed.includes(job.state)) {
-    throw new Rejection(intent, 'INVALID_STATE', `Expected to ${verb} job with key '${key}', but it is in state '${job.state}'`);
+    throw new Rejection(
+      intent,
+      'INVALID_STATE',
+      `Expected to ${verb} job with key '${key}', but it is in state '${job.state}'`,
+    );
   }
   return job;
 }

@@ -13,7 +13,8 @@ export interface PublishMessageRequest {
 }
 
 export function publishMessage(engine: Engine, r: PublishMessageRequest): number {
-  if (!r.name) throw new Rejection('PUBLISH', 'INVALID_ARGUMENT', 'Expected message name to be non-empty, but it was empty');
+  if (!r.name)
+    throw new Rejection('PUBLISH', 'INVALID_ARGUMENT', 'Expected message name to be non-empty, but it was empty');
   const variables = parseVariablesDocument('PUBLISH', r.variables);
   if (r.messageId) {
     for (const m of engine.state.messages.values()) {
@@ -29,7 +30,15 @@ export function publishMessage(engine: Engine, r: PublishMessageRequest): number
   return engine.execute((tx, flow) => {
     const key = tx.nextKey();
     const expiresAt = tx.now + Math.max(0, r.timeToLiveMs);
-    tx.emit({ type: 'MESSAGE_PUBLISHED', key, name: r.name, correlationKey: r.correlationKey, messageId: r.messageId, variables, expiresAt });
+    tx.emit({
+      type: 'MESSAGE_PUBLISHED',
+      key,
+      name: r.name,
+      correlationKey: r.correlationKey,
+      messageId: r.messageId,
+      variables,
+      expiresAt,
+    });
     correlatePublishedMessage(flow, { key, name: r.name, correlationKey: r.correlationKey, variables });
     if (r.timeToLiveMs <= 0) tx.emit({ type: 'MESSAGE_EXPIRED', key });
     return key;

@@ -20,8 +20,7 @@ export function processDueTimes(engine: Engine): void {
       if (timer.elementInstanceKey === 0) {
         const process = tx.state.processes.get(timer.processDefinitionKey);
         if (!process) continue;
-        const pik = flow.createProcessInstance(process, {}, [timer.catchElementId]);
-        void pik;
+        flow.createProcessInstance(process, {}, [timer.catchElementId]);
       } else {
         const owner = tx.state.elements.get(timer.elementInstanceKey);
         if (!owner) continue;

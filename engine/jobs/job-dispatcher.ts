@@ -45,10 +45,13 @@ export class JobDispatcher {
       const i = q?.indexOf(poll) ?? -1;
       if (q && i >= 0) q.splice(i, 1);
     };
-    poll.timer = setTimeout(() => {
-      cancel();
-      poll.end();
-    }, requestTimeoutMs === 0 ? DEFAULT_LONG_POLL_MS : requestTimeoutMs);
+    poll.timer = setTimeout(
+      () => {
+        cancel();
+        poll.end();
+      },
+      requestTimeoutMs === 0 ? DEFAULT_LONG_POLL_MS : requestTimeoutMs,
+    );
     return cancel;
   }
 
@@ -97,10 +100,11 @@ export class JobDispatcher {
   }
 
   close(): void {
-    for (const q of this.polls.values()) for (const p of q.splice(0)) {
-      clearTimeout(p.timer);
-      p.end();
-    }
+    for (const q of this.polls.values())
+      for (const p of q.splice(0)) {
+        clearTimeout(p.timer);
+        p.end();
+      }
     this.streams.clear();
   }
 }

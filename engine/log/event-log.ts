@@ -15,13 +15,12 @@ export interface EventLog {
 }
 
 export class MemoryEventLog implements EventLog {
-  private readonly events: EngineEvent[] = [];
-  append(events: readonly EngineEvent[]): void {
-    // In-memory mode keeps no history: state is rebuilt from nothing on restart anyway.
-    void events;
+  // In-memory mode keeps no history: nothing survives the process anyway.
+  append(): void {
+    /* nothing to keep */
   }
   replay(): Iterable<EngineEvent> {
-    return this.events;
+    return [];
   }
   close(): void {
     /* nothing to release */

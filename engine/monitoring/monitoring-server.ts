@@ -5,7 +5,13 @@ import type { Registry } from 'prom-client';
 import type { Engine } from '../processor/engine.js';
 import { readInstance, readInstances, readIncidents, readJobBacklog } from './read-api.js';
 
-export async function startMonitoringServer(engine: Engine, registry: Registry, host: string, port: number, ready: () => boolean): Promise<{ server: Server; port: number }> {
+export async function startMonitoringServer(
+  engine: Engine,
+  registry: Registry,
+  host: string,
+  port: number,
+  ready: () => boolean,
+): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
     void handle(engine, registry, ready, req, res).catch((err: unknown) => json(res, 500, { error: String(err) }));
   });
@@ -17,7 +23,13 @@ export async function startMonitoringServer(engine: Engine, registry: Registry, 
   return { server, port: typeof address === 'object' && address ? address.port : port };
 }
 
-async function handle(engine: Engine, registry: Registry, ready: () => boolean, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  engine: Engine,
+  registry: Registry,
+  ready: () => boolean,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const path = url.pathname.replace(/\/+$/, '');
   if (req.method !== 'GET') return json(res, 405, { error: 'only GET is supported' });
@@ -32,11 +44,24 @@ async function handle(engine: Engine, registry: Registry, ready: () => boolean, 
   const m = /^\/v1\/process-instances\/(\d+)$/.exec(path);
   if (m?.[1]) {
     const instance = readInstance(engine, Number(m[1]));
-    return instance ? json(res, 200, instance) : json(res, 404, { error: `process instance ${m[1]} not found (finished instances are not kept)` });
+    return instance
+      ? json(res, 200, instance)
+      : json(res, 404, { error: `process instance ${m[1]} not found (finished instances are not kept)` });
   }
   if (path === '/v1/incidents') return json(res, 200, readIncidents(engine));
   if (path === '/v1/jobs/backlog') return json(res, 200, readJobBacklog(engine));
-  return json(res, 404, { error: `no such endpoint: ${path}`, endpoints: ['/metrics', '/ready', '/health', '/v1/process-instances', '/v1/process-instances/{key}', '/v1/incidents', '/v1/jobs/backlog'] });
+  return json(res, 404, {
+    error: `no such endpoint: ${path}`,
+    endpoints: [
+      '/metrics',
+      '/ready',
+      '/health',
+      '/v1/process-instances',
+      '/v1/process-instances/{key}',
+      '/v1/incidents',
+      '/v1/jobs/backlog',
+    ],
+  });
 }
 
 function json(res: ServerResponse, code: number, body: unknown): void {

@@ -4,7 +4,9 @@ import type { Engine } from '../processor/engine.js';
 const k = (n: number | undefined): string | undefined => (n === undefined ? undefined : String(n));
 
 export function readInstances(engine: Engine): unknown[] {
-  return [...engine.state.elements.values()].filter((e) => e.kind === 'process').map((e) => readInstance(engine, e.key));
+  return [...engine.state.elements.values()]
+    .filter((e) => e.kind === 'process')
+    .map((e) => readInstance(engine, e.key));
 }
 
 export function readInstance(engine: Engine, key: number): Record<string, unknown> | undefined {
@@ -13,7 +15,14 @@ export function readInstance(engine: Engine, key: number): Record<string, unknow
   const process = engine.state.processes.get(root.processDefinitionKey);
   const elements = [...engine.state.elements.values()]
     .filter((e) => e.processInstanceKey === key && e.key !== key)
-    .map((e) => ({ key: k(e.key), elementId: e.elementId, kind: e.kind, state: e.state, flowScopeKey: k(e.flowScopeKey), variables: Object.fromEntries(engine.state.variables.get(e.key) ?? []) }));
+    .map((e) => ({
+      key: k(e.key),
+      elementId: e.elementId,
+      kind: e.kind,
+      state: e.state,
+      flowScopeKey: k(e.flowScopeKey),
+      variables: Object.fromEntries(engine.state.variables.get(e.key) ?? []),
+    }));
   return {
     processInstanceKey: k(key),
     bpmnProcessId: process?.bpmnProcessId,
@@ -39,7 +48,9 @@ export function readIncidents(engine: Engine): { processInstanceKey?: string; [k
 }
 
 /** Per job type: activatable jobs and the age of the oldest, the scaler's input. */
-export function readJobBacklog(engine: Engine): Record<string, { activatable: number; activated: number; oldestAgeMs: number }> {
+export function readJobBacklog(
+  engine: Engine,
+): Record<string, { activatable: number; activated: number; oldestAgeMs: number }> {
   const now = engine.clock();
   const out: Record<string, { activatable: number; activated: number; oldestAgeMs: number }> = {};
   for (const job of engine.state.jobs.values()) {

@@ -1,6 +1,12 @@
 // A command the engine refuses, in Zeebe's words (notes C2): the gateway maps the type to a gRPC
 // status and the message reads "Command '<INTENT>' rejected with code '<TYPE>': <reason>".
-export type RejectionType = 'INVALID_ARGUMENT' | 'NOT_FOUND' | 'ALREADY_EXISTS' | 'INVALID_STATE' | 'PROCESSING_ERROR' | 'EXCEEDED_BATCH_RECORD_SIZE';
+export type RejectionType =
+  | 'INVALID_ARGUMENT'
+  | 'NOT_FOUND'
+  | 'ALREADY_EXISTS'
+  | 'INVALID_STATE'
+  | 'PROCESSING_ERROR'
+  | 'EXCEEDED_BATCH_RECORD_SIZE';
 
 export class Rejection extends Error {
   constructor(

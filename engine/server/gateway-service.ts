@@ -1,6 +1,12 @@
 // gateway_protocol.Gateway handlers: decode the wire shapes, run the command, encode the answer.
 // Keys are int64 and travel as decimal strings (the SDK loads the proto with longs: String).
-import { status, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import {
+  status,
+  type sendUnaryData,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { Engine } from '../processor/engine.js';
 import type { JobDispatcher } from '../jobs/job-dispatcher.js';
@@ -44,18 +50,28 @@ export interface GatewayOptions {
 
 export function gatewayService(o: GatewayOptions): UntypedServiceImplementation {
   const { engine, dispatcher } = o;
-  const unary = (name: string, handler: Unary) => async (call: ServerUnaryCall<Req, Req>, callback: sendUnaryData<Req>) => {
-    try {
-      callback(null, await handler(call.request));
-    } catch (err) {
-      if (!(err instanceof GrpcError) && (err as Error).name !== 'Rejection') o.log.error({ err, rpc: name }, 'unexpected error');
-      callback(toServiceError(err));
-    }
-  };
+  const unary =
+    (name: string, handler: Unary) => async (call: ServerUnaryCall<Req, Req>, callback: sendUnaryData<Req>) => {
+      try {
+        callback(null, await handler(call.request));
+      } catch (err) {
+        if (!(err instanceof GrpcError) && (err as Error).name !== 'Rejection')
+          o.log.error({ err, rpc: name }, 'unexpected error');
+        callback(toServiceError(err));
+      }
+    };
 
   return {
     Topology: unary('Topology', () => ({
-      brokers: [{ nodeId: 0, host: o.host, port: o.port(), version: GATEWAY_VERSION, partitions: [{ partitionId: 1, role: 'LEADER', health: 'HEALTHY' }] }],
+      brokers: [
+        {
+          nodeId: 0,
+          host: o.host,
+          port: o.port(),
+          version: GATEWAY_VERSION,
+          partitions: [{ partitionId: 1, role: 'LEADER', health: 'HEALTHY' }],
+        },
+      ],
       clusterSize: 1,
       partitionsCount: 1,
       replicationFactor: 1,
@@ -93,7 +109,13 @@ export function gatewayService(o: GatewayOptions): UntypedServiceImplementation 
     }),
 
     FailJob: unary('FailJob', (r) => {
-      failJob(engine, { jobKey: num(r.jobKey), retries: num(r.retries), errorMessage: text(r.errorMessage), retryBackOffMs: num(r.retryBackOff), variables: text(r.variables) });
+      failJob(engine, {
+        jobKey: num(r.jobKey),
+        retries: num(r.retries),
+        errorMessage: text(r.errorMessage),
+        retryBackOffMs: num(r.retryBackOff),
+        variables: text(r.variables),
+      });
       return {};
     }),
 
@@ -124,7 +146,9 @@ export function gatewayService(o: GatewayOptions): UntypedServiceImplementation 
       return { key: String(key), tenantId: DEFAULT_TENANT };
     }),
 
-    SetVariables: unary('SetVariables', (r) => ({ key: String(setVariables(engine, num(r.elementInstanceKey), text(r.variables), r.local === true)) })),
+    SetVariables: unary('SetVariables', (r) => ({
+      key: String(setVariables(engine, num(r.elementInstanceKey), text(r.variables), r.local === true)),
+    })),
 
     ResolveIncident: unary('ResolveIncident', (r) => {
       resolveIncident(engine, num(r.incidentKey));
@@ -158,7 +182,11 @@ export function gatewayService(o: GatewayOptions): UntypedServiceImplementation 
         const request = activationRequest(r, 1);
         const remove = dispatcher.addStream({
           request,
-          push: (job) => !call.cancelled && !call.destroyed && call.write(wireJob(job)) !== undefined,
+          push: (job) => {
+            if (call.cancelled || call.destroyed) return false;
+            call.write(wireJob(job));
+            return true;
+          },
         });
         call.on('cancelled', remove);
         call.on('close', remove);
@@ -173,7 +201,8 @@ function activationRequest(r: Req, maxJobs: number): import('../commands/activat
   const type = text(r.type);
   const timeoutMs = num(r.timeout);
   if (type.trim() === '') throw invalidArgument(`Expected to activate jobs of a type, but type was '${type}'`);
-  if (timeoutMs < 1) throw invalidArgument(`Expected to activate jobs with a timeout of at least 1 ms, but it was ${timeoutMs}`);
+  if (timeoutMs < 1)
+    throw invalidArgument(`Expected to activate jobs with a timeout of at least 1 ms, but it was ${timeoutMs}`);
   if (maxJobs < 1) throw invalidArgument(`Expected to activate at least 1 job, but maxJobsToActivate was ${maxJobs}`);
   const fetchVariables = Array.isArray(r.fetchVariable) ? (r.fetchVariable as string[]) : [];
   return { type, worker: text(r.worker), timeoutMs, maxJobs, fetchVariables };
@@ -202,8 +231,18 @@ function createRequest(r: Req): CreateInstanceRequest {
   };
 }
 
-function instanceResponse(i: { processDefinitionKey: number; bpmnProcessId: string; version: number; processInstanceKey: number }): Req {
-  return { ...i, processDefinitionKey: String(i.processDefinitionKey), processInstanceKey: String(i.processInstanceKey), tenantId: DEFAULT_TENANT };
+function instanceResponse(i: {
+  processDefinitionKey: number;
+  bpmnProcessId: string;
+  version: number;
+  processInstanceKey: number;
+}): Req {
+  return {
+    ...i,
+    processDefinitionKey: String(i.processDefinitionKey),
+    processInstanceKey: String(i.processInstanceKey),
+    tenantId: DEFAULT_TENANT,
+  };
 }
 
 /** C12: answer when the root instance completes, with its variables (or only fetchVariables). */
@@ -222,18 +261,30 @@ function awaitResult(engine: Engine, r: Req): Promise<Req> {
     const onCompleted = (key: number, vars: Record<string, unknown>): void => {
       if (key !== instanceKey) return;
       cleanup();
-      const variables = fetch.length ? Object.fromEntries(fetch.filter((n) => n in vars).map((n) => [n, vars[n]])) : vars;
+      const variables = fetch.length
+        ? Object.fromEntries(fetch.filter((n) => n in vars).map((n) => [n, vars[n]]))
+        : vars;
       // The instance may complete inside the create command itself, before `created` is set.
       setImmediate(() => resolve({ ...instanceResponse(created), variables: JSON.stringify(variables) }));
     };
     const onTerminated = (key: number): void => {
       if (key !== instanceKey) return;
       cleanup();
-      reject(new GrpcError(status.FAILED_PRECONDITION, `Command 'CREATE_WITH_AWAITING_RESULT' rejected with code 'INVALID_STATE': Expected to receive the result of process instance '${key}', but it was terminated`));
+      reject(
+        new GrpcError(
+          status.FAILED_PRECONDITION,
+          `Command 'CREATE_WITH_AWAITING_RESULT' rejected with code 'INVALID_STATE': Expected to receive the result of process instance '${key}', but it was terminated`,
+        ),
+      );
     };
     const timer = setTimeout(() => {
       cleanup();
-      reject(new GrpcError(status.DEADLINE_EXCEEDED, `Time out between gateway and broker: Request timed out after PT${timeoutMs / 1000}S`));
+      reject(
+        new GrpcError(
+          status.DEADLINE_EXCEEDED,
+          `Time out between gateway and broker: Request timed out after PT${timeoutMs / 1000}S`,
+        ),
+      );
     }, timeoutMs);
     engine.on('instanceCompleted', onCompleted);
     engine.on('instanceTerminated', onTerminated);
@@ -244,7 +295,7 @@ function awaitResult(engine: Engine, r: Req): Promise<Req> {
       });
     } catch (err) {
       cleanup();
-      reject(err);
+      reject(err instanceof Error ? err : new Error(String(err)));
     }
   });
 }

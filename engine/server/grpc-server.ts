@@ -2,7 +2,13 @@
 // installed @camunda8/sdk (no copy that could drift from the client).
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { Server, ServerCredentials, loadPackageDefinition, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import {
+  Server,
+  ServerCredentials,
+  loadPackageDefinition,
+  type ServiceDefinition,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 
 const require = createRequire(import.meta.url);
@@ -15,8 +21,16 @@ export function zeebeProtoPath(): string {
 
 export function gatewayServiceDefinition(): ServiceDefinition {
   // The same loader options as the SDK's client, so both sides agree on every field's shape.
-  const definition = loadSync(zeebeProtoPath(), { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
-  const pkg = loadPackageDefinition(definition) as unknown as { gateway_protocol: { Gateway: { service: ServiceDefinition } } };
+  const definition = loadSync(zeebeProtoPath(), {
+    keepCase: true,
+    longs: String,
+    enums: String,
+    defaults: true,
+    oneofs: true,
+  });
+  const pkg = loadPackageDefinition(definition) as unknown as {
+    gateway_protocol: { Gateway: { service: ServiceDefinition } };
+  };
   return pkg.gateway_protocol.Gateway.service;
 }
 
@@ -34,7 +48,9 @@ export async function startGrpcServer(
 ): Promise<{ server: Server; port: number }> {
   const server = new Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
   server.addService(gatewayServiceDefinition(), service);
-  const credentials = tls ? ServerCredentials.createSsl(null, [{ cert_chain: tls.cert, private_key: tls.key }], false) : ServerCredentials.createInsecure();
+  const credentials = tls
+    ? ServerCredentials.createSsl(null, [{ cert_chain: tls.cert, private_key: tls.key }], false)
+    : ServerCredentials.createInsecure();
   const bound = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${host}:${port}`, credentials, (err, p) => (err ? reject(err) : resolve(p)));
   });

@@ -22,7 +22,8 @@ export class GrpcError extends Error {
 }
 
 export function toServiceError(err: unknown): Partial<ServiceError> {
-  if (err instanceof Rejection) return { code: CODE[err.rejectionType], details: err.message, metadata: new Metadata() };
+  if (err instanceof Rejection)
+    return { code: CODE[err.rejectionType], details: err.message, metadata: new Metadata() };
   if (err instanceof GrpcError) return { code: err.code, details: err.message, metadata: new Metadata() };
   const message = err instanceof Error ? err.message : String(err);
   return { code: status.INTERNAL, details: `Unexpected error: ${message}`, metadata: new Metadata() };

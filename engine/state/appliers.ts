@@ -103,7 +103,7 @@ const APPLIERS: Omit<Appliers, 'PROCESS_DEPLOYED'> = {
   },
   VARIABLE_SET: (s, e) => {
     let vars = s.variables.get(e.scopeKey);
-    if (!vars) s.variables.set(e.scopeKey, (vars = new Map()));
+    if (!vars) s.variables.set(e.scopeKey, (vars = new Map<string, unknown>()));
     vars.set(e.name, e.value);
   },
   VARIABLE_DOCUMENT_UPDATED: () => undefined,

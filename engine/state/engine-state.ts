@@ -135,6 +135,8 @@ export class EngineState {
   }
 
   processByVersion(bpmnProcessId: string, version: number): DeployedProcess | undefined {
-    return (this.versions.get(bpmnProcessId) ?? []).map((k) => this.processes.get(k)).find((p) => p?.version === version);
+    return (this.versions.get(bpmnProcessId) ?? [])
+      .map((k) => this.processes.get(k))
+      .find((p) => p?.version === version);
   }
 }

@@ -3,7 +3,16 @@
 import type { ElementKind } from '../../lib/bpmn/index.js';
 
 export type EngineEvent =
-  | { type: 'PROCESS_DEPLOYED'; key: number; deploymentKey: number; bpmnProcessId: string; version: number; resourceName: string; checksum: string; xml: string }
+  | {
+      type: 'PROCESS_DEPLOYED';
+      key: number;
+      deploymentKey: number;
+      bpmnProcessId: string;
+      version: number;
+      resourceName: string;
+      checksum: string;
+      xml: string;
+    }
   | { type: 'DEPLOYMENT_CREATED'; key: number }
   | { type: 'PROCESS_DELETED'; key: number }
   | {
@@ -73,8 +82,22 @@ export type EngineEvent =
       interrupting: boolean;
     }
   | { type: 'MESSAGE_SUBSCRIPTION_CLOSED'; key: number }
-  | { type: 'MESSAGE_PUBLISHED'; key: number; name: string; correlationKey: string; messageId: string; variables: Record<string, unknown>; expiresAt: number }
-  | { type: 'MESSAGE_CORRELATED'; key: number; bpmnProcessId: string; processInstanceKey: number; startedInstance: boolean }
+  | {
+      type: 'MESSAGE_PUBLISHED';
+      key: number;
+      name: string;
+      correlationKey: string;
+      messageId: string;
+      variables: Record<string, unknown>;
+      expiresAt: number;
+    }
+  | {
+      type: 'MESSAGE_CORRELATED';
+      key: number;
+      bpmnProcessId: string;
+      processInstanceKey: number;
+      startedInstance: boolean;
+    }
   | { type: 'MESSAGE_EXPIRED'; key: number }
   | {
       type: 'TIMER_CREATED';

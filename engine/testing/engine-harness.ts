@@ -37,7 +37,10 @@ export function fixture(name: string): Buffer {
 }
 
 /** Deploys a fixture BPMN under its own file name. */
-export async function deployFixture(client: ZeebeGrpcClient, name: string): Promise<{ key: string; processDefinitionKey: string; version: number }> {
+export async function deployFixture(
+  client: ZeebeGrpcClient,
+  name: string,
+): Promise<{ key: string; processDefinitionKey: string; version: number }> {
   const r = await client.deployResource({ name, process: fixture(name) } as never);
   const p = r.deployments[0]?.process;
   if (!p) throw new Error(`deploying ${name} returned no process`);

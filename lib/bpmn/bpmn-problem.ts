@@ -8,7 +8,9 @@ export interface BpmnProblem {
 }
 
 export function formatProblem(p: BpmnProblem): string {
-  const where = [p.line ? `line ${p.line}` : '', p.elementId ? `element '${p.elementId}'` : ''].filter(Boolean).join(', ');
+  const where = [p.line ? `line ${p.line}` : '', p.elementId ? `element '${p.elementId}'` : '']
+    .filter(Boolean)
+    .join(', ');
   return `${where ? `${where}: ` : ''}${p.message} [${p.rule}]`;
 }
 

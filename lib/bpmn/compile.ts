@@ -49,11 +49,21 @@ export async function compileBpmn(xml: string): Promise<CompiledDefinitions> {
   }
   for (const w of parsed.warnings) {
     const elementId = w.element?.id;
-    problems.push({ rule: 'xml-schema', message: `${firstLine(w.message)}${nested(w.message)}`, elementId, line: lineFromMessage(w.message) ?? (elementId ? lines.lineOfId(elementId) : undefined) });
+    problems.push({
+      rule: 'xml-schema',
+      message: `${firstLine(w.message)}${nested(w.message)}`,
+      elementId,
+      line: lineFromMessage(w.message) ?? (elementId ? lines.lineOfId(elementId) : undefined),
+    });
   }
-  const executable = children(parsed.rootElement, 'rootElements').filter((e) => e.$type === 'bpmn:Process' && e.isExecutable === true);
+  const executable = children(parsed.rootElement, 'rootElements').filter(
+    (e) => e.$type === 'bpmn:Process' && e.isExecutable === true,
+  );
   if (executable.length === 0) {
-    problems.push({ rule: 'executable-process', message: 'the definitions contain no executable process (bpmn:process with isExecutable="true")' });
+    problems.push({
+      rule: 'executable-process',
+      message: 'the definitions contain no executable process (bpmn:process with isExecutable="true")',
+    });
   }
   const errorCodes = new Map<string, string | undefined>(
     children(parsed.rootElement, 'rootElements')
@@ -67,8 +77,13 @@ export async function compileBpmn(xml: string): Promise<CompiledDefinitions> {
 function xmlProblem(err: unknown, xml: string): BpmnProblem {
   const message = err instanceof Error ? err.message : String(err);
   const root = /<([A-Za-z_][\w.:-]*)/.exec(xml.replace(/<\?[\s\S]*?\?>|<!--[\s\S]*?-->/g, ''))?.[1];
-  const rootHint = root && !/(^|:)definitions$/.test(root) ? ` (the root element is <${root}>, expected <bpmn:definitions>)` : '';
-  return { rule: 'xml-syntax', message: `malformed XML: ${firstLine(message)}${nested(message)}${rootHint}`, line: lineFromMessage(message) };
+  const rootHint =
+    root && !/(^|:)definitions$/.test(root) ? ` (the root element is <${root}>, expected <bpmn:definitions>)` : '';
+  return {
+    rule: 'xml-syntax',
+    message: `malformed XML: ${firstLine(message)}${nested(message)}${rootHint}`,
+    line: lineFromMessage(message),
+  };
 }
 
 function firstLine(text: string): string {
@@ -130,9 +145,13 @@ class ProcessCompiler {
       }
       const node = this.compileNode(el, kind, scopeId);
       this.model.elements.set(node.id, node);
-      if (kind === 'startEvent') this.model.startEvents.set(scopeId, [...(this.model.startEvents.get(scopeId) ?? []), node.id]);
+      if (kind === 'startEvent')
+        this.model.startEvents.set(scopeId, [...(this.model.startEvents.get(scopeId) ?? []), node.id]);
       if (kind === 'boundaryEvent' && node.attachedTo) {
-        this.model.boundaryEvents.set(node.attachedTo, [...(this.model.boundaryEvents.get(node.attachedTo) ?? []), node.id]);
+        this.model.boundaryEvents.set(node.attachedTo, [
+          ...(this.model.boundaryEvents.get(node.attachedTo) ?? []),
+          node.id,
+        ]);
       }
       if (kind === 'subProcess') {
         this.compileScope(el, node.id);
@@ -159,7 +178,8 @@ class ProcessCompiler {
     const body = str(child(el, 'conditionExpression'), 'body');
     if (body !== undefined) {
       const expr = expressionOf(body);
-      if (expr.kind !== 'feel') this.problem('condition-expression', id, `condition '${body}' must be a FEEL expression starting with '='`);
+      if (expr.kind !== 'feel')
+        this.problem('condition-expression', id, `condition '${body}' must be a FEEL expression starting with '='`);
       else {
         this.checkFeel(id, expr, 'condition');
         flow.condition = expr.source;
@@ -188,7 +208,8 @@ class ProcessCompiler {
     if (kind === 'boundaryEvent') {
       node.attachedTo = child(el, 'attachedToRef')?.id;
       node.cancelActivity = el.cancelActivity !== false;
-      if (!node.attachedTo) this.problem('boundary-attached', id, 'boundary event must be attached to an activity (attachedToRef)');
+      if (!node.attachedTo)
+        this.problem('boundary-attached', id, 'boundary event must be attached to an activity (attachedToRef)');
     }
     if (kind === 'subProcess' && el.triggeredByEvent === true) node.triggeredByEvent = true;
     this.checkEventPlacement(node);
@@ -207,13 +228,15 @@ class ProcessCompiler {
       return { type: { kind: 'static', value: USER_TASK_JOB_TYPE }, retries: { kind: 'static', value: '3' }, headers };
     }
     if (!def) this.problem('job-type', id, `${el.$type} must have a zeebe:taskDefinition with a job type`);
-    else if (!typeText || typeText.trim() === '') this.problem('job-type', id, 'zeebe:taskDefinition type must not be empty');
+    else if (!typeText || typeText.trim() === '')
+      this.problem('job-type', id, 'zeebe:taskDefinition type must not be empty');
     const type = expressionOf(typeText ?? '');
     if (type.kind === 'feel') this.checkFeel(id, type, 'job type');
     this.model.jobTypes.push(type.kind === 'static' ? type.value : `=${type.source}`);
     const retries = expressionOf(str(def, 'retries') ?? '3');
     if (retries.kind === 'feel') this.checkFeel(id, retries, 'retries');
-    else if (!/^\d+$/.test(retries.value.trim())) this.problem('job-retries', id, `retries '${retries.value}' must be a non-negative integer or a FEEL expression`);
+    else if (!/^\d+$/.test(retries.value.trim()))
+      this.problem('job-retries', id, `retries '${retries.value}' must be a non-negative integer or a FEEL expression`);
     return { type, retries, headers };
   }
 
@@ -223,7 +246,8 @@ class ProcessCompiler {
       children(io, key).map((p) => {
         const source = expressionOf(str(p, 'source') ?? '=null');
         const target = str(p, 'target') ?? '';
-        if (!/^[A-Za-z_$][\w$-]*(\.[A-Za-z_$][\w$-]*)*$/.test(target)) this.problem('io-mapping', node.id, `mapping target '${target}' is not a variable name or path`);
+        if (!/^[A-Za-z_$][\w$-]*(\.[A-Za-z_$][\w$-]*)*$/.test(target))
+          this.problem('io-mapping', node.id, `mapping target '${target}' is not a variable name or path`);
         if (source.kind === 'feel') this.checkFeel(node.id, source, `mapping to '${target}'`);
         return { source, target };
       });
@@ -245,7 +269,8 @@ class ProcessCompiler {
       case 'bpmn:ErrorEventDefinition': {
         const errorRef = child(def, 'errorRef');
         const errorCode = errorRef?.id ? this.errorCodes.get(errorRef.id) : undefined;
-        if (el.$type === 'bpmn:EndEvent' && !errorCode) this.problem('error-code', id, 'error end event must reference a bpmn:error with an errorCode');
+        if (el.$type === 'bpmn:EndEvent' && !errorCode)
+          this.problem('error-code', id, 'error end event must reference a bpmn:error with an errorCode');
         return { kind: 'error', errorCode };
       }
       case 'bpmn:TerminateEventDefinition':
@@ -271,14 +296,16 @@ class ProcessCompiler {
     }
     const messageName = expressionOf(name);
     if (messageName.kind === 'feel') this.checkFeel(id, messageName, 'message name');
-    if (el.$type === 'bpmn:StartEvent' && child(el, '$parent')?.$type === 'bpmn:Process') return { kind: 'message', messageName };
+    if (el.$type === 'bpmn:StartEvent' && child(el, '$parent')?.$type === 'bpmn:Process')
+      return { kind: 'message', messageName };
     const keyText = str(extension(message ?? el, 'zeebe:Subscription'), 'correlationKey');
     if (!keyText) {
       this.problem('correlation-key', id, `message '${name}' must have a zeebe:subscription correlationKey`);
       return { kind: 'message', messageName };
     }
     const correlationKey = expressionOf(keyText);
-    if (correlationKey.kind !== 'feel') this.problem('correlation-key', id, `correlationKey '${keyText}' must be a FEEL expression starting with '='`);
+    if (correlationKey.kind !== 'feel')
+      this.problem('correlation-key', id, `correlationKey '${keyText}' must be a FEEL expression starting with '='`);
     else this.checkFeel(id, correlationKey, 'correlationKey');
     return { kind: 'message', messageName, correlationKey };
   }
@@ -332,43 +359,69 @@ class ProcessCompiler {
   private checkScope(scopeId: string, isProcess: boolean): void {
     const nodes = [...this.model.elements.values()].filter((n) => n.scopeId === scopeId);
     const starts = nodes.filter((n) => n.kind === 'startEvent');
-    if (isProcess && starts.length === 0) this.problem('start-event', scopeId, 'process must have at least one start event');
-    if (isProcess && starts.filter((s) => s.event.kind === 'none').length > 1) this.problem('start-event', scopeId, 'process must have at most one none start event');
-    if (!isProcess && !this.model.elements.get(scopeId)?.triggeredByEvent && (starts.length !== 1 || starts[0]?.event.kind !== 'none')) {
+    if (isProcess && starts.length === 0)
+      this.problem('start-event', scopeId, 'process must have at least one start event');
+    if (isProcess && starts.filter((s) => s.event.kind === 'none').length > 1)
+      this.problem('start-event', scopeId, 'process must have at most one none start event');
+    if (
+      !isProcess &&
+      !this.model.elements.get(scopeId)?.triggeredByEvent &&
+      (starts.length !== 1 || starts[0]?.event.kind !== 'none')
+    ) {
       this.problem('start-event', scopeId, 'embedded subprocess must have exactly one none start event');
     }
     for (const n of nodes) {
-      if (n.kind === 'startEvent' && n.incoming.length > 0) this.problem('start-event', n.id, 'start event must not have incoming sequence flows');
-      if (n.kind === 'boundaryEvent' && n.incoming.length > 0) this.problem('boundary-event', n.id, 'boundary event must not have incoming sequence flows');
-      if (n.kind === 'endEvent' && n.outgoing.length > 0) this.problem('end-event', n.id, 'end event must not have outgoing sequence flows');
+      if (n.kind === 'startEvent' && n.incoming.length > 0)
+        this.problem('start-event', n.id, 'start event must not have incoming sequence flows');
+      if (n.kind === 'boundaryEvent' && n.incoming.length > 0)
+        this.problem('boundary-event', n.id, 'boundary event must not have incoming sequence flows');
+      if (n.kind === 'endEvent' && n.outgoing.length > 0)
+        this.problem('end-event', n.id, 'end event must not have outgoing sequence flows');
       if (n.kind === 'exclusiveGateway') this.checkExclusiveGateway(n);
       if (n.kind !== 'exclusiveGateway') {
         for (const f of n.outgoing) {
           if (this.model.flows.get(f)?.condition !== undefined) {
-            this.problem('condition-expression', f, `conditional sequence flow from ${n.bpmnType} is not supported; use an exclusive gateway`);
+            this.problem(
+              'condition-expression',
+              f,
+              `conditional sequence flow from ${n.bpmnType} is not supported; use an exclusive gateway`,
+            );
           }
         }
       }
       if (n.kind === 'boundaryEvent' && n.attachedTo) {
         const host = this.model.elements.get(n.attachedTo);
         if (!host || !['serviceTask', 'subProcess', 'callActivity', 'passThroughTask'].includes(host.kind)) {
-          this.problem('boundary-attached', n.id, `boundary event must be attached to an activity, not '${n.attachedTo}'`);
+          this.problem(
+            'boundary-attached',
+            n.id,
+            `boundary event must be attached to an activity, not '${n.attachedTo}'`,
+          );
         }
       }
-      const scopeOf = (flowId: string): string | undefined => this.model.elements.get(this.model.flows.get(flowId)?.target ?? '')?.scopeId;
-      for (const f of n.outgoing) if (scopeOf(f) !== n.scopeId) this.problem('sequence-flow-ref', f, 'sequence flow must connect elements of the same (sub)process');
+      const scopeOf = (flowId: string): string | undefined =>
+        this.model.elements.get(this.model.flows.get(flowId)?.target ?? '')?.scopeId;
+      for (const f of n.outgoing)
+        if (scopeOf(f) !== n.scopeId)
+          this.problem('sequence-flow-ref', f, 'sequence flow must connect elements of the same (sub)process');
     }
   }
 
   private checkExclusiveGateway(n: FlowNode): void {
-    if (n.defaultFlow && !n.outgoing.includes(n.defaultFlow)) this.problem('default-flow', n.id, `default flow '${n.defaultFlow}' must be an outgoing flow of the gateway`);
+    if (n.defaultFlow && !n.outgoing.includes(n.defaultFlow))
+      this.problem('default-flow', n.id, `default flow '${n.defaultFlow}' must be an outgoing flow of the gateway`);
     if (n.outgoing.length <= 1) return;
     for (const f of n.outgoing) {
       const flow = this.model.flows.get(f);
       if (f === n.defaultFlow) {
-        if (flow?.condition !== undefined) this.problem('default-flow', f, 'the default flow must not have a condition');
+        if (flow?.condition !== undefined)
+          this.problem('default-flow', f, 'the default flow must not have a condition');
       } else if (flow?.condition === undefined) {
-        this.problem('condition-expression', f, `sequence flow from exclusive gateway '${n.id}' must have a condition unless it is the default flow`);
+        this.problem(
+          'condition-expression',
+          f,
+          `sequence flow from exclusive gateway '${n.id}' must have a condition unless it is the default flow`,
+        );
       }
     }
   }

@@ -22,7 +22,7 @@ let moddle: BpmnModdle | undefined;
 
 export async function parseXml(xml: string): Promise<ModdleParseResult> {
   moddle ??= new BpmnModdle({ zeebe: zeebeSchema });
-  return (await moddle.fromXML(xml, 'bpmn:Definitions')) as unknown as ModdleParseResult;
+  return (await moddle.fromXML(xml, 'bpmn:Definitions')) as ModdleParseResult;
 }
 
 export function children(el: ModdleElement | undefined, key: string): ModdleElement[] {

@@ -1,6 +1,7 @@
 // ISO 8601 timers as Zeebe accepts them: durations (PT5M, P1DT2H, P2W), dates, and cycles (R3/PT10S).
 
-const DURATION = /^(-)?P(?:(\d+(?:\.\d+)?)Y)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
+const DURATION =
+  /^(-)?P(?:(\d+(?:\.\d+)?)Y)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
 
 /** Milliseconds of an ISO 8601 duration (months as 30 days, years as 365), or undefined. */
 export function parseDuration(text: string): number | undefined {
@@ -41,6 +42,10 @@ export function parseCycle(text: string): Cycle | undefined {
 /** Checks a static timer value of the given type; returns an error message or undefined. */
 export function timerValueError(type: 'duration' | 'date' | 'cycle', value: string): string | undefined {
   const ok =
-    type === 'duration' ? parseDuration(value) !== undefined : type === 'date' ? parseDate(value) !== undefined : parseCycle(value) !== undefined;
+    type === 'duration'
+      ? parseDuration(value) !== undefined
+      : type === 'date'
+        ? parseDate(value) !== undefined
+        : parseCycle(value) !== undefined;
   return ok ? undefined : `'${value}' is not a valid ISO 8601 time ${type === 'date' ? 'date' : type}`;
 }

@@ -29,11 +29,16 @@ export type FeelResult = { ok: true; value: unknown } | { ok: false; error: stri
 export function evaluateFeel(source: string, variables: Record<string, unknown>): FeelResult {
   try {
     const { value, warnings } = evaluate(source, { ...CAMUNDA_BUILTINS, ...variables }, 'camunda');
-    const fatal = warnings.find((w) => w.type === 'INVALID_TYPE' || w.type === 'NO_FUNCTION_FOUND' || w.type === 'FUNCTION_INVOCATION_FAILURE');
+    const fatal = warnings.find(
+      (w) => w.type === 'INVALID_TYPE' || w.type === 'NO_FUNCTION_FOUND' || w.type === 'FUNCTION_INVOCATION_FAILURE',
+    );
     if (fatal) return { ok: false, error: `failed to evaluate expression '${source}': ${fatal.message}` };
     return { ok: true, value: toJsonValue(value) };
   } catch (err) {
-    return { ok: false, error: `failed to evaluate expression '${source}': ${err instanceof Error ? err.message : String(err)}` };
+    return {
+      ok: false,
+      error: `failed to evaluate expression '${source}': ${err instanceof Error ? err.message : String(err)}`,
+    };
   }
 }
 
@@ -49,7 +54,7 @@ function toJsonValue(value: unknown): unknown {
   if (typeof value === 'object') {
     const iso = (value as { iso?: unknown }).iso;
     if (typeof iso === 'string') return iso;
-    if (value.constructor !== Object) return String(value);
+    if (value.constructor !== Object) return (value as { toString(): string }).toString();
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJsonValue(v)]));
   }
   if (typeof value === 'function') return null;

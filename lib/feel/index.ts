@@ -1,1 +1,8 @@
-export { expressionOf, feelSyntaxError, evaluateFeel, evaluateExpression, type Expression, type FeelResult } from './feel.js';
+export {
+  expressionOf,
+  feelSyntaxError,
+  evaluateFeel,
+  evaluateExpression,
+  type Expression,
+  type FeelResult,
+} from './feel.js';

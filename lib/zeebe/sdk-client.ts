@@ -14,7 +14,10 @@ export function sdkClient(address: string, options: SdkClientOptions = {}): Zeeb
     ZEEBE_GRPC_ADDRESS: `grpc://${address}`,
     CAMUNDA_AUTH_STRATEGY: 'NONE',
     CAMUNDA_OAUTH_DISABLED: true,
-    zeebeGrpcSettings: { ZEEBE_GRPC_CLIENT_RETRY: options.retry ?? false, ZEEBE_CLIENT_LOG_LEVEL: 'NONE', ZEEBE_GRPC_WORKER_POLL_INTERVAL_MS: 50 },
+    zeebeGrpcSettings: {
+      ZEEBE_GRPC_CLIENT_RETRY: options.retry ?? false,
+      ZEEBE_CLIENT_LOG_LEVEL: 'NONE',
+      ZEEBE_GRPC_WORKER_POLL_INTERVAL_MS: 50,
+    },
   } as never).getZeebeGrpcApiClient();
 }
-
