@@ -171,7 +171,7 @@ export function gatewayService(o: GatewayOptions): UntypedServiceImplementation 
         );
         call.on('cancelled', cancel);
       } catch (err) {
-        call.destroy(Object.assign(new Error(String(toServiceError(err).details)), toServiceError(err)));
+        call.emit('error', toServiceError(err)); // grpc-js ends a server stream with this status
       }
     },
 
@@ -191,7 +191,7 @@ export function gatewayService(o: GatewayOptions): UntypedServiceImplementation 
         call.on('cancelled', remove);
         call.on('close', remove);
       } catch (err) {
-        call.destroy(Object.assign(new Error(String(toServiceError(err).details)), toServiceError(err)));
+        call.emit('error', toServiceError(err)); // grpc-js ends a server stream with this status
       }
     },
   };
