@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NPM_STAMP := node_modules/.procos-installed
 
-.PHONY: help up test deps lint typecheck crds crds-check build unit clean
+.PHONY: help up test deps lint typecheck crds crds-check build unit bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -39,6 +39,9 @@ build: deps ## Compile TypeScript into dist/ (the bin/ entry points run it)
 
 unit: deps build ## Unit tests (vitest)
 	npx vitest run
+
+bench: deps build ## Benchmarks (print ratios against a baseline measured in the same run)
+	npx tsx bench/engine/engine-bench.ts
 
 clean: ## Remove build output and installed packages
 	rm -rf dist node_modules

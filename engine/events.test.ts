@@ -25,8 +25,16 @@ describe('messages and timers', () => {
 
   it('buffers a message with a TTL and correlates it when the subscription opens (C28)', async () => {
     const zbc = h.client();
-    await zbc.publishMessage({ name: 'payment-received', correlationKey: 'C-3', timeToLive: 10_000, variables: { early: true } });
-    const r = await zbc.createProcessInstanceWithResult({ bpmnProcessId: 'message-catch', variables: { orderId: 'C-3' } });
+    await zbc.publishMessage({
+      name: 'payment-received',
+      correlationKey: 'C-3',
+      timeToLive: 10_000,
+      variables: { early: true },
+    });
+    const r = await zbc.createProcessInstanceWithResult({
+      bpmnProcessId: 'message-catch',
+      variables: { orderId: 'C-3' },
+    });
     expect(r.variables).toEqual({ orderId: 'C-3', early: true });
   });
 
@@ -41,8 +49,16 @@ describe('messages and timers', () => {
 
   it('rejects a second buffered message with the same id as ALREADY_EXISTS (C28)', async () => {
     const zbc = h.client();
-    await zbc.publishMessage({ name: 'dedup', correlationKey: 'k', messageId: 'm-1', timeToLive: 10_000, variables: {} });
-    const e = await rejectionOf(zbc.publishMessage({ name: 'dedup', correlationKey: 'k', messageId: 'm-1', timeToLive: 10_000, variables: {} }));
+    await zbc.publishMessage({
+      name: 'dedup',
+      correlationKey: 'k',
+      messageId: 'm-1',
+      timeToLive: 10_000,
+      variables: {},
+    });
+    const e = await rejectionOf(
+      zbc.publishMessage({ name: 'dedup', correlationKey: 'k', messageId: 'm-1', timeToLive: 10_000, variables: {} }),
+    );
     expect(e.message).toMatch(/^6 ALREADY_EXISTS/);
   });
 
@@ -50,11 +66,23 @@ describe('messages and timers', () => {
     const zbc = h.client();
     await zbc.publishMessage({ name: 'order-placed', correlationKey: 'order-9', variables: { item: 'book' } });
     await zbc.publishMessage({ name: 'order-placed', correlationKey: 'order-9', variables: { item: 'again' } });
-    const jobs = await zbc.activateJobs({ type: 'orders.handle', worker: 't', timeout: 30_000, maxJobsToActivate: 10, requestTimeout: 2000 });
+    const jobs = await zbc.activateJobs({
+      type: 'orders.handle',
+      worker: 't',
+      timeout: 30_000,
+      maxJobsToActivate: 10,
+      requestTimeout: 2000,
+    });
     expect(jobs.map((j) => j.variables)).toEqual([{ item: 'book' }]);
     await zbc.publishMessage({ name: 'order-placed', correlationKey: '', variables: { item: 'anonymous-1' } });
     await zbc.publishMessage({ name: 'order-placed', correlationKey: '', variables: { item: 'anonymous-2' } });
-    const more = await zbc.activateJobs({ type: 'orders.handle', worker: 't', timeout: 30_000, maxJobsToActivate: 10, requestTimeout: 2000 });
+    const more = await zbc.activateJobs({
+      type: 'orders.handle',
+      worker: 't',
+      timeout: 30_000,
+      maxJobsToActivate: 10,
+      requestTimeout: 2000,
+    });
     expect(more.map((j) => j.variables.item).sort()).toEqual(['anonymous-1', 'anonymous-2']);
   });
 
@@ -64,7 +92,13 @@ describe('messages and timers', () => {
     const r = await zbc.createProcessInstanceWithResult({ bpmnProcessId: 'timers', variables: { pause: 'PT0.2S' } });
     expect(Date.now() - started).toBeGreaterThanOrEqual(450);
     expect(r.variables).toEqual({ pause: 'PT0.2S', timedOut: true });
-    const slow = await zbc.activateJobs({ type: 'timers.slow', worker: 't', timeout: 30_000, maxJobsToActivate: 10, requestTimeout: -1 });
+    const slow = await zbc.activateJobs({
+      type: 'timers.slow',
+      worker: 't',
+      timeout: 30_000,
+      maxJobsToActivate: 10,
+      requestTimeout: -1,
+    });
     expect(slow).toEqual([]); // the boundary timer cancelled the job
   });
 
@@ -73,7 +107,13 @@ describe('messages and timers', () => {
     await deployFixture(zbc, 'timer-start.bpmn');
     const seen: string[] = [];
     for (let t = 0; t < 40 && seen.length < 2; t++) {
-      const jobs = await zbc.activateJobs({ type: 'clock.tick', worker: 't', timeout: 30_000, maxJobsToActivate: 10, requestTimeout: 200 });
+      const jobs = await zbc.activateJobs({
+        type: 'clock.tick',
+        worker: 't',
+        timeout: 30_000,
+        maxJobsToActivate: 10,
+        requestTimeout: 200,
+      });
       seen.push(...jobs.map((j) => j.processInstanceKey));
     }
     expect(new Set(seen).size).toBe(2);

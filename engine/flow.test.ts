@@ -7,14 +7,24 @@ describe('process flow', () => {
   beforeAll(async () => {
     h = await startHarness({ tickMs: 20 });
     const zbc = h.client();
-    for (const f of ['io-mapping.bpmn', 'error-boundary.bpmn', 'uncaught-error.bpmn', 'parallel.bpmn', 'gateway.bpmn', 'subprocess.bpmn', 'two-steps.bpmn']) {
+    for (const f of [
+      'io-mapping.bpmn',
+      'error-boundary.bpmn',
+      'uncaught-error.bpmn',
+      'parallel.bpmn',
+      'gateway.bpmn',
+      'subprocess.bpmn',
+      'two-steps.bpmn',
+    ]) {
       await deployFixture(zbc, f);
     }
   });
   afterAll(async () => h.stop());
 
   const job = async (type: string, pik: string) => {
-    const jobs = await h.client().activateJobs({ type, worker: 't', timeout: 30_000, maxJobsToActivate: 50, requestTimeout: 2000 });
+    const jobs = await h
+      .client()
+      .activateJobs({ type, worker: 't', timeout: 30_000, maxJobsToActivate: 50, requestTimeout: 2000 });
     const found = jobs.find((j) => j.processInstanceKey === pik);
     if (!found) throw new Error(`no ${type} job for ${pik}`);
     return found;
@@ -22,21 +32,47 @@ describe('process flow', () => {
 
   it('applies output mappings: job variables stay task-local, mapped results propagate (C19, C25)', async () => {
     const zbc = h.client();
-    const run = zbc.createProcessInstanceWithResult({ bpmnProcessId: 'io-mapping', variables: { region: 'apac', customer: { id: 3 } } });
+    const run = zbc.createProcessInstanceWithResult({
+      bpmnProcessId: 'io-mapping',
+      variables: { region: 'apac', customer: { id: 3 } },
+    });
     await new Promise((r) => setTimeout(r, 100));
-    const jobs = await zbc.activateJobs({ type: 'lookup.apac', worker: 't', timeout: 30_000, maxJobsToActivate: 1, requestTimeout: 2000 });
+    const jobs = await zbc.activateJobs({
+      type: 'lookup.apac',
+      worker: 't',
+      timeout: 30_000,
+      maxJobsToActivate: 1,
+      requestTimeout: 2000,
+    });
     await zbc.completeJob({ jobKey: jobs[0]!.key, variables: { response: { name: 'Lin', score: 21 } } });
     const result = await run;
-    expect(result.variables).toEqual({ region: 'apac', customer: { id: 3 }, customerName: 'Lin', report: { doubledScore: 42 } });
+    expect(result.variables).toEqual({
+      region: 'apac',
+      customer: { id: 3 },
+      customerName: 'Lin',
+      report: { doubledScore: 42 },
+    });
   });
 
   it('propagates completed job variables to the nearest scope that has them, else the root (C19)', async () => {
     const zbc = h.client();
     const run = zbc.createProcessInstanceWithResult({ bpmnProcessId: 'two-steps', variables: { count: 1 } });
     await new Promise((r) => setTimeout(r, 100));
-    const first = await zbc.activateJobs({ type: 'durable.work', worker: 't', timeout: 30_000, maxJobsToActivate: 50, requestTimeout: 2000 });
+    const first = await zbc.activateJobs({
+      type: 'durable.work',
+      worker: 't',
+      timeout: 30_000,
+      maxJobsToActivate: 50,
+      requestTimeout: 2000,
+    });
     for (const j of first) await zbc.completeJob({ jobKey: j.key, variables: { count: 2, added: true } });
-    const second = await zbc.activateJobs({ type: 'durable.audit', worker: 't', timeout: 30_000, maxJobsToActivate: 50, requestTimeout: 2000 });
+    const second = await zbc.activateJobs({
+      type: 'durable.audit',
+      worker: 't',
+      timeout: 30_000,
+      maxJobsToActivate: 50,
+      requestTimeout: 2000,
+    });
     for (const j of second) await zbc.completeJob({ jobKey: j.key, variables: {} });
     expect((await run).variables).toEqual({ count: 2, added: true });
   });
@@ -45,8 +81,19 @@ describe('process flow', () => {
     const zbc = h.client();
     const run = zbc.createProcessInstanceWithResult({ bpmnProcessId: 'error-boundary', variables: {} });
     await new Promise((r) => setTimeout(r, 100));
-    const [j] = await zbc.activateJobs({ type: 'errors.fetch', worker: 't', timeout: 30_000, maxJobsToActivate: 1, requestTimeout: 2000 });
-    await zbc.throwError({ jobKey: j!.key, errorCode: 'NOT_FOUND', errorMessage: 'no such customer', variables: { reason: 'unknown id' } });
+    const [j] = await zbc.activateJobs({
+      type: 'errors.fetch',
+      worker: 't',
+      timeout: 30_000,
+      maxJobsToActivate: 1,
+      requestTimeout: 2000,
+    });
+    await zbc.throwError({
+      jobKey: j!.key,
+      errorCode: 'NOT_FOUND',
+      errorMessage: 'no such customer',
+      variables: { reason: 'unknown id' },
+    });
     expect((await run).variables).toEqual({ notFoundReason: 'unknown id' });
   });
 
@@ -54,8 +101,19 @@ describe('process flow', () => {
     const zbc = h.client();
     const run = zbc.createProcessInstanceWithResult({ bpmnProcessId: 'error-boundary', variables: {} });
     await new Promise((r) => setTimeout(r, 100));
-    const [j] = await zbc.activateJobs({ type: 'errors.fetch', worker: 't', timeout: 30_000, maxJobsToActivate: 1, requestTimeout: 2000 });
-    await zbc.throwError({ jobKey: j!.key, errorCode: 'TIMEOUT', errorMessage: 'slow backend', variables: { detail: 'x' } });
+    const [j] = await zbc.activateJobs({
+      type: 'errors.fetch',
+      worker: 't',
+      timeout: 30_000,
+      maxJobsToActivate: 1,
+      requestTimeout: 2000,
+    });
+    await zbc.throwError({
+      jobKey: j!.key,
+      errorCode: 'TIMEOUT',
+      errorMessage: 'slow backend',
+      variables: { detail: 'x' },
+    });
     expect((await run).variables).toEqual({ detail: 'x' });
     expect((await rejectionOf(zbc.completeJob({ jobKey: j!.key, variables: {} }))).message).toMatch(/^5 NOT_FOUND/);
   });
@@ -68,14 +126,22 @@ describe('process flow', () => {
     const incident = await incidentOf(h, i.processInstanceKey);
     expect(incident).toMatchObject({ errorType: 'UNHANDLED_ERROR_EVENT', elementId: 'risky' });
     expect(incident.errorMessage).toContain("'BOOM'");
-    expect((await rejectionOf(zbc.completeJob({ jobKey: j.key, variables: {} }))).message).toMatch(/^9 FAILED_PRECONDITION: .*'ERROR_THROWN'/);
+    expect((await rejectionOf(zbc.completeJob({ jobKey: j.key, variables: {} }))).message).toMatch(
+      /^9 FAILED_PRECONDITION: .*'ERROR_THROWN'/,
+    );
   });
 
   it('an error end event in a subprocess is caught by the boundary on the subprocess', async () => {
     const zbc = h.client();
     const run = zbc.createProcessInstanceWithResult({ bpmnProcessId: 'subprocess', variables: {} });
     await new Promise((r) => setTimeout(r, 100));
-    const [j] = await zbc.activateJobs({ type: 'sub.check', worker: 't', timeout: 30_000, maxJobsToActivate: 1, requestTimeout: 2000 });
+    const [j] = await zbc.activateJobs({
+      type: 'sub.check',
+      worker: 't',
+      timeout: 30_000,
+      maxJobsToActivate: 1,
+      requestTimeout: 2000,
+    });
     await zbc.completeJob({ jobKey: j!.key, variables: { valid: false } });
     expect((await run).variables).toEqual({ valid: false, outcome: 'rejected' });
   });
@@ -84,23 +150,44 @@ describe('process flow', () => {
     const zbc = h.client();
     const run = zbc.createProcessInstanceWithResult({ bpmnProcessId: 'subprocess', variables: {} });
     await new Promise((r) => setTimeout(r, 100));
-    const [j] = await zbc.activateJobs({ type: 'sub.check', worker: 't', timeout: 30_000, maxJobsToActivate: 1, requestTimeout: 2000 });
+    const [j] = await zbc.activateJobs({
+      type: 'sub.check',
+      worker: 't',
+      timeout: 30_000,
+      maxJobsToActivate: 1,
+      requestTimeout: 2000,
+    });
     await zbc.completeJob({ jobKey: j!.key, variables: { valid: true } });
     expect((await run).variables).toEqual({ valid: true });
   });
 
   it('SetVariables: local=false propagates, local=true stays in the scope; bad input is rejected (C24)', async () => {
     const zbc = h.client();
-    const i = await zbc.createProcessInstance({ bpmnProcessId: 'io-mapping', variables: { region: 'latam', customer: { id: 9 } } });
+    const i = await zbc.createProcessInstance({
+      bpmnProcessId: 'io-mapping',
+      variables: { region: 'latam', customer: { id: 9 } },
+    });
     const j = await job('lookup.latam', i.processInstanceKey);
-    const r = await zbc.setVariables({ elementInstanceKey: j.elementInstanceKey, variables: { request: 'replaced', fresh: 1 }, local: false });
-    expect(BigInt(r.key)).toBeGreaterThan(0n);
+    await zbc.setVariables({
+      elementInstanceKey: j.elementInstanceKey,
+      variables: { request: 'replaced', fresh: 1 },
+      local: false,
+    });
     await zbc.setVariables({ elementInstanceKey: j.elementInstanceKey, variables: { onlyHere: true }, local: true });
-    const view = await h.api<{ variables: Record<string, unknown>; elements: { elementId: string; variables: Record<string, unknown> }[] }>(`/v1/process-instances/${i.processInstanceKey}`);
+    const view = await h.api<{
+      variables: Record<string, unknown>;
+      elements: { elementId: string; variables: Record<string, unknown> }[];
+    }>(`/v1/process-instances/${i.processInstanceKey}`);
     expect(view.variables).toMatchObject({ fresh: 1 });
     expect(view.variables).not.toHaveProperty('onlyHere');
-    expect(view.elements.find((e) => e.elementId === 'lookup')?.variables).toMatchObject({ request: 'replaced', onlyHere: true });
-    expect((await rejectionOf(zbc.setVariables({ elementInstanceKey: '2251799813699996', variables: {}, local: true }))).message).toMatch(/^5 NOT_FOUND/);
+    expect(view.elements.find((e) => e.elementId === 'lookup')?.variables).toMatchObject({
+      request: 'replaced',
+      onlyHere: true,
+    });
+    expect(
+      (await rejectionOf(zbc.setVariables({ elementInstanceKey: '2251799813699996', variables: {}, local: true })))
+        .message,
+    ).toMatch(/^5 NOT_FOUND/);
   });
 
   it('exclusive gateway: first true condition wins; no match and no default is an incident, resolvable after fixing variables (C27, C21)', async () => {
@@ -129,12 +216,38 @@ describe('process flow', () => {
     const zbc = h.client();
     const run = zbc.createProcessInstanceWithResult({ bpmnProcessId: 'parallel', variables: {} });
     await new Promise((r) => setTimeout(r, 100));
-    const left = await zbc.activateJobs({ type: 'parallel.left', worker: 't', timeout: 30_000, maxJobsToActivate: 50, requestTimeout: 2000 });
-    const right = await zbc.activateJobs({ type: 'parallel.right', worker: 't', timeout: 30_000, maxJobsToActivate: 50, requestTimeout: 2000 });
+    const left = await zbc.activateJobs({
+      type: 'parallel.left',
+      worker: 't',
+      timeout: 30_000,
+      maxJobsToActivate: 50,
+      requestTimeout: 2000,
+    });
+    const right = await zbc.activateJobs({
+      type: 'parallel.right',
+      worker: 't',
+      timeout: 30_000,
+      maxJobsToActivate: 50,
+      requestTimeout: 2000,
+    });
     for (const j of left) await zbc.completeJob({ jobKey: j.key, variables: { left: true } });
-    expect(await zbc.activateJobs({ type: 'parallel.after', worker: 't', timeout: 30_000, maxJobsToActivate: 50, requestTimeout: -1 })).toEqual([]);
+    expect(
+      await zbc.activateJobs({
+        type: 'parallel.after',
+        worker: 't',
+        timeout: 30_000,
+        maxJobsToActivate: 50,
+        requestTimeout: -1,
+      }),
+    ).toEqual([]);
     for (const j of right) await zbc.completeJob({ jobKey: j.key, variables: { right: true } });
-    const after = await zbc.activateJobs({ type: 'parallel.after', worker: 't', timeout: 30_000, maxJobsToActivate: 50, requestTimeout: 2000 });
+    const after = await zbc.activateJobs({
+      type: 'parallel.after',
+      worker: 't',
+      timeout: 30_000,
+      maxJobsToActivate: 50,
+      requestTimeout: 2000,
+    });
     expect(after).toHaveLength(right.length);
     for (const j of after) await zbc.completeJob({ jobKey: j.key, variables: {} });
     expect((await run).variables).toEqual({ left: true, right: true });

@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployFixture, incidentOf, rejectionOf, startHarness, type Harness } from './testing/engine-harness.js';
 
 const activate = (h: Harness, type: string, extra: object = {}) =>
-  h.client().activateJobs({ type, worker: 'test', timeout: 30_000, maxJobsToActivate: 10, requestTimeout: -1, ...extra });
+  h
+    .client()
+    .activateJobs({ type, worker: 'test', timeout: 30_000, maxJobsToActivate: 10, requestTimeout: -1, ...extra });
 
 describe('jobs', () => {
   let h: Harness;
@@ -16,12 +18,20 @@ describe('jobs', () => {
 
   it('creates a job with FEEL type and retries, headers, and visible variables incl. input mappings (C14, C25)', async () => {
     const zbc = h.client();
-    const i = await zbc.createProcessInstance({ bpmnProcessId: 'io-mapping', variables: { region: 'eu', customer: { id: 7, name: 'Ada' } } });
+    const i = await zbc.createProcessInstance({
+      bpmnProcessId: 'io-mapping',
+      variables: { region: 'eu', customer: { id: 7, name: 'Ada' } },
+    });
     const [job] = await activate(h, 'lookup.eu');
     expect(job?.processInstanceKey).toBe(i.processInstanceKey);
     expect(job?.retries).toBe(2);
     expect(job?.customHeaders).toEqual({ endpoint: 'https://example.invalid/customers', method: 'GET' });
-    expect(job?.variables).toEqual({ region: 'eu', customer: { id: 7, name: 'Ada' }, request: { customerId: 7, apiVersion: 'v2' }, absent: null });
+    expect(job?.variables).toEqual({
+      region: 'eu',
+      customer: { id: 7, name: 'Ada' },
+      request: { customerId: 7, apiVersion: 'v2' },
+      absent: null,
+    });
     expect(job?.elementId).toBe('lookup');
     expect(job?.bpmnProcessId).toBe('io-mapping');
   });
@@ -35,15 +45,34 @@ describe('jobs', () => {
 
   it('validates ActivateJobs (C15)', async () => {
     const zbc = h.client();
-    expect((await rejectionOf(zbc.activateJobs({ type: ' ', worker: 'w', timeout: 1000, maxJobsToActivate: 1, requestTimeout: -1 }))).message).toMatch(/^3 INVALID_ARGUMENT/);
-    expect((await rejectionOf(zbc.activateJobs({ type: 't', worker: 'w', timeout: 0, maxJobsToActivate: 1, requestTimeout: -1 }))).message).toMatch(/^3 INVALID_ARGUMENT/);
-    expect((await rejectionOf(zbc.activateJobs({ type: 't', worker: 'w', timeout: 1000, maxJobsToActivate: 0, requestTimeout: -1 }))).message).toMatch(/^3 INVALID_ARGUMENT/);
+    expect(
+      (
+        await rejectionOf(
+          zbc.activateJobs({ type: ' ', worker: 'w', timeout: 1000, maxJobsToActivate: 1, requestTimeout: -1 }),
+        )
+      ).message,
+    ).toMatch(/^3 INVALID_ARGUMENT/);
+    expect(
+      (
+        await rejectionOf(
+          zbc.activateJobs({ type: 't', worker: 'w', timeout: 0, maxJobsToActivate: 1, requestTimeout: -1 }),
+        )
+      ).message,
+    ).toMatch(/^3 INVALID_ARGUMENT/);
+    expect(
+      (
+        await rejectionOf(
+          zbc.activateJobs({ type: 't', worker: 'w', timeout: 1000, maxJobsToActivate: 0, requestTimeout: -1 }),
+        )
+      ).message,
+    ).toMatch(/^3 INVALID_ARGUMENT/);
   });
 
   it('activates FIFO, at most maxJobsToActivate, each job once (C15, C16)', async () => {
     const zbc = h.client();
     const keys: string[] = [];
-    for (let n = 0; n < 5; n++) keys.push((await zbc.createProcessInstance({ bpmnProcessId: 'two-steps', variables: { n } })).processInstanceKey);
+    for (let n = 0; n < 5; n++)
+      keys.push((await zbc.createProcessInstance({ bpmnProcessId: 'two-steps', variables: { n } })).processInstanceKey);
     const first = await activate(h, 'durable.work', { maxJobsToActivate: 3 });
     const second = await activate(h, 'durable.work', { maxJobsToActivate: 3 });
     expect([...first, ...second].map((j) => j.processInstanceKey)).toEqual(keys);
@@ -52,7 +81,13 @@ describe('jobs', () => {
 
   it('holds a long poll until a job arrives (C15)', async () => {
     const zbc = h.client();
-    const polling = zbc.activateJobs({ type: 'parallel.left', worker: 'poller', timeout: 30_000, maxJobsToActivate: 5, requestTimeout: 5000 });
+    const polling = zbc.activateJobs({
+      type: 'parallel.left',
+      worker: 'poller',
+      timeout: 30_000,
+      maxJobsToActivate: 5,
+      requestTimeout: 5000,
+    });
     await new Promise((r) => setTimeout(r, 100));
     const i = await zbc.createProcessInstance({ bpmnProcessId: 'parallel', variables: {} });
     const jobs = await polling;
@@ -62,7 +97,15 @@ describe('jobs', () => {
 
   it('ends a long poll with no jobs after requestTimeout (C15)', async () => {
     const started = Date.now();
-    const jobs = await h.client().activateJobs({ type: 'nobody.creates.this', worker: 'w', timeout: 1000, maxJobsToActivate: 1, requestTimeout: 300 });
+    const jobs = await h
+      .client()
+      .activateJobs({
+        type: 'nobody.creates.this',
+        worker: 'w',
+        timeout: 1000,
+        maxJobsToActivate: 1,
+        requestTimeout: 300,
+      });
     expect(jobs).toEqual([]);
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
   });
@@ -74,7 +117,7 @@ describe('jobs', () => {
       type: 'parallel.right',
       worker: 'streamer',
       timeout: 30_000,
-      taskHandler: async (job) => {
+      taskHandler: async (job: { processInstanceKey: string; complete(): Promise<unknown> }) => {
         seen.push(job.processInstanceKey);
         return job.complete();
       },
@@ -90,13 +133,16 @@ describe('jobs', () => {
     const zbc = h.client();
     await zbc.topology(); // the SDK sets up its logger lazily: a first call of completeJob would throw
     const e = await rejectionOf(zbc.completeJob({ jobKey: '2251799813699998', variables: {} }));
-    expect(e.message).toBe("5 NOT_FOUND: Command 'COMPLETE' rejected with code 'NOT_FOUND': Expected to complete job with key '2251799813699998', but no such job was found");
+    expect(e.message).toBe(
+      "5 NOT_FOUND: Command 'COMPLETE' rejected with code 'NOT_FOUND': Expected to complete job with key '2251799813699998', but no such job was found",
+    );
   });
 
   it('fails a job: retries left → activatable again after the back-off; none left → incident, resolvable after retries are updated (C18, C20, C21)', async () => {
     const zbc = h.client();
     const i = await zbc.createProcessInstance({ bpmnProcessId: 'two-steps', variables: { marker: 'fail-me' } });
-    const mine = async () => (await activate(h, 'durable.work')).find((j) => j.processInstanceKey === i.processInstanceKey);
+    const mine = async () =>
+      (await activate(h, 'durable.work')).find((j) => j.processInstanceKey === i.processInstanceKey);
     const job = await mine();
     await zbc.failJob({ jobKey: job!.key, retries: 2, errorMessage: 'flaky', retryBackOff: 300 });
     expect(await mine()).toBeUndefined();
@@ -105,10 +151,21 @@ describe('jobs', () => {
     expect(again).toMatchObject({ key: job!.key, retries: 2 });
     await zbc.failJob({ jobKey: again!.key, retries: 0, errorMessage: 'gave up', retryBackOff: 0 });
     const incident = await incidentOf(h, i.processInstanceKey);
-    expect(incident).toMatchObject({ errorType: 'JOB_NO_RETRIES', errorMessage: 'gave up', jobKey: job!.key, elementId: 'work' });
-    expect((await rejectionOf(zbc.completeJob({ jobKey: job!.key, variables: {} }))).message).toMatch(/^9 FAILED_PRECONDITION: .*in state 'FAILED'/);
-    expect((await rejectionOf(zbc.resolveIncident({ incidentKey: incident.key }))).message).toMatch(/^9 FAILED_PRECONDITION: .*no retries left/);
-    expect((await rejectionOf(zbc.updateJobRetries({ jobKey: job!.key, retries: 0 }))).message).toMatch(/^3 INVALID_ARGUMENT/);
+    expect(incident).toMatchObject({
+      errorType: 'JOB_NO_RETRIES',
+      errorMessage: 'gave up',
+      jobKey: job!.key,
+      elementId: 'work',
+    });
+    expect((await rejectionOf(zbc.completeJob({ jobKey: job!.key, variables: {} }))).message).toMatch(
+      /^9 FAILED_PRECONDITION: .*in state 'FAILED'/,
+    );
+    expect((await rejectionOf(zbc.resolveIncident({ incidentKey: incident.key }))).message).toMatch(
+      /^9 FAILED_PRECONDITION: .*no retries left/,
+    );
+    expect((await rejectionOf(zbc.updateJobRetries({ jobKey: job!.key, retries: 0 }))).message).toMatch(
+      /^3 INVALID_ARGUMENT/,
+    );
     await zbc.updateJobRetries({ jobKey: job!.key, retries: 1 });
     await zbc.resolveIncident({ incidentKey: incident.key });
     const resolved = await mine();
@@ -121,7 +178,10 @@ describe('jobs', () => {
     const i = await zbc.createProcessInstance({ bpmnProcessId: 'two-steps', variables: {} });
     const job = (await activate(h, 'durable.work')).find((j) => j.processInstanceKey === i.processInstanceKey);
     await zbc.failJob({ jobKey: job!.key, retries: 1, errorMessage: 'x', retryBackOff: 0, variables: { attempt: 1 } });
-    const view = await h.api<{ variables: Record<string, unknown>; elements: { elementId: string; variables: Record<string, unknown> }[] }>(`/v1/process-instances/${i.processInstanceKey}`);
+    const view = await h.api<{
+      variables: Record<string, unknown>;
+      elements: { elementId: string; variables: Record<string, unknown> }[];
+    }>(`/v1/process-instances/${i.processInstanceKey}`);
     expect(view.variables).not.toHaveProperty('attempt');
     expect(view.elements.find((e) => e.elementId === 'work')?.variables).toEqual({ attempt: 1 });
   });
@@ -129,17 +189,23 @@ describe('jobs', () => {
   it('extends an activated job deadline, and rejects unknown or inactive jobs (C22)', async () => {
     const zbc = h.client();
     const i = await zbc.createProcessInstance({ bpmnProcessId: 'two-steps', variables: {} });
-    const job = (await activate(h, 'durable.work', { timeout: 200 })).find((j) => j.processInstanceKey === i.processInstanceKey);
+    const job = (await activate(h, 'durable.work', { timeout: 200 })).find(
+      (j) => j.processInstanceKey === i.processInstanceKey,
+    );
     await zbc.updateJobTimeout({ jobKey: job!.key, timeout: 60_000 });
     await new Promise((r) => setTimeout(r, 400));
     expect((await activate(h, 'durable.work')).map((j) => j.key)).not.toContain(job!.key);
-    expect((await rejectionOf(zbc.updateJobTimeout({ jobKey: '2251799813699997', timeout: 1000 }))).message).toMatch(/^5 NOT_FOUND/);
+    expect((await rejectionOf(zbc.updateJobTimeout({ jobKey: '2251799813699997', timeout: 1000 }))).message).toMatch(
+      /^5 NOT_FOUND/,
+    );
   });
 
   it('times out an activated job: activatable again with the same key and retries (C16)', async () => {
     const zbc = h.client();
     const i = await zbc.createProcessInstance({ bpmnProcessId: 'two-steps', variables: {} });
-    const job = (await activate(h, 'durable.work', { timeout: 100 })).find((j) => j.processInstanceKey === i.processInstanceKey);
+    const job = (await activate(h, 'durable.work', { timeout: 100 })).find(
+      (j) => j.processInstanceKey === i.processInstanceKey,
+    );
     await new Promise((r) => setTimeout(r, 300));
     const again = (await activate(h, 'durable.work')).find((j) => j.processInstanceKey === i.processInstanceKey);
     expect(again).toMatchObject({ key: job!.key, retries: job!.retries });

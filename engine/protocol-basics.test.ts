@@ -1,6 +1,13 @@
 // Transport, errors, keys, tenancy, deployment and instances (notes C1–C13).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployFixture, fixture, rawGateway, rejectionOf, startHarness, type Harness } from './testing/engine-harness.js';
+import {
+  deployFixture,
+  fixture,
+  rawGateway,
+  rejectionOf,
+  startHarness,
+  type Harness,
+} from './testing/engine-harness.js';
 
 describe('gateway protocol basics', () => {
   let h: Harness;
@@ -11,7 +18,9 @@ describe('gateway protocol basics', () => {
 
   it('rejects with Zeebe status and message shape (C2)', async () => {
     const e = await rejectionOf(h.client().cancelProcessInstance('2251799813699999'));
-    expect(e.message).toMatch(/^5 NOT_FOUND: Command 'CANCEL' rejected with code 'NOT_FOUND': Expected to cancel a process instance with key '2251799813699999'/);
+    expect(e.message).toMatch(
+      /^5 NOT_FOUND: Command 'CANCEL' rejected with code 'NOT_FOUND': Expected to cancel a process instance with key '2251799813699999'/,
+    );
   });
 
   it('issues Zeebe-style int64 keys, unique across kinds (C4)', async () => {
@@ -29,27 +38,41 @@ describe('gateway protocol basics', () => {
     await deployFixture(zbc, 'two-steps.bpmn');
     const ok = await zbc.createProcessInstance({ bpmnProcessId: 'two-steps', variables: {}, tenantId: '<default>' });
     expect(ok.tenantId).toBe('<default>');
-    const e = await rejectionOf(zbc.createProcessInstance({ bpmnProcessId: 'two-steps', variables: {}, tenantId: 'acme' }));
+    const e = await rejectionOf(
+      zbc.createProcessInstance({ bpmnProcessId: 'two-steps', variables: {}, tenantId: 'acme' }),
+    );
     expect(e.message).toMatch(/^3 INVALID_ARGUMENT: .*tenant identifier 'acme'/);
   });
 
   it('rejects a deployment with no resources, or of an unknown kind (C7)', async () => {
     const zbc = h.client();
-    expect((await rejectionOf(zbc.deployResources([]))).message).toMatch(/^3 INVALID_ARGUMENT: .*at least one resource/);
+    expect((await rejectionOf(zbc.deployResources([]))).message).toMatch(
+      /^3 INVALID_ARGUMENT: .*at least one resource/,
+    );
     const e = await rejectionOf(zbc.deployResource({ name: 'notes.txt', process: Buffer.from('hello') }));
     expect(e.message).toMatch(/^3 INVALID_ARGUMENT: [\s\S]*'notes.txt': unsupported resource type/);
   });
 
   it('deploys several resources atomically: one broken resource deploys none (C7, C8)', async () => {
     const zbc = h.client();
-    const broken = Buffer.from(fixture('parallel.bpmn').toString().replace('id="parallel"', 'id="atomic-check"').replace('type="parallel.left"', 'type=""'));
+    const broken = Buffer.from(
+      fixture('parallel.bpmn')
+        .toString()
+        .replace('id="parallel"', 'id="atomic-check"')
+        .replace('type="parallel.left"', 'type=""'),
+    );
     const e = await rejectionOf(
       zbc.deployResources([
-        { name: 'good.bpmn', process: Buffer.from(fixture('gateway.bpmn').toString().replace('id="gateway"', 'id="atomic-good"')) },
+        {
+          name: 'good.bpmn',
+          process: Buffer.from(fixture('gateway.bpmn').toString().replace('id="gateway"', 'id="atomic-good"')),
+        },
         { name: 'broken.bpmn', process: broken },
       ]),
     );
-    expect(e.message).toMatch(/'broken.bpmn':\n- line \d+, element 'left': zeebe:taskDefinition type must not be empty/);
+    expect(e.message).toMatch(
+      /'broken.bpmn':\n- line \d+, element 'left': zeebe:taskDefinition type must not be empty/,
+    );
     const after = await rejectionOf(zbc.createProcessInstance({ bpmnProcessId: 'atomic-good', variables: {} }));
     expect(after.message).toMatch(/^5 NOT_FOUND/);
   });
@@ -79,12 +102,24 @@ describe('gateway protocol basics', () => {
     const zbc = h.client();
     const d = await deployFixture(zbc, 'two-steps.bpmn');
     // The SDK creates by bpmnProcessId only; a raw client on the same proto creates by key.
-    const byKey = await rawGateway(h.running.address).CreateProcessInstance!({ processDefinitionKey: d.processDefinitionKey, variables: '{}' });
+    const byKey = await rawGateway(h.running.address).CreateProcessInstance!({
+      processDefinitionKey: d.processDefinitionKey,
+      variables: '{}',
+    });
     expect(byKey.bpmnProcessId).toBe('two-steps');
-    const byVersion = await zbc.createProcessInstance({ bpmnProcessId: 'two-steps', version: d.version, variables: {} });
+    const byVersion = await zbc.createProcessInstance({
+      bpmnProcessId: 'two-steps',
+      version: d.version,
+      variables: {},
+    });
     expect(byVersion.processDefinitionKey).toBe(d.processDefinitionKey);
-    expect((await rejectionOf(zbc.createProcessInstance({ bpmnProcessId: 'no-such-process', variables: {} }))).message).toMatch(/^5 NOT_FOUND: .*'no-such-process'/);
-    expect((await rejectionOf(zbc.createProcessInstance({ bpmnProcessId: 'two-steps', version: 99, variables: {} }))).message).toMatch(/^5 NOT_FOUND: .*version '99'/);
+    expect(
+      (await rejectionOf(zbc.createProcessInstance({ bpmnProcessId: 'no-such-process', variables: {} }))).message,
+    ).toMatch(/^5 NOT_FOUND: .*'no-such-process'/);
+    expect(
+      (await rejectionOf(zbc.createProcessInstance({ bpmnProcessId: 'two-steps', version: 99, variables: {} })))
+        .message,
+    ).toMatch(/^5 NOT_FOUND: .*version '99'/);
   });
 
   it('refuses to start a process without a none start event (C11)', async () => {
@@ -98,25 +133,47 @@ describe('gateway protocol basics', () => {
     const zbc = h.client();
     await deployFixture(zbc, 'two-steps.bpmn');
     // The SDK refuses non-objects client-side; the engine must too, for other clients.
-    const e = await rejectionOf(rawGateway(h.running.address).CreateProcessInstance!({ bpmnProcessId: 'two-steps', version: -1, variables: '[1, 2]' }));
+    const e = await rejectionOf(
+      rawGateway(h.running.address).CreateProcessInstance!({
+        bpmnProcessId: 'two-steps',
+        version: -1,
+        variables: '[1, 2]',
+      }),
+    );
     expect(e.message).toMatch(/^3 INVALID_ARGUMENT: .*root level object, but was 'ARRAY'/);
   });
 
   it('starts at the elements of startInstructions instead of the start event (C11)', async () => {
     const zbc = h.client();
     await deployFixture(zbc, 'two-steps.bpmn');
-    const i = await zbc.createProcessInstance({ bpmnProcessId: 'two-steps', variables: {}, startInstructions: [{ elementId: 'audit' }] });
-    const jobs = await zbc.activateJobs({ type: 'durable.audit', worker: 't', timeout: 10_000, maxJobsToActivate: 10, requestTimeout: -1 });
+    const i = await zbc.createProcessInstance({
+      bpmnProcessId: 'two-steps',
+      variables: {},
+      startInstructions: [{ elementId: 'audit' }],
+    });
+    const jobs = await zbc.activateJobs({
+      type: 'durable.audit',
+      worker: 't',
+      timeout: 10_000,
+      maxJobsToActivate: 10,
+      requestTimeout: -1,
+    });
     expect(jobs.map((j) => j.processInstanceKey)).toContain(i.processInstanceKey);
   });
 
   it('returns only fetchVariables with the result, and DEADLINE_EXCEEDED when it takes too long (C12)', async () => {
     const zbc = h.client();
     await deployFixture(zbc, 'two-steps.bpmn');
-    const slow = await rejectionOf(zbc.createProcessInstanceWithResult({ bpmnProcessId: 'two-steps', variables: {}, requestTimeout: 200 }));
+    const slow = await rejectionOf(
+      zbc.createProcessInstanceWithResult({ bpmnProcessId: 'two-steps', variables: {}, requestTimeout: 200 }),
+    );
     expect(slow.message).toMatch(/^4 DEADLINE_EXCEEDED/);
     await deployFixture(zbc, 'gateway.bpmn');
-    const r = await zbc.createProcessInstanceWithResult({ bpmnProcessId: 'gateway', variables: { amount: 5, other: 'x' }, fetchVariables: ['amount'] });
+    const r = await zbc.createProcessInstanceWithResult({
+      bpmnProcessId: 'gateway',
+      variables: { amount: 5, other: 'x' },
+      fetchVariables: ['amount'],
+    });
     expect(r.variables).toEqual({ amount: 5 });
   });
 
@@ -124,11 +181,27 @@ describe('gateway protocol basics', () => {
     const zbc = h.client();
     await deployFixture(zbc, 'parallel.bpmn');
     const i = await zbc.createProcessInstance({ bpmnProcessId: 'parallel', variables: {} });
-    const [job] = await zbc.activateJobs({ type: 'parallel.left', worker: 't', timeout: 10_000, maxJobsToActivate: 1, requestTimeout: -1 });
+    const [job] = await zbc.activateJobs({
+      type: 'parallel.left',
+      worker: 't',
+      timeout: 10_000,
+      maxJobsToActivate: 1,
+      requestTimeout: -1,
+    });
     await zbc.cancelProcessInstance(i.processInstanceKey);
     expect((await rejectionOf(zbc.completeJob({ jobKey: job!.key, variables: {} }))).message).toMatch(/^5 NOT_FOUND/);
-    expect(await zbc.activateJobs({ type: 'parallel.right', worker: 't', timeout: 10_000, maxJobsToActivate: 10, requestTimeout: -1 })).toEqual([]);
+    expect(
+      await zbc.activateJobs({
+        type: 'parallel.right',
+        worker: 't',
+        timeout: 10_000,
+        maxJobsToActivate: 10,
+        requestTimeout: -1,
+      }),
+    ).toEqual([]);
     expect((await rejectionOf(zbc.cancelProcessInstance(i.processInstanceKey))).message).toMatch(/^5 NOT_FOUND/);
-    expect(await h.api(`/v1/process-instances/${i.processInstanceKey}`)).toMatchObject({ error: expect.stringContaining('not found') as unknown });
+    expect(await h.api(`/v1/process-instances/${i.processInstanceKey}`)).toMatchObject({
+      error: expect.stringContaining('not found') as unknown,
+    });
   });
 });

@@ -126,11 +126,10 @@ export function openBoundaryTriggers(flow: Flow, el: ElementInstance, node: Flow
 /** Closes every timer and subscription owned by the element instance. */
 export function closeEventTriggers(flow: Flow, elementInstanceKey: number): void {
   const { state } = flow.tx;
-  for (const t of [...state.timers.values()]) {
-    if (t.elementInstanceKey === elementInstanceKey) flow.tx.emit({ type: 'TIMER_CANCELED', key: t.key });
-  }
-  for (const s of [...state.subscriptions.values()]) {
-    if (s.elementInstanceKey === elementInstanceKey) flow.tx.emit({ type: 'MESSAGE_SUBSCRIPTION_CLOSED', key: s.key });
+  for (const key of [...(state.triggersByElement.get(elementInstanceKey) ?? [])]) {
+    flow.tx.emit(
+      state.timers.has(key) ? { type: 'TIMER_CANCELED', key } : { type: 'MESSAGE_SUBSCRIPTION_CLOSED', key },
+    );
   }
 }
 

@@ -296,9 +296,8 @@ export class Flow {
     if (el.jobKey !== undefined && this.state.jobs.has(el.jobKey))
       this.tx.emit({ type: 'JOB_CANCELED', key: el.jobKey });
     closeEventTriggers(this, key);
-    for (const incident of [...this.state.incidents.values()]) {
-      if (incident.elementInstanceKey === key) this.tx.emit({ type: 'INCIDENT_RESOLVED', key: incident.key });
-    }
+    for (const incident of [...(this.state.incidentsByElement.get(key) ?? [])])
+      this.tx.emit({ type: 'INCIDENT_RESOLVED', key: incident });
     this.tx.emit({ type: 'ELEMENT_TERMINATED', key });
   }
 

@@ -169,11 +169,13 @@ const APPLIERS: Omit<Appliers, 'PROCESS_DEPLOYED'> = {
   JOB_CANCELED: (s, e) => removeJob(s, e.key),
   INCIDENT_CREATED: (s, e) => {
     const { type: _type, ...fields } = e;
-    s.incidents.set(e.key, { ...fields, createdAt: Date.now() });
+    s.incidents.set(e.key, fields);
+    index(s.incidentsByElement, e.elementInstanceKey, e.key);
   },
   INCIDENT_RESOLVED: (s, e) => {
     const incident = s.incidents.get(e.key);
     s.incidents.delete(e.key);
+    unindex(s.incidentsByElement, incident?.elementInstanceKey, e.key);
     // A resolved job incident makes the job activatable again if it has retries.
     const job = incident?.jobKey === undefined ? undefined : s.jobs.get(incident.jobKey);
     if (job && ((job.state === 'FAILED' && job.retries > 0) || job.state === 'ERROR_THROWN')) {
@@ -184,8 +186,10 @@ const APPLIERS: Omit<Appliers, 'PROCESS_DEPLOYED'> = {
   MESSAGE_SUBSCRIPTION_OPENED: (s, e) => {
     const { type: _type, ...fields } = e;
     s.subscriptions.set(e.key, fields);
+    index(s.triggersByElement, e.elementInstanceKey, e.key);
   },
   MESSAGE_SUBSCRIPTION_CLOSED: (s, e) => {
+    unindex(s.triggersByElement, s.subscriptions.get(e.key)?.elementInstanceKey, e.key);
     s.subscriptions.delete(e.key);
   },
   MESSAGE_PUBLISHED: (s, e) => {
@@ -205,15 +209,30 @@ const APPLIERS: Omit<Appliers, 'PROCESS_DEPLOYED'> = {
   TIMER_CREATED: (s, e) => {
     const { type: _type, ...fields } = e;
     s.timers.set(e.key, fields);
+    index(s.triggersByElement, e.elementInstanceKey, e.key);
   },
-  TIMER_TRIGGERED: (s, e) => {
-    s.timers.delete(e.key);
-  },
-  TIMER_CANCELED: (s, e) => {
-    s.timers.delete(e.key);
-  },
+  TIMER_TRIGGERED: (s, e) => removeTimer(s, e.key),
+  TIMER_CANCELED: (s, e) => removeTimer(s, e.key),
   SIGNAL_BROADCAST: () => undefined,
 };
+
+function removeTimer(s: EngineState, key: number): void {
+  unindex(s.triggersByElement, s.timers.get(key)?.elementInstanceKey, key);
+  s.timers.delete(key);
+}
+
+function index(map: Map<number, Set<number>>, owner: number, key: number): void {
+  let set = map.get(owner);
+  if (!set) map.set(owner, (set = new Set()));
+  set.add(key);
+}
+
+function unindex(map: Map<number, Set<number>>, owner: number | undefined, key: number): void {
+  if (owner === undefined) return;
+  const set = map.get(owner);
+  set?.delete(key);
+  if (set?.size === 0) map.delete(owner);
+}
 
 function finishElement(s: EngineState, key: number, terminated: boolean): void {
   const el = s.elements.get(key);

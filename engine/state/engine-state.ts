@@ -63,7 +63,6 @@ export interface Incident {
   elementId: string;
   processInstanceKey: number;
   jobKey?: number;
-  createdAt: number;
 }
 
 export interface MessageSubscription {
@@ -115,6 +114,10 @@ export class EngineState {
   readonly subscriptions = new Map<number, MessageSubscription>();
   readonly messages = new Map<number, BufferedMessage>();
   readonly timers = new Map<number, Timer>();
+  /** Timer and subscription keys per owning element instance (keys never collide across kinds). */
+  readonly triggersByElement = new Map<number, Set<number>>();
+  /** Incident keys per element instance. */
+  readonly incidentsByElement = new Map<number, Set<number>>();
   /** Process instances started by a message, per "bpmnProcessId\0correlationKey" (C29). */
   readonly messageStartedInstances = new Map<string, number>();
 

@@ -19,7 +19,13 @@ export interface Harness {
 }
 
 export async function startHarness(options: { dataDir?: string; tickMs?: number } = {}): Promise<Harness> {
-  const running = await startEngine({ host: '127.0.0.1', port: 0, monitoringPort: 0, log: pino({ level: 'silent' }), ...options });
+  const running = await startEngine({
+    host: '127.0.0.1',
+    port: 0,
+    monitoringPort: 0,
+    log: pino({ level: 'silent' }),
+    ...options,
+  });
   const clients: ZeebeGrpcClient[] = [];
   return {
     running,
@@ -69,7 +75,9 @@ export interface IncidentView {
 export async function incidentOf(h: Harness, processInstanceKey: string, timeoutMs = 5000): Promise<IncidentView> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const found = (await h.api<IncidentView[]>('/v1/incidents')).find((i) => i.processInstanceKey === processInstanceKey);
+    const found = (await h.api<IncidentView[]>('/v1/incidents')).find(
+      (i) => i.processInstanceKey === processInstanceKey,
+    );
     if (found) return found;
     if (Date.now() > deadline) throw new Error(`no incident for instance ${processInstanceKey} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 25));
@@ -89,11 +97,20 @@ export async function rejectionOf(p: Promise<unknown>): Promise<Error> {
  * (it validates variables client-side and has no createProcessInstance by key).
  */
 export function rawGateway(address: string): Record<string, (req: object) => Promise<Record<string, unknown>>> {
-  const definition = loadSync(zeebeProtoPath(), { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
+  const definition = loadSync(zeebeProtoPath(), {
+    keepCase: true,
+    longs: String,
+    enums: String,
+    defaults: true,
+    oneofs: true,
+  });
   const pkg = grpc.loadPackageDefinition(definition) as unknown as {
     gateway_protocol: { Gateway: new (address: string, credentials: grpc.ChannelCredentials) => grpc.Client };
   };
-  const client = new pkg.gateway_protocol.Gateway(address, grpc.credentials.createInsecure()) as unknown as Record<string, (req: object, cb: (err: Error | null, res: Record<string, unknown>) => void) => void>;
+  const client = new pkg.gateway_protocol.Gateway(address, grpc.credentials.createInsecure()) as unknown as Record<
+    string,
+    (req: object, cb: (err: Error | null, res: Record<string, unknown>) => void) => void
+  >;
   return new Proxy(
     {},
     {

@@ -1,0 +1,138 @@
+// bench/engine: instances/s and jobs/s of the hello process against procos-engine (its own
+// process, durable event log) with N SDK workers, create-with-result latency, and RSS after
+// many completed instances — each next to the same run's ceiling: unary Topology calls/s on
+// a grpc-js echo server with the same SDK client. Prints ratios; no thresholds.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../../cli/free-port.js';
+import { projectRoot } from '../../lib/cli/version.js';
+import { sdkClient, type ZeebeGrpcClient } from '../../lib/zeebe/sdk-client.js';
+import { spawnEngine } from '../../engine/testing/engine-process.js';
+import { rawGateway } from '../../engine/testing/engine-harness.js';
+
+const root = projectRoot();
+const INFLIGHT = 64;
+const quick = process.argv.includes('--quick');
+const INSTANCES = quick ? 300 : 2000;
+const RSS_INSTANCES = quick ? 1000 : 10_000;
+
+async function pool(total: number, inflight: number, task: (i: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: inflight }, async () => {
+      while (next < total) await task(next++);
+    }),
+  );
+}
+
+async function echoCeiling(): Promise<{ sdk: number; raw: number }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/engine/echo-server.ts'), String(port)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise((r) => child.stdout.once('data', r));
+  const zbc = sdkClient(`127.0.0.1:${port}`);
+  await pool(500, INFLIGHT, () => zbc.topology()); // warm-up
+  const calls = quick ? 3000 : 20_000;
+  const t0 = performance.now();
+  await pool(calls, INFLIGHT, () => zbc.topology());
+  const sdk = calls / ((performance.now() - t0) / 1000);
+  await zbc.close(1000);
+  const raw = rawGateway(`127.0.0.1:${port}`);
+  await pool(500, INFLIGHT, () => raw.Topology!({}));
+  const t1 = performance.now();
+  await pool(calls, INFLIGHT, () => raw.Topology!({}));
+  const rawRate = calls / ((performance.now() - t1) / 1000);
+  child.kill('SIGKILL');
+  return { sdk, raw: rawRate };
+}
+
+function rssMb(child: ChildProcess): number {
+  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+async function runningInstances(monitoring: string): Promise<number> {
+  return ((await (await fetch(`${monitoring}/v1/process-instances`)).json()) as unknown[]).length;
+}
+
+async function waitIdle(monitoring: string): Promise<void> {
+  while ((await runningInstances(monitoring)) > 0) await new Promise((r) => setTimeout(r, 20));
+}
+
+function startWorkers(address: string, n: number): ZeebeGrpcClient[] {
+  return Array.from({ length: n }, () => {
+    const zbc = sdkClient(address);
+    zbc.createWorker({
+      taskType: 'hello.greet',
+      maxJobsToActivate: 32,
+      taskHandler: (job) => job.complete({ greeting: `Hello, ${job.variables.name as string}!` }),
+    });
+    zbc.createWorker({
+      taskType: 'hello.reply',
+      maxJobsToActivate: 32,
+      taskHandler: (job) => job.complete({ reply: 'ok' }),
+    });
+    return zbc;
+  });
+}
+
+const percentile = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
+
+const echo = await echoCeiling();
+const ceiling = echo.sdk;
+console.log(
+  `echo ceiling, ${INFLIGHT} in flight, server in its own process: SDK topology() ${echo.sdk.toFixed(0)} calls/s; raw grpc-js client ${echo.raw.toFixed(0)} calls/s`,
+);
+console.log('(ratios below divide by the SDK figure: the workers and clients are SDK clients too)');
+
+const dataDir = mkdtempSync(join(tmpdir(), 'procos-bench-'));
+const engine = await spawnEngine({ port: await freePort(), monitoringPort: await freePort(), dataDir });
+const client = sdkClient(engine.grpc);
+await client.deployResource({ name: 'hello.bpmn', process: readFileSync(join(root, 'processes/hello.bpmn')) });
+
+console.log(`\nhello process, ${INSTANCES} instances (2 jobs each), durable log in ${dataDir}`);
+console.log('workers | instances/s | jobs/s | ÷ SDK echo | ÷ raw echo');
+for (const n of [1, 4, 16]) {
+  const workers = startWorkers(engine.grpc, n);
+  const t0 = performance.now();
+  await pool(INSTANCES, INFLIGHT, (i) =>
+    client.createProcessInstance({ bpmnProcessId: 'hello', variables: { name: `n${i}` } }),
+  );
+  await waitIdle(engine.monitoring);
+  const seconds = (performance.now() - t0) / 1000;
+  const jobsPerS = (2 * INSTANCES) / seconds;
+  console.log(
+    `${String(n).padStart(7)} | ${(INSTANCES / seconds).toFixed(0).padStart(11)} | ${jobsPerS.toFixed(0).padStart(6)} | ${(jobsPerS / ceiling).toFixed(2).padStart(9)} | ${(jobsPerS / echo.raw).toFixed(2)}`,
+  );
+  await Promise.all(workers.map((w) => w.close(1000)));
+}
+
+const workers = startWorkers(engine.grpc, 4);
+const latencies: number[] = [];
+const calls = quick ? 200 : 1000;
+await pool(calls, 16, async (i) => {
+  const t = performance.now();
+  await client.createProcessInstanceWithResult({ bpmnProcessId: 'hello', variables: { name: `r${i}` } });
+  latencies.push(performance.now() - t);
+});
+latencies.sort((a, b) => a - b);
+console.log(
+  `\ncreateProcessInstanceWithResult, 4 workers, 16 in flight: p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms`,
+);
+
+console.log(`\nengine RSS while completing ${RSS_INSTANCES} instances (history stays on disk):`);
+const step = RSS_INSTANCES / 5;
+for (let done = 0; done < RSS_INSTANCES; done += step) {
+  await pool(step, INFLIGHT, (i) =>
+    client.createProcessInstance({ bpmnProcessId: 'hello', variables: { name: `m${done + i}` } }),
+  );
+  await waitIdle(engine.monitoring);
+  console.log(`  after ${done + step} more completed: ${rssMb(engine.child).toFixed(0)} MB`);
+}
+await Promise.all(workers.map((w) => w.close(1000)));
+await client.close(1000);
+await engine.kill('SIGTERM');
