@@ -32,5 +32,7 @@ export default tseslint.config(
     files: ['**/*.test.ts', '**/testdata/**'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
   },
+  // Benchmarks print their report on stdout.
+  { files: ['bench/**'], rules: { 'no-console': 'off' } },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
 );
