@@ -40,10 +40,11 @@ async function echoCeiling(): Promise<{ sdk: number; raw: number }> {
   await pool(calls, INFLIGHT, () => zbc.topology());
   const sdk = calls / ((performance.now() - t0) / 1000);
   await zbc.close(1000);
-  const raw = rawGateway(`127.0.0.1:${port}`);
-  await pool(500, INFLIGHT, () => raw.Topology!({}));
+  const topology = rawGateway(`127.0.0.1:${port}`).Topology;
+  if (!topology) throw new Error('no Topology rpc');
+  await pool(500, INFLIGHT, () => topology({}));
   const t1 = performance.now();
-  await pool(calls, INFLIGHT, () => raw.Topology!({}));
+  await pool(calls, INFLIGHT, () => topology({}));
   const rawRate = calls / ((performance.now() - t1) / 1000);
   child.kill('SIGKILL');
   return { sdk, raw: rawRate };
