@@ -97,15 +97,13 @@ describe('jobs', () => {
 
   it('ends a long poll with no jobs after requestTimeout (C15)', async () => {
     const started = Date.now();
-    const jobs = await h
-      .client()
-      .activateJobs({
-        type: 'nobody.creates.this',
-        worker: 'w',
-        timeout: 1000,
-        maxJobsToActivate: 1,
-        requestTimeout: 300,
-      });
+    const jobs = await h.client().activateJobs({
+      type: 'nobody.creates.this',
+      worker: 'w',
+      timeout: 1000,
+      maxJobsToActivate: 1,
+      requestTimeout: 300,
+    });
     expect(jobs).toEqual([]);
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
   });

@@ -84,6 +84,26 @@ function openTrigger(
     });
     return true;
   }
+  if (node.event.kind === 'signal') {
+    const name = evaluateString(node.event.signalName, vars, 'signal name');
+    if (typeof name !== 'string') {
+      flow.incident(incidentOn, 'EXTRACT_VALUE_ERROR', `signal of '${node.id}': ${name.error}`);
+      return false;
+    }
+    tx.emit({
+      type: 'MESSAGE_SUBSCRIPTION_OPENED',
+      key: tx.nextKey(),
+      kind: 'signal',
+      elementInstanceKey: owner.key,
+      processInstanceKey: owner.processInstanceKey,
+      bpmnProcessId: process.bpmnProcessId,
+      catchElementId: node.id,
+      messageName: name,
+      correlationKey: '',
+      interrupting,
+    });
+    return true;
+  }
   if (node.event.kind === 'message') {
     const name = evaluateString(node.event.messageName, vars, 'message name');
     const key = node.event.correlationKey ? evaluateString(node.event.correlationKey, vars, 'correlation key') : '';
@@ -97,6 +117,7 @@ function openTrigger(
     tx.emit({
       type: 'MESSAGE_SUBSCRIPTION_OPENED',
       key: subscriptionKey,
+      kind: 'message',
       elementInstanceKey: owner.key,
       processInstanceKey: owner.processInstanceKey,
       bpmnProcessId: process.bpmnProcessId,
@@ -112,6 +133,16 @@ function openTrigger(
 
 export function openCatchTrigger(flow: Flow, el: ElementInstance, node: FlowNode): boolean {
   return openTrigger(flow, el, node, el, true);
+}
+
+/** Event-based gateway: the gateway owns the triggers of every catch event it leads to. */
+export function openGatewayTriggers(flow: Flow, el: ElementInstance, node: FlowNode): boolean {
+  const model = flow.processOf(el).model;
+  for (const flowId of node.outgoing) {
+    const target = model.elements.get(model.flows.get(flowId)?.target ?? '');
+    if (target && !openTrigger(flow, el, target, el, true)) return false;
+  }
+  return true;
 }
 
 export function openBoundaryTriggers(flow: Flow, el: ElementInstance, node: FlowNode): void {
@@ -154,6 +185,19 @@ export function triggerCatch(
   }
   const model = flow.processOf(owner).model;
   const flowScopeKey = owner.flowScopeKey;
+  if (owner.kind === 'eventBasedGateway') {
+    // The first event wins: the gateway completes and its token moves to that catch event.
+    closeEventTriggers(flow, ownerKey);
+    const flowId = flow.nodeOf(owner).outgoing.find((f) => model.flows.get(f)?.target === catchElementId);
+    flow.tx.emit({ type: 'ELEMENT_COMPLETING', key: ownerKey });
+    flow.tx.emit({ type: 'ELEMENT_COMPLETED', key: ownerKey });
+    if (flowId) {
+      flow.tx.emit({ type: 'FLOW_TAKEN', flowScopeKey, flowId, join: false });
+      flow.beginActivation(model, catchElementId, flowScopeKey, variables);
+    }
+    flow.run();
+    return;
+  }
   if (interrupting) flow.terminate(ownerKey);
   flow.beginActivation(model, catchElementId, flowScopeKey, variables);
   flow.run();

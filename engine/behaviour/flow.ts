@@ -7,7 +7,9 @@ import type { DeployedProcess, ElementInstance } from '../state/engine-state.js'
 import type { IncidentErrorType } from '../state/events.js';
 import type { Transaction } from '../processor/transaction.js';
 import { evaluateMappings, propagate, setLocal, visibleVariables } from './variables.js';
-import { closeEventTriggers, openBoundaryTriggers, openCatchTrigger } from './event-triggers.js';
+import { closeEventTriggers, openBoundaryTriggers, openCatchTrigger, openGatewayTriggers } from './event-triggers.js';
+import { activateCallActivity, childResult } from './call-activity.js';
+import { broadcastSignal } from './signals.js';
 
 export class Flow {
   /** Activations whose behaviour still has to run, in order (keeps deep processes off the stack). */
@@ -103,10 +105,24 @@ export class Flow {
     switch (node.kind) {
       case 'serviceTask':
         return this.activateServiceTask(el, node);
-      case 'intermediateCatchEvent':
+      case 'intermediateCatchEvent': {
+        const arrived = this.eventVariables.get(key);
+        if (arrived) {
+          // Reached through an event-based gateway: its event has already happened.
+          this.eventVariables.delete(key);
+          this.tx.emit({ type: 'ELEMENT_ACTIVATED', key });
+          return this.completeElement(key, arrived);
+        }
         if (!openCatchTrigger(this, el, node)) return;
         this.tx.emit({ type: 'ELEMENT_ACTIVATED', key });
         return;
+      }
+      case 'eventBasedGateway':
+        if (!openGatewayTriggers(this, el, node)) return;
+        this.tx.emit({ type: 'ELEMENT_ACTIVATED', key });
+        return;
+      case 'callActivity':
+        return activateCallActivity(this, el, node);
       case 'subProcess': {
         this.tx.emit({ type: 'ELEMENT_ACTIVATED', key });
         openBoundaryTriggers(this, el, node);
@@ -118,6 +134,11 @@ export class Flow {
       }
       default:
         this.tx.emit({ type: 'ELEMENT_ACTIVATED', key });
+        if (node.event.kind === 'signal' && (node.kind === 'endEvent' || node.kind === 'intermediateThrowEvent')) {
+          const signal = node.event.signalName;
+          const name = signal.kind === 'static' ? signal.value : '';
+          this.agenda.push(() => broadcastSignal(this, name, {}));
+        }
         if (node.kind === 'endEvent' && node.event.kind === 'error') {
           this.agenda.push(() =>
             this.throwErrorFrom(el, node.event.kind === 'error' ? (node.event.errorCode ?? '') : '', '', {}),
@@ -268,10 +289,12 @@ export class Flow {
 
   private completeProcess(el: ElementInstance): void {
     const variables = visibleVariables(this.tx, el.key);
-    const parentKey = el.parentElementInstanceKey;
+    const caller =
+      el.parentElementInstanceKey === undefined ? undefined : this.state.elements.get(el.parentElementInstanceKey);
+    closeEventTriggers(this, el.key);
     this.tx.emit({ type: 'ELEMENT_COMPLETED', key: el.key });
     this.tx.completedInstances.set(el.key, variables);
-    if (parentKey !== undefined && this.state.elements.has(parentKey)) this.completeElement(parentKey, variables);
+    if (caller) this.completeElement(caller.key, childResult(this, caller, variables));
   }
 
   incident(el: ElementInstance, errorType: IncidentErrorType, errorMessage: string, jobKey?: number): void {
@@ -293,6 +316,7 @@ export class Flow {
     if (!el) return;
     this.tx.emit({ type: 'ELEMENT_TERMINATING', key });
     for (const child of [...el.activeChildren]) this.terminate(child);
+    if (el.calledInstanceKey !== undefined) this.terminate(el.calledInstanceKey);
     if (el.jobKey !== undefined && this.state.jobs.has(el.jobKey))
       this.tx.emit({ type: 'JOB_CANCELED', key: el.jobKey });
     closeEventTriggers(this, key);
@@ -312,6 +336,12 @@ export class Flow {
     if (completeScope) this.checkScopeCompletion(scopeKey);
   }
 
+  /** The next scope an error travels to: the flow scope, or from a child instance to its call activity. */
+  private errorScopeAbove(el: ElementInstance): ElementInstance | undefined {
+    const next = el.kind === 'process' ? el.parentElementInstanceKey : el.flowScopeKey;
+    return next === undefined ? undefined : this.state.elements.get(next);
+  }
+
   /**
    * Error events (C23): from the throwing element upward, the first boundary error event
    * whose code matches (a specific code beats a catch-all) interrupts that activity.
@@ -322,11 +352,8 @@ export class Flow {
     errorMessage: string,
     variables: Record<string, unknown>,
   ): boolean {
-    for (
-      let cur: ElementInstance | undefined = source;
-      cur && cur.kind !== 'process';
-      cur = this.state.elements.get(cur.flowScopeKey)
-    ) {
+    for (let cur: ElementInstance | undefined = source; cur; cur = this.errorScopeAbove(cur)) {
+      if (cur.kind === 'process') continue;
       const model = this.processOf(cur).model;
       const candidates = (model.boundaryEvents.get(cur.elementId) ?? [])
         .map((id) => model.elements.get(id))

@@ -27,7 +27,7 @@ function correlate(flow: Flow, message: PublishedMessage, sub: MessageSubscripti
 export function correlatePublishedMessage(flow: Flow, message: PublishedMessage): Set<string> {
   const reached = new Set<string>();
   const matching = [...flow.tx.state.subscriptions.values()].filter(
-    (s) => s.messageName === message.name && s.correlationKey === message.correlationKey,
+    (s) => s.kind !== 'signal' && s.messageName === message.name && s.correlationKey === message.correlationKey,
   );
   for (const sub of matching) {
     if (reached.has(sub.bpmnProcessId) || !flow.tx.state.subscriptions.has(sub.key)) continue;
@@ -81,7 +81,7 @@ function startByMessage(flow: Flow, message: PublishedMessage, process: Deployed
 /** A subscription just opened: correlate the oldest buffered message it matches, if any. */
 export function correlateBufferedMessages(flow: Flow, subscriptionKey: number): void {
   const sub = flow.tx.state.subscriptions.get(subscriptionKey);
-  if (!sub) return;
+  if (!sub || sub.kind === 'signal') return;
   let oldest: BufferedMessage | undefined;
   for (const m of flow.tx.state.messages.values()) {
     if (m.name !== sub.messageName || m.correlationKey !== sub.correlationKey) continue;

@@ -16,6 +16,7 @@ import { createProcessInstance, type CreateInstanceRequest } from '../commands/c
 import { completeJob, failJob, throwError, updateJobRetries, updateJobTimeout } from '../commands/job-commands.js';
 import { cancelProcessInstance, deleteResource, resolveIncident, setVariables } from '../commands/instance-commands.js';
 import { publishMessage } from '../commands/publish-message.js';
+import { broadcastSignal } from '../commands/broadcast-signal.js';
 import { GrpcError, invalidArgument, toServiceError } from './grpc-status.js';
 
 export const GATEWAY_VERSION = '8.8.0';
@@ -144,6 +145,11 @@ export function gatewayService(o: GatewayOptions): UntypedServiceImplementation 
         variables: text(r.variables),
       });
       return { key: String(key), tenantId: DEFAULT_TENANT };
+    }),
+
+    BroadcastSignal: unary('BroadcastSignal', (r) => {
+      checkTenant(r.tenantId);
+      return { key: String(broadcastSignal(engine, text(r.signalName), text(r.variables))), tenantId: DEFAULT_TENANT };
     }),
 
     SetVariables: unary('SetVariables', (r) => ({

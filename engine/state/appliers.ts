@@ -72,6 +72,8 @@ const APPLIERS: Omit<Appliers, 'PROCESS_DEPLOYED'> = {
       waitingTokens: new Map(),
     });
     s.elements.get(e.flowScopeKey)?.activeChildren.add(e.key);
+    const caller = e.parentElementInstanceKey === undefined ? undefined : s.elements.get(e.parentElementInstanceKey);
+    if (caller) caller.calledInstanceKey = e.key;
   },
   ELEMENT_ACTIVATED: (s, e) => {
     const el = s.elements.get(e.key);

@@ -32,6 +32,8 @@ export interface ElementInstance {
   /** Tokens waiting at parallel joins in this scope, per incoming flow id. */
   waitingTokens: Map<string, number>;
   jobKey?: number;
+  /** Call activities: the child process instance they wait for. */
+  calledInstanceKey?: number;
 }
 
 export type JobState = 'ACTIVATABLE' | 'ACTIVATED' | 'FAILED' | 'ERROR_THROWN';
@@ -67,6 +69,8 @@ export interface Incident {
 
 export interface MessageSubscription {
   key: number;
+  /** Signal subscriptions share the shape; they have no correlation key and no buffering. */
+  kind: 'message' | 'signal';
   elementInstanceKey: number;
   processInstanceKey: number;
   bpmnProcessId: string;

@@ -72,6 +72,7 @@ export type EngineEvent =
   | {
       type: 'MESSAGE_SUBSCRIPTION_OPENED';
       key: number;
+      kind: 'message' | 'signal';
       elementInstanceKey: number;
       processInstanceKey: number;
       bpmnProcessId: string;

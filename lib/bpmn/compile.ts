@@ -31,6 +31,8 @@ const KIND_BY_TYPE: Record<string, ElementKind> = {
   'bpmn:IntermediateThrowEvent': 'intermediateThrowEvent',
   'bpmn:BoundaryEvent': 'boundaryEvent',
   'bpmn:SubProcess': 'subProcess',
+  'bpmn:CallActivity': 'callActivity',
+  'bpmn:EventBasedGateway': 'eventBasedGateway',
 };
 
 /** Zeebe's job type for user tasks without a task definition (job-based user tasks). */
@@ -212,6 +214,7 @@ class ProcessCompiler {
         this.problem('boundary-attached', id, 'boundary event must be attached to an activity (attachedToRef)');
     }
     if (kind === 'subProcess' && el.triggeredByEvent === true) node.triggeredByEvent = true;
+    if (kind === 'callActivity') this.compileCalledElement(el, node);
     this.checkEventPlacement(node);
     return node;
   }
@@ -238,6 +241,19 @@ class ProcessCompiler {
     else if (!/^\d+$/.test(retries.value.trim()))
       this.problem('job-retries', id, `retries '${retries.value}' must be a non-negative integer or a FEEL expression`);
     return { type, retries, headers };
+  }
+
+  private compileCalledElement(el: ModdleElement, node: FlowNode): void {
+    const called = extension(el, 'zeebe:CalledElement');
+    const processId = str(called, 'processId');
+    if (!processId || processId.trim() === '') {
+      this.problem('called-element', node.id, 'call activity must have a zeebe:calledElement with a processId');
+      return;
+    }
+    node.calledProcessId = expressionOf(processId);
+    if (node.calledProcessId.kind === 'feel') this.checkFeel(node.id, node.calledProcessId, 'processId');
+    node.propagateAllChildVariables = called?.propagateAllChildVariables !== false;
+    node.propagateAllParentVariables = called?.propagateAllParentVariables !== false;
   }
 
   private compileIoMapping(el: ModdleElement, node: FlowNode): void {
@@ -340,7 +356,7 @@ class ProcessCompiler {
       startEvent: ['none', 'message', 'timer', 'error', 'signal'],
       endEvent: ['none', 'error', 'terminate', 'signal'],
       intermediateCatchEvent: ['message', 'timer', 'signal'],
-      intermediateThrowEvent: ['none'],
+      intermediateThrowEvent: ['none', 'signal'],
       boundaryEvent: ['error', 'timer', 'message', 'signal'],
       serviceTask: ['none'],
       passThroughTask: ['none'],
@@ -378,6 +394,7 @@ class ProcessCompiler {
       if (n.kind === 'endEvent' && n.outgoing.length > 0)
         this.problem('end-event', n.id, 'end event must not have outgoing sequence flows');
       if (n.kind === 'exclusiveGateway') this.checkExclusiveGateway(n);
+      if (n.kind === 'eventBasedGateway') this.checkEventBasedGateway(n);
       if (n.kind !== 'exclusiveGateway') {
         for (const f of n.outgoing) {
           if (this.model.flows.get(f)?.condition !== undefined) {
@@ -391,7 +408,11 @@ class ProcessCompiler {
       }
       if (n.kind === 'boundaryEvent' && n.attachedTo) {
         const host = this.model.elements.get(n.attachedTo);
-        if (!host || !['serviceTask', 'subProcess', 'callActivity', 'passThroughTask'].includes(host.kind)) {
+        if (
+          !host ||
+          !['serviceTask', 'subProcess', 'callActivity', 'passThroughTask'].includes(host.kind) ||
+          host.triggeredByEvent
+        ) {
           this.problem(
             'boundary-attached',
             n.id,
@@ -404,6 +425,21 @@ class ProcessCompiler {
       for (const f of n.outgoing)
         if (scopeOf(f) !== n.scopeId)
           this.problem('sequence-flow-ref', f, 'sequence flow must connect elements of the same (sub)process');
+    }
+  }
+
+  private checkEventBasedGateway(n: FlowNode): void {
+    const targets = n.outgoing.map((f) => this.model.elements.get(this.model.flows.get(f)?.target ?? ''));
+    if (targets.length < 2)
+      this.problem('event-based-gateway', n.id, 'event-based gateway must have at least two outgoing sequence flows');
+    for (const t of targets) {
+      if (t && (t.kind !== 'intermediateCatchEvent' || t.incoming.length !== 1)) {
+        this.problem(
+          'event-based-gateway',
+          t.id,
+          `event-based gateway '${n.id}' may only lead to intermediate catch events (message, timer, signal) with no other incoming flow`,
+        );
+      }
     }
   }
 
