@@ -6,6 +6,7 @@ import type { ElementInstance } from '../state/engine-state.js';
 import type { Flow } from './flow.js';
 import { visibleVariables } from './variables.js';
 import { correlateBufferedMessages } from './message-correlation.js';
+import { isInnerInstance } from './multi-instance.js';
 
 export interface TimerSchedule {
   dueAt: number;
@@ -146,6 +147,7 @@ export function openGatewayTriggers(flow: Flow, el: ElementInstance, node: FlowN
 }
 
 export function openBoundaryTriggers(flow: Flow, el: ElementInstance, node: FlowNode): void {
+  if (isInnerInstance(flow, el)) return; // boundary events belong to the multi-instance body
   const model = flow.processOf(el).model;
   for (const id of model.boundaryEvents.get(node.id) ?? []) {
     const boundary = model.elements.get(id);

@@ -10,6 +10,7 @@ import { evaluateMappings, propagate, setLocal, visibleVariables } from './varia
 import { closeEventTriggers, openBoundaryTriggers, openCatchTrigger, openGatewayTriggers } from './event-triggers.js';
 import { activateCallActivity, childResult } from './call-activity.js';
 import { broadcastSignal } from './signals.js';
+import { activateBody, bodyResult, collectInnerResult, continueAfterInner, isInnerInstance } from './multi-instance.js';
 
 export class Flow {
   /** Activations whose behaviour still has to run, in order (keeps deep processes off the stack). */
@@ -73,20 +74,23 @@ export class Flow {
     elementId: string,
     flowScopeKey: number,
     eventVariables?: Record<string, unknown>,
+    locals?: Record<string, unknown>,
   ): number {
     const scope = this.state.elements.get(flowScopeKey);
     const node = model.elements.get(elementId);
     if (!scope || !node) throw new Error(`cannot activate ${elementId} in scope ${flowScopeKey}`);
     const key = this.tx.nextKey();
+    const innerOfBody = scope.kind === 'multiInstanceBody' && scope.elementId === elementId;
     this.tx.emit({
       type: 'ELEMENT_ACTIVATING',
       key,
       elementId,
-      kind: node.kind,
+      kind: node.multiInstance && !innerOfBody ? 'multiInstanceBody' : node.kind,
       flowScopeKey,
       processInstanceKey: scope.processInstanceKey,
       processDefinitionKey: scope.processDefinitionKey,
     });
+    for (const [name, value] of Object.entries(locals ?? {})) setLocal(this.tx, key, name, value);
     if (eventVariables) this.eventVariables.set(key, eventVariables);
     this.agenda.push(() => this.continueActivation(key));
     return key;
@@ -97,8 +101,11 @@ export class Flow {
     const el = this.state.elements.get(key);
     if (!el || el.state !== 'ACTIVATING') return;
     const node = this.nodeOf(el);
+    if (el.kind === 'multiInstanceBody') return activateBody(this, el, node);
     if (node.inputs.length) {
-      const mapped = evaluateMappings(node.inputs, visibleVariables(this.tx, el.flowScopeKey));
+      // Inner instances of a multi-instance body see their item (and loopCounter) in mappings.
+      const scope = isInnerInstance(this, el) ? el.key : el.flowScopeKey;
+      const mapped = evaluateMappings(node.inputs, visibleVariables(this.tx, scope));
       if (!mapped.ok) return this.incident(el, 'IO_MAPPING_ERROR', mapped.error);
       for (const [name, value] of Object.entries(mapped.result)) setLocal(this.tx, key, name, value);
     }
@@ -214,15 +221,29 @@ export class Flow {
     if (!el || el.state !== 'COMPLETING') return;
     if (el.kind === 'process') return this.completeProcess(el);
     const node = this.nodeOf(el);
+    if (el.kind === 'multiInstanceBody') return this.leave(el, node, node.outgoing, bodyResult(this, el, node));
     if (node.outputs.length) {
       const mapped = evaluateMappings(node.outputs, visibleVariables(this.tx, key));
       if (!mapped.ok) return this.incident(el, 'IO_MAPPING_ERROR', mapped.error);
       propagate(this.tx, el.flowScopeKey, mapped.result);
     }
+    if (isInnerInstance(this, el)) {
+      if (!collectInnerResult(this, el, node)) return;
+      const innerVars = visibleVariables(this.tx, key);
+      closeEventTriggers(this, key);
+      this.tx.emit({ type: 'ELEMENT_COMPLETED', key });
+      return continueAfterInner(this, el.flowScopeKey, innerVars);
+    }
     const outgoing = this.chooseOutgoing(el, node);
     if (outgoing === undefined) return; // incident raised
+    this.leave(el, node, outgoing, {});
+  }
+
+  /** Completes the element and moves its token on along `outgoing`. */
+  private leave(el: ElementInstance, node: FlowNode, outgoing: string[], toFlowScope: Record<string, unknown>): void {
+    if (Object.keys(toFlowScope).length) propagate(this.tx, el.flowScopeKey, toFlowScope);
     closeEventTriggers(this, el.key);
-    this.tx.emit({ type: 'ELEMENT_COMPLETED', key });
+    this.tx.emit({ type: 'ELEMENT_COMPLETED', key: el.key });
     const model = this.processOf(el).model;
     for (const flowId of outgoing) this.takeFlow(model, flowId, el.flowScopeKey);
     if (node.kind === 'endEvent' && node.event.kind === 'terminate')
@@ -353,7 +374,7 @@ export class Flow {
     variables: Record<string, unknown>,
   ): boolean {
     for (let cur: ElementInstance | undefined = source; cur; cur = this.errorScopeAbove(cur)) {
-      if (cur.kind === 'process') continue;
+      if (cur.kind === 'process' || isInnerInstance(this, cur)) continue;
       const model = this.processOf(cur).model;
       const candidates = (model.boundaryEvents.get(cur.elementId) ?? [])
         .map((id) => model.elements.get(id))

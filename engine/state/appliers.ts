@@ -79,6 +79,10 @@ const APPLIERS: Omit<Appliers, 'PROCESS_DEPLOYED'> = {
     const el = s.elements.get(e.key);
     if (el) el.state = 'ACTIVATED';
   },
+  MULTI_INSTANCE_STARTED: (s, e) => {
+    const el = s.elements.get(e.key);
+    if (el) el.loopItems = e.items;
+  },
   ELEMENT_COMPLETING: (s, e) => {
     const el = s.elements.get(e.key);
     if (el) el.state = 'COMPLETING';

@@ -16,17 +16,22 @@ export interface DeployedProcess {
   model: ProcessModel;
 }
 
+/** What an element instance is: a BPMN element, a process instance, or a multi-instance body. */
+export type InstanceKind = ElementKind | 'process' | 'multiInstanceBody';
+
 export type ElementState = 'ACTIVATING' | 'ACTIVATED' | 'COMPLETING' | 'TERMINATING';
 
 export interface ElementInstance {
   key: number;
   elementId: string;
-  kind: ElementKind | 'process';
+  kind: InstanceKind;
   flowScopeKey: number;
   processInstanceKey: number;
   processDefinitionKey: number;
   parentElementInstanceKey?: number;
   state: ElementState;
+  /** Multi-instance bodies: the input collection, evaluated once when the body starts. */
+  loopItems?: unknown[];
   /** Child element instances that are not finished. */
   activeChildren: Set<number>;
   /** Tokens waiting at parallel joins in this scope, per incoming flow id. */

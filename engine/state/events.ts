@@ -19,7 +19,7 @@ export type EngineEvent =
       type: 'ELEMENT_ACTIVATING';
       key: number;
       elementId: string;
-      kind: ElementKind | 'process';
+      kind: ElementKind | 'process' | 'multiInstanceBody';
       flowScopeKey: number;
       processInstanceKey: number;
       processDefinitionKey: number;
@@ -27,6 +27,7 @@ export type EngineEvent =
       parentElementInstanceKey?: number;
     }
   | { type: 'ELEMENT_ACTIVATED'; key: number }
+  | { type: 'MULTI_INSTANCE_STARTED'; key: number; items: unknown[] }
   | { type: 'ELEMENT_COMPLETING'; key: number }
   | { type: 'ELEMENT_COMPLETED'; key: number }
   | { type: 'ELEMENT_TERMINATING'; key: number }

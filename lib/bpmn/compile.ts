@@ -215,6 +215,7 @@ class ProcessCompiler {
     }
     if (kind === 'subProcess' && el.triggeredByEvent === true) node.triggeredByEvent = true;
     if (kind === 'callActivity') this.compileCalledElement(el, node);
+    this.compileLoop(el, node);
     this.checkEventPlacement(node);
     return node;
   }
@@ -241,6 +242,46 @@ class ProcessCompiler {
     else if (!/^\d+$/.test(retries.value.trim()))
       this.problem('job-retries', id, `retries '${retries.value}' must be a non-negative integer or a FEEL expression`);
     return { type, retries, headers };
+  }
+
+  private compileLoop(el: ModdleElement, node: FlowNode): void {
+    const loop = child(el, 'loopCharacteristics');
+    if (!loop) return;
+    if (
+      loop.$type !== 'bpmn:MultiInstanceLoopCharacteristics' ||
+      !['serviceTask', 'subProcess', 'callActivity', 'passThroughTask'].includes(node.kind)
+    ) {
+      this.problem(
+        'loop',
+        node.id,
+        `${loop.$type} on ${node.bpmnType} is not supported; use multi-instance on a task, subprocess or call activity`,
+      );
+      return;
+    }
+    const z = extension(loop, 'zeebe:LoopCharacteristics');
+    const input = str(z, 'inputCollection');
+    if (!input) {
+      this.problem('loop', node.id, 'multi-instance activity must have a zeebe:loopCharacteristics inputCollection');
+      return;
+    }
+    const inputCollection = expressionOf(input);
+    if (inputCollection.kind !== 'feel')
+      this.problem('loop', node.id, `inputCollection '${input}' must be a FEEL expression starting with '='`);
+    this.checkFeel(node.id, inputCollection, 'inputCollection');
+    const outputElementText = str(z, 'outputElement');
+    const outputElement = outputElementText ? expressionOf(outputElementText) : undefined;
+    if (outputElement) this.checkFeel(node.id, outputElement, 'outputElement');
+    const completion = str(child(loop, 'completionCondition'), 'body');
+    const completionExpr = completion ? expressionOf(completion) : undefined;
+    if (completionExpr) this.checkFeel(node.id, completionExpr, 'completionCondition');
+    node.multiInstance = {
+      sequential: loop.isSequential === true,
+      inputCollection,
+      inputElement: str(z, 'inputElement'),
+      outputCollection: str(z, 'outputCollection'),
+      outputElement,
+      completionCondition: completionExpr?.kind === 'feel' ? completionExpr.source : undefined,
+    };
   }
 
   private compileCalledElement(el: ModdleElement, node: FlowNode): void {

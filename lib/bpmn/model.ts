@@ -40,6 +40,16 @@ export interface JobDefinition {
   headers: Record<string, string>;
 }
 
+export interface MultiInstance {
+  sequential: boolean;
+  inputCollection: Expression;
+  inputElement?: string;
+  outputCollection?: string;
+  outputElement?: Expression;
+  /** FEEL source without "=". */
+  completionCondition?: string;
+}
+
 export interface FlowNode {
   id: string;
   name?: string;
@@ -61,6 +71,8 @@ export interface FlowNode {
   /** Subprocess: triggered by an event (event subprocess). */
   triggeredByEvent?: boolean;
   calledProcessId?: Expression;
+  /** Activities with multi-instance loop characteristics run once per collection item. */
+  multiInstance?: MultiInstance;
   propagateAllChildVariables?: boolean;
   propagateAllParentVariables?: boolean;
 }
