@@ -7,6 +7,7 @@ import type { Flow } from './flow.js';
 import { visibleVariables } from './variables.js';
 import { correlateBufferedMessages } from './message-correlation.js';
 import { isInnerInstance } from './multi-instance.js';
+import { triggerEventSubprocess } from './event-subprocess.js';
 
 export interface TimerSchedule {
   dueAt: number;
@@ -132,6 +133,10 @@ function openTrigger(
   return true;
 }
 
+export function openEventTrigger(flow: Flow, owner: ElementInstance, node: FlowNode, interrupting: boolean): boolean {
+  return openTrigger(flow, owner, node, owner, interrupting);
+}
+
 export function openCatchTrigger(flow: Flow, el: ElementInstance, node: FlowNode): boolean {
   return openTrigger(flow, el, node, el, true);
 }
@@ -185,6 +190,7 @@ export function triggerCatch(
     flow.run();
     return;
   }
+  if (triggerEventSubprocess(flow, owner, catchElementId, interrupting, variables)) return;
   const model = flow.processOf(owner).model;
   const flowScopeKey = owner.flowScopeKey;
   if (owner.kind === 'eventBasedGateway') {

@@ -10,6 +10,7 @@ import { evaluateMappings, propagate, setLocal, visibleVariables } from './varia
 import { closeEventTriggers, openBoundaryTriggers, openCatchTrigger, openGatewayTriggers } from './event-triggers.js';
 import { activateCallActivity, childResult } from './call-activity.js';
 import { broadcastSignal } from './signals.js';
+import { catchByErrorEventSubprocess, openEventSubprocessTriggers } from './event-subprocess.js';
 import { activateBody, bodyResult, collectInnerResult, continueAfterInner, isInnerInstance } from './multi-instance.js';
 
 export class Flow {
@@ -63,6 +64,8 @@ export class Flow {
     });
     for (const [name, value] of Object.entries(variables)) setLocal(this.tx, key, name, value);
     this.tx.emit({ type: 'ELEMENT_ACTIVATED', key });
+    const root = this.state.elements.get(key);
+    if (root) openEventSubprocessTriggers(this, root);
     for (const id of startElementIds) this.beginActivation(process.model, id, key);
     this.run();
     return key;
@@ -133,10 +136,16 @@ export class Flow {
       case 'subProcess': {
         this.tx.emit({ type: 'ELEMENT_ACTIVATED', key });
         openBoundaryTriggers(this, el, node);
-        const start = (this.processOf(el).model.startEvents.get(node.id) ?? []).find(
-          (id) => this.processOf(el).model.elements.get(id)?.event.kind === 'none',
-        );
-        if (start) this.beginActivation(this.processOf(el).model, start, key);
+        openEventSubprocessTriggers(this, el);
+        const model = this.processOf(el).model;
+        const starts = model.startEvents.get(node.id) ?? [];
+        // An event subprocess starts at its (only) start event, with the event's variables.
+        const start = node.triggeredByEvent
+          ? starts[0]
+          : starts.find((id) => model.elements.get(id)?.event.kind === 'none');
+        const arrived = this.eventVariables.get(key);
+        this.eventVariables.delete(key);
+        if (start) this.beginActivation(model, start, key, node.triggeredByEvent ? arrived : undefined);
         return;
       }
       default:
@@ -374,7 +383,11 @@ export class Flow {
     variables: Record<string, unknown>,
   ): boolean {
     for (let cur: ElementInstance | undefined = source; cur; cur = this.errorScopeAbove(cur)) {
-      if (cur.kind === 'process' || isInnerInstance(this, cur)) continue;
+      if (isInnerInstance(this, cur)) continue;
+      if (cur !== source && (cur.kind === 'process' || cur.kind === 'subProcess')) {
+        if (catchByErrorEventSubprocess(this, cur, errorCode, variables)) return true;
+      }
+      if (cur.kind === 'process') continue;
       const model = this.processOf(cur).model;
       const candidates = (model.boundaryEvents.get(cur.elementId) ?? [])
         .map((id) => model.elements.get(id))

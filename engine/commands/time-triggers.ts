@@ -16,7 +16,8 @@ export function processDueTimes(engine: Engine): void {
     for (const timer of dueTimers) {
       if (!tx.state.timers.has(timer.key)) continue; // cancelled by an earlier timer in this pass
       tx.emit({ type: 'TIMER_TRIGGERED', key: timer.key });
-      const repeat = timer.repetitions !== 0;
+      // Cycles repeat for start events and non-interrupting catches; an interrupting one ends its owner.
+      const repeat = timer.repetitions !== 0 && (timer.elementInstanceKey === 0 || !timer.interrupting);
       if (timer.elementInstanceKey === 0) {
         const process = tx.state.processes.get(timer.processDefinitionKey);
         if (!process) continue;

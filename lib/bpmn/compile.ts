@@ -118,6 +118,7 @@ class ProcessCompiler {
       elements: new Map(),
       flows: new Map(),
       startEvents: new Map(),
+      eventSubprocesses: new Map(),
       boundaryEvents: new Map(),
       jobTypes: [],
     };
@@ -213,7 +214,11 @@ class ProcessCompiler {
       if (!node.attachedTo)
         this.problem('boundary-attached', id, 'boundary event must be attached to an activity (attachedToRef)');
     }
-    if (kind === 'subProcess' && el.triggeredByEvent === true) node.triggeredByEvent = true;
+    if (kind === 'subProcess' && el.triggeredByEvent === true) {
+      node.triggeredByEvent = true;
+      this.model.eventSubprocesses.set(scopeId, [...(this.model.eventSubprocesses.get(scopeId) ?? []), id]);
+    }
+    if (kind === 'startEvent') node.interrupting = el.isInterrupting !== false;
     if (kind === 'callActivity') this.compileCalledElement(el, node);
     this.compileLoop(el, node);
     this.checkEventPlacement(node);
@@ -420,12 +425,23 @@ class ProcessCompiler {
       this.problem('start-event', scopeId, 'process must have at least one start event');
     if (isProcess && starts.filter((s) => s.event.kind === 'none').length > 1)
       this.problem('start-event', scopeId, 'process must have at most one none start event');
-    if (
-      !isProcess &&
-      !this.model.elements.get(scopeId)?.triggeredByEvent &&
-      (starts.length !== 1 || starts[0]?.event.kind !== 'none')
-    ) {
+    const eventSubprocess = !isProcess && this.model.elements.get(scopeId)?.triggeredByEvent === true;
+    if (!isProcess && !eventSubprocess && (starts.length !== 1 || starts[0]?.event.kind !== 'none')) {
       this.problem('start-event', scopeId, 'embedded subprocess must have exactly one none start event');
+    }
+    if (eventSubprocess && (starts.length !== 1 || starts[0]?.event.kind === 'none')) {
+      this.problem(
+        'start-event',
+        scopeId,
+        'event subprocess must have exactly one start event with a message, timer, signal or error definition',
+      );
+    }
+    if (eventSubprocess && starts[0]?.event.kind === 'error' && starts[0].interrupting === false) {
+      this.problem(
+        'start-event',
+        starts[0].id,
+        'an error start event always interrupts (isInterrupting must not be false)',
+      );
     }
     for (const n of nodes) {
       if (n.kind === 'startEvent' && n.incoming.length > 0)

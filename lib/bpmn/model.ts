@@ -68,6 +68,8 @@ export interface FlowNode {
   /** Boundary events: the activity they sit on and whether they interrupt it. */
   attachedTo?: string;
   cancelActivity?: boolean;
+  /** Start events of event subprocesses: whether they interrupt their scope. */
+  interrupting?: boolean;
   /** Subprocess: triggered by an event (event subprocess). */
   triggeredByEvent?: boolean;
   calledProcessId?: Expression;
@@ -92,6 +94,8 @@ export interface ProcessModel {
   flows: Map<string, SequenceFlow>;
   /** Start events per scope (process id or subprocess id). */
   startEvents: Map<string, string[]>;
+  /** Event subprocess ids per scope (process id or subprocess id). */
+  eventSubprocesses: Map<string, string[]>;
   /** Boundary event ids per attached activity id. */
   boundaryEvents: Map<string, string[]>;
   /** Every static job type, sorted; FEEL job types are listed as their expression. */
