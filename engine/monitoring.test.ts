@@ -43,7 +43,7 @@ describe('monitoring and transport', () => {
       gateway_protocol: { Gateway: typeof grpc.Client };
     };
     const client = new pkg.gateway_protocol.Gateway(h.running.address, grpc.credentials.createInsecure(), {
-      'grpc.default_compression_algorithm': 2,
+      'grpc.default_compression_algorithm': grpc.compressionAlgorithms.gzip,
     });
     const metadata = new grpc.Metadata();
     metadata.set('authorization', '');
