@@ -10,6 +10,7 @@ import { evaluateMappings, propagate, setLocal, visibleVariables } from './varia
 import { closeEventTriggers, openBoundaryTriggers, openCatchTrigger, openGatewayTriggers } from './event-triggers.js';
 import { activateCallActivity, childResult } from './call-activity.js';
 import { broadcastSignal } from './signals.js';
+import { activateBusinessRuleTask } from './decisions.js';
 import { catchByErrorEventSubprocess, openEventSubprocessTriggers } from './event-subprocess.js';
 import { activateBody, bodyResult, collectInnerResult, continueAfterInner, isInnerInstance } from './multi-instance.js';
 
@@ -133,6 +134,8 @@ export class Flow {
         return;
       case 'callActivity':
         return activateCallActivity(this, el, node);
+      case 'businessRuleTask':
+        return activateBusinessRuleTask(this, el, node);
       case 'subProcess': {
         this.tx.emit({ type: 'ELEMENT_ACTIVATED', key });
         openBoundaryTriggers(this, el, node);

@@ -2,9 +2,10 @@
 // atomic), appends its events durably, then tells waiting parties what changed.
 import { EventEmitter } from 'node:events';
 import { compileBpmn, type ProcessModel } from '../../lib/bpmn/index.js';
+import { compileDmn, type DecisionRequirementsModel } from '../../lib/dmn/index.js';
 import { Flow } from '../behaviour/flow.js';
 import type { EventLog } from '../log/event-log.js';
-import { applyEvent } from '../state/appliers.js';
+import { applyEvent, type ModelLookup } from '../state/appliers.js';
 import { EngineState } from '../state/engine-state.js';
 import type { EngineEvent } from '../state/events.js';
 import { Rejection } from './rejection.js';
@@ -21,6 +22,7 @@ export interface EngineNotifications {
 export class Engine extends EventEmitter<EngineNotifications> {
   readonly state = new EngineState();
   private readonly models = new Map<string, ProcessModel>();
+  private readonly drgModels = new Map<string, DecisionRequirementsModel>();
   private closed = false;
 
   private constructor(
@@ -39,6 +41,10 @@ export class Engine extends EventEmitter<EngineNotifications> {
         const compiled = await compileBpmn(event.xml);
         engine.registerModels(compiled.checksum, compiled.processes);
       }
+      if (event.type === 'DECISION_REQUIREMENTS_DEPLOYED' && !engine.drgModels.has(event.checksum)) {
+        const compiled = await compileDmn(event.xml);
+        if (compiled.drg) engine.registerDecisions(compiled.checksum, compiled.drg);
+      }
       applyEvent(engine.state, event, engine.lookupModel);
     }
     engine.state.outbox.activatableTypes.clear();
@@ -50,10 +56,21 @@ export class Engine extends EventEmitter<EngineNotifications> {
     for (const p of processes) this.models.set(modelKey(checksum, p.id), p);
   }
 
-  private readonly lookupModel = (checksum: string, bpmnProcessId: string): ProcessModel => {
-    const model = this.models.get(modelKey(checksum, bpmnProcessId));
-    if (!model) throw new Error(`no compiled model for ${bpmnProcessId} (${checksum})`);
-    return model;
+  registerDecisions(checksum: string, drg: DecisionRequirementsModel): void {
+    this.drgModels.set(checksum, drg);
+  }
+
+  private readonly lookupModel: ModelLookup = {
+    process: (checksum, bpmnProcessId) => {
+      const model = this.models.get(modelKey(checksum, bpmnProcessId));
+      if (!model) throw new Error(`no compiled model for ${bpmnProcessId} (${checksum})`);
+      return model;
+    },
+    decisions: (checksum) => {
+      const model = this.drgModels.get(checksum);
+      if (!model) throw new Error(`no compiled DMN for checksum ${checksum}`);
+      return model;
+    },
   };
 
   /**

@@ -17,6 +17,7 @@ import { completeJob, failJob, throwError, updateJobRetries, updateJobTimeout } 
 import { cancelProcessInstance, deleteResource, resolveIncident, setVariables } from '../commands/instance-commands.js';
 import { publishMessage } from '../commands/publish-message.js';
 import { broadcastSignal } from '../commands/broadcast-signal.js';
+import { evaluateDecisionCommand } from '../commands/evaluate-decision.js';
 import { GrpcError, invalidArgument, toServiceError } from './grpc-status.js';
 
 export const GATEWAY_VERSION = '8.8.0';
@@ -83,12 +84,28 @@ export function gatewayService(o: GatewayOptions): UntypedServiceImplementation 
       checkTenant(r.tenantId);
       const resources = (r.resources as { name: string; content: Buffer }[] | undefined) ?? [];
       const result = await deployResources(engine, resources);
+      const t = { tenantId: DEFAULT_TENANT };
+      // Zeebe's order (C10): processes, decisions, decision requirements, forms.
       return {
         key: String(result.key),
         tenantId: DEFAULT_TENANT,
-        deployments: result.processes.map((p) => ({
-          process: { ...p, processDefinitionKey: String(p.processDefinitionKey), tenantId: DEFAULT_TENANT },
-        })),
+        deployments: [
+          ...result.processes.map((p) => ({
+            process: { ...p, ...t, processDefinitionKey: String(p.processDefinitionKey) },
+          })),
+          ...result.decisions.map((d) => ({
+            decision: {
+              ...d,
+              ...t,
+              decisionKey: String(d.decisionKey),
+              decisionRequirementsKey: String(d.decisionRequirementsKey),
+            },
+          })),
+          ...result.decisionRequirements.map((d) => ({
+            decisionRequirements: { ...d, ...t, decisionRequirementsKey: String(d.decisionRequirementsKey) },
+          })),
+          ...result.forms.map((f) => ({ form: { ...f, ...t, formKey: String(f.formKey) } })),
+        ],
       };
     }),
 
@@ -145,6 +162,42 @@ export function gatewayService(o: GatewayOptions): UntypedServiceImplementation 
         variables: text(r.variables),
       });
       return { key: String(key), tenantId: DEFAULT_TENANT };
+    }),
+
+    EvaluateDecision: unary('EvaluateDecision', (r) => {
+      checkTenant(r.tenantId);
+      const e = evaluateDecisionCommand(engine, num(r.decisionKey), text(r.decisionId), text(r.variables));
+      const json = (v: unknown): string => JSON.stringify(v ?? null);
+      return {
+        ...e,
+        tenantId: DEFAULT_TENANT,
+        decisionKey: String(e.decisionKey),
+        decisionRequirementsKey: String(e.decisionRequirementsKey),
+        decisionInstanceKey: String(e.decisionInstanceKey),
+        evaluatedDecisions: e.evaluatedDecisions.map((d) => ({
+          decisionKey: String(d.decisionKey),
+          decisionId: d.decisionId,
+          decisionName: d.decisionName,
+          decisionVersion: d.decisionVersion,
+          decisionType: d.decisionType,
+          decisionOutput: json(d.output),
+          tenantId: DEFAULT_TENANT,
+          evaluatedInputs: d.inputs.map((i) => ({
+            inputId: i.inputId,
+            inputName: i.inputName,
+            inputValue: json(i.value),
+          })),
+          matchedRules: d.matchedRules.map((m) => ({
+            ruleId: m.ruleId,
+            ruleIndex: m.ruleIndex,
+            evaluatedOutputs: m.outputs.map((o) => ({
+              outputId: o.outputId,
+              outputName: o.outputName,
+              outputValue: json(o.value),
+            })),
+          })),
+        })),
+      };
     }),
 
     BroadcastSignal: unary('BroadcastSignal', (r) => {

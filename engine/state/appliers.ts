@@ -1,12 +1,17 @@
 // One small applier per event type: the only code that changes EngineState.
 import type { ProcessModel } from '../../lib/bpmn/index.js';
+import type { DecisionRequirementsModel } from '../../lib/dmn/index.js';
 import type { EngineState, Job } from './engine-state.js';
 import type { EngineEvent, EventOf } from './events.js';
 
 type Appliers = { [T in EngineEvent['type']]: (state: EngineState, event: EventOf<T>) => void };
+type Applied = Exclude<EngineEvent['type'], 'PROCESS_DEPLOYED' | 'DECISION_REQUIREMENTS_DEPLOYED'>;
 
-/** Compiled models of PROCESS_DEPLOYED events, supplied by whoever emitted or replays them. */
-export type ModelLookup = (checksum: string, bpmnProcessId: string) => ProcessModel;
+/** Compiled models of deployed resources, supplied by whoever emitted or replays the events. */
+export interface ModelLookup {
+  process(checksum: string, bpmnProcessId: string): ProcessModel;
+  decisions(checksum: string): DecisionRequirementsModel;
+}
 
 export function applyEvent(state: EngineState, event: EngineEvent, models: ModelLookup): void {
   if ('key' in event) state.observeKey(event.key);
@@ -14,13 +19,50 @@ export function applyEvent(state: EngineState, event: EngineEvent, models: Model
     applyProcessDeployed(state, event, models);
     return;
   }
+  if (event.type === 'DECISION_REQUIREMENTS_DEPLOYED') {
+    applyDecisionsDeployed(state, event, models);
+    return;
+  }
   (APPLIERS[event.type] as (s: EngineState, e: EngineEvent) => void)(state, event);
 }
 
 function applyProcessDeployed(state: EngineState, e: EventOf<'PROCESS_DEPLOYED'>, models: ModelLookup): void {
   const { type: _type, ...fields } = e;
-  state.processes.set(e.key, { ...fields, model: models(e.checksum, e.bpmnProcessId) });
+  state.processes.set(e.key, { ...fields, model: models.process(e.checksum, e.bpmnProcessId) });
   state.versions.set(e.bpmnProcessId, [...(state.versions.get(e.bpmnProcessId) ?? []), e.key]);
+}
+
+function addVersion(versions: Map<string, number[]>, id: string, key: number): void {
+  versions.set(id, [...(versions.get(id) ?? []), key]);
+}
+
+function applyDecisionsDeployed(
+  state: EngineState,
+  e: EventOf<'DECISION_REQUIREMENTS_DEPLOYED'>,
+  models: ModelLookup,
+): void {
+  state.drgs.set(e.key, {
+    key: e.key,
+    drgId: e.drgId,
+    name: e.name,
+    version: e.version,
+    resourceName: e.resourceName,
+    checksum: e.checksum,
+    model: models.decisions(e.checksum),
+    decisionKeys: e.decisions.map((d) => d.key),
+  });
+  addVersion(state.drgVersions, e.drgId, e.key);
+  for (const d of e.decisions) {
+    state.observeKey(d.key);
+    state.decisions.set(d.key, {
+      key: d.key,
+      decisionId: d.decisionId,
+      name: d.name,
+      version: d.version,
+      drgKey: e.key,
+    });
+    addVersion(state.decisionVersions, d.decisionId, d.key);
+  }
 }
 
 function makeActivatable(state: EngineState, job: Job): void {
@@ -48,8 +90,13 @@ function jobOf(state: EngineState, key: number): Job {
   return job;
 }
 
-const APPLIERS: Omit<Appliers, 'PROCESS_DEPLOYED'> = {
+const APPLIERS: Pick<Appliers, Applied> = {
   DEPLOYMENT_CREATED: () => undefined,
+  FORM_DEPLOYED: (s, e) => {
+    const { type: _type, ...fields } = e;
+    s.forms.set(e.key, fields);
+    addVersion(s.formVersions, e.formId, e.key);
+  },
   PROCESS_DELETED: (s, e) => {
     const p = s.processes.get(e.key);
     if (!p) return;
@@ -220,6 +267,7 @@ const APPLIERS: Omit<Appliers, 'PROCESS_DEPLOYED'> = {
   TIMER_TRIGGERED: (s, e) => removeTimer(s, e.key),
   TIMER_CANCELED: (s, e) => removeTimer(s, e.key),
   SIGNAL_BROADCAST: () => undefined,
+  DECISION_EVALUATED: () => undefined,
 };
 
 function removeTimer(s: EngineState, key: number): void {

@@ -1,5 +1,6 @@
 // The engine's state: only appliers (appliers.ts) change it, only from events.
 import type { ElementKind, ProcessModel } from '../../lib/bpmn/index.js';
+import type { DecisionRequirementsModel } from '../../lib/dmn/index.js';
 import type { IncidentErrorType } from './events.js';
 
 /** Zeebe's first key on partition 1: (1 << 51) + 1; keys of all kinds share one sequence. */
@@ -18,6 +19,33 @@ export interface DeployedProcess {
 
 /** What an element instance is: a BPMN element, a process instance, or a multi-instance body. */
 export type InstanceKind = ElementKind | 'process' | 'multiInstanceBody';
+
+export interface DeployedDecisionRequirements {
+  key: number;
+  drgId: string;
+  name: string;
+  version: number;
+  resourceName: string;
+  checksum: string;
+  model: DecisionRequirementsModel;
+  decisionKeys: number[];
+}
+
+export interface DeployedDecision {
+  key: number;
+  decisionId: string;
+  name: string;
+  version: number;
+  drgKey: number;
+}
+
+export interface DeployedForm {
+  key: number;
+  formId: string;
+  version: number;
+  resourceName: string;
+  checksum: string;
+}
 
 export type ElementState = 'ACTIVATING' | 'ACTIVATED' | 'COMPLETING' | 'TERMINATING';
 
@@ -113,6 +141,13 @@ export class EngineState {
   readonly processes = new Map<number, DeployedProcess>();
   /** bpmnProcessId → keys of its versions, oldest first. */
   readonly versions = new Map<string, number[]>();
+  readonly drgs = new Map<number, DeployedDecisionRequirements>();
+  readonly decisions = new Map<number, DeployedDecision>();
+  readonly forms = new Map<number, DeployedForm>();
+  /** Versions (keys, oldest first) per id, for processes' siblings: DRGs, decisions, forms. */
+  readonly drgVersions = new Map<string, number[]>();
+  readonly decisionVersions = new Map<string, number[]>();
+  readonly formVersions = new Map<string, number[]>();
   readonly elements = new Map<number, ElementInstance>();
   readonly variables = new Map<number, Map<string, unknown>>();
   readonly jobs = new Map<number, Job>();
@@ -144,6 +179,12 @@ export class EngineState {
     const keys = this.versions.get(bpmnProcessId);
     const key = keys?.[keys.length - 1];
     return key === undefined ? undefined : this.processes.get(key);
+  }
+
+  latestOf<T>(versions: Map<string, number[]>, all: Map<number, T>, id: string): T | undefined {
+    const keys = versions.get(id);
+    const key = keys?.[keys.length - 1];
+    return key === undefined ? undefined : all.get(key);
   }
 
   processByVersion(bpmnProcessId: string, version: number): DeployedProcess | undefined {

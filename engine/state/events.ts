@@ -14,6 +14,18 @@ export type EngineEvent =
       xml: string;
     }
   | { type: 'DEPLOYMENT_CREATED'; key: number }
+  | {
+      type: 'DECISION_REQUIREMENTS_DEPLOYED';
+      key: number;
+      drgId: string;
+      name: string;
+      version: number;
+      resourceName: string;
+      checksum: string;
+      xml: string;
+      decisions: { key: number; decisionId: string; name: string; version: number }[];
+    }
+  | { type: 'FORM_DEPLOYED'; key: number; formId: string; version: number; resourceName: string; checksum: string }
   | { type: 'PROCESS_DELETED'; key: number }
   | {
       type: 'ELEMENT_ACTIVATING';
@@ -117,7 +129,8 @@ export type EngineEvent =
     }
   | { type: 'TIMER_TRIGGERED'; key: number }
   | { type: 'TIMER_CANCELED'; key: number }
-  | { type: 'SIGNAL_BROADCAST'; key: number };
+  | { type: 'SIGNAL_BROADCAST'; key: number }
+  | { type: 'DECISION_EVALUATED'; key: number; decisionKey: number };
 
 export type IncidentErrorType =
   | 'JOB_NO_RETRIES'
@@ -126,6 +139,8 @@ export type IncidentErrorType =
   | 'IO_MAPPING_ERROR'
   | 'UNHANDLED_ERROR_EVENT'
   | 'CALLED_ELEMENT_ERROR'
+  | 'CALLED_DECISION_ERROR'
+  | 'DECISION_EVALUATION_ERROR'
   | 'UNKNOWN';
 
 export type EventOf<T extends EngineEvent['type']> = Extract<EngineEvent, { type: T }>;

@@ -35,6 +35,15 @@ const KIND_BY_TYPE: Record<string, ElementKind> = {
   'bpmn:EventBasedGateway': 'eventBasedGateway',
 };
 
+/** Elements that can carry boundary events and multi-instance loops. */
+const ACTIVITY_KINDS: ElementKind[] = [
+  'serviceTask',
+  'businessRuleTask',
+  'subProcess',
+  'callActivity',
+  'passThroughTask',
+];
+
 /** Zeebe's job type for user tasks without a task definition (job-based user tasks). */
 export const USER_TASK_JOB_TYPE = 'io.camunda.zeebe:userTask';
 
@@ -146,7 +155,9 @@ class ProcessCompiler {
         this.problem('unsupported-element', el.id, `element type ${el.$type} is not supported by procos-engine`);
         continue;
       }
-      const node = this.compileNode(el, kind, scopeId);
+      const calledDecision =
+        el.$type === 'bpmn:BusinessRuleTask' && extension(el, 'zeebe:CalledDecision') !== undefined;
+      const node = this.compileNode(el, calledDecision ? 'businessRuleTask' : kind, scopeId);
       this.model.elements.set(node.id, node);
       if (kind === 'startEvent')
         this.model.startEvents.set(scopeId, [...(this.model.startEvents.get(scopeId) ?? []), node.id]);
@@ -207,6 +218,7 @@ class ProcessCompiler {
     };
     this.compileIoMapping(el, node);
     if (kind === 'serviceTask') node.job = this.jobDefinition(el);
+    if (kind === 'businessRuleTask') this.compileCalledDecision(el, node);
     if (kind === 'exclusiveGateway') node.defaultFlow = child(el, 'default')?.id;
     if (kind === 'boundaryEvent') {
       node.attachedTo = child(el, 'attachedToRef')?.id;
@@ -252,10 +264,7 @@ class ProcessCompiler {
   private compileLoop(el: ModdleElement, node: FlowNode): void {
     const loop = child(el, 'loopCharacteristics');
     if (!loop) return;
-    if (
-      loop.$type !== 'bpmn:MultiInstanceLoopCharacteristics' ||
-      !['serviceTask', 'subProcess', 'callActivity', 'passThroughTask'].includes(node.kind)
-    ) {
+    if (loop.$type !== 'bpmn:MultiInstanceLoopCharacteristics' || !ACTIVITY_KINDS.includes(node.kind)) {
       this.problem(
         'loop',
         node.id,
@@ -287,6 +296,19 @@ class ProcessCompiler {
       outputElement,
       completionCondition: completionExpr?.kind === 'feel' ? completionExpr.source : undefined,
     };
+  }
+
+  private compileCalledDecision(el: ModdleElement, node: FlowNode): void {
+    const called = extension(el, 'zeebe:CalledDecision');
+    const decisionId = str(called, 'decisionId') ?? '';
+    const resultVariable = str(called, 'resultVariable') ?? '';
+    if (decisionId.trim() === '')
+      this.problem('called-decision', node.id, 'zeebe:calledDecision must have a decisionId');
+    if (resultVariable.trim() === '')
+      this.problem('called-decision', node.id, 'zeebe:calledDecision must have a resultVariable');
+    const expr = expressionOf(decisionId);
+    this.checkFeel(node.id, expr, 'decisionId');
+    node.calledDecision = { decisionId: expr, resultVariable };
   }
 
   private compileCalledElement(el: ModdleElement, node: FlowNode): void {
@@ -405,6 +427,7 @@ class ProcessCompiler {
       intermediateThrowEvent: ['none', 'signal'],
       boundaryEvent: ['error', 'timer', 'message', 'signal'],
       serviceTask: ['none'],
+      businessRuleTask: ['none'],
       passThroughTask: ['none'],
       exclusiveGateway: ['none'],
       parallelGateway: ['none'],
@@ -465,11 +488,7 @@ class ProcessCompiler {
       }
       if (n.kind === 'boundaryEvent' && n.attachedTo) {
         const host = this.model.elements.get(n.attachedTo);
-        if (
-          !host ||
-          !['serviceTask', 'subProcess', 'callActivity', 'passThroughTask'].includes(host.kind) ||
-          host.triggeredByEvent
-        ) {
+        if (!host || !ACTIVITY_KINDS.includes(host.kind) || host.triggeredByEvent) {
           this.problem(
             'boundary-attached',
             n.id,

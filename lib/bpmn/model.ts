@@ -5,6 +5,7 @@ export type ElementKind =
   | 'startEvent'
   | 'endEvent'
   | 'serviceTask' // every job-based task: service, send, business rule, script, user
+  | 'businessRuleTask' // a business rule task that calls a DMN decision (zeebe:calledDecision)
   | 'passThroughTask' // bpmn:Task and bpmn:ManualTask: complete at once
   | 'exclusiveGateway'
   | 'parallelGateway'
@@ -73,6 +74,7 @@ export interface FlowNode {
   /** Subprocess: triggered by an event (event subprocess). */
   triggeredByEvent?: boolean;
   calledProcessId?: Expression;
+  calledDecision?: { decisionId: Expression; resultVariable: string };
   /** Activities with multi-instance loop characteristics run once per collection item. */
   multiInstance?: MultiInstance;
   propagateAllChildVariables?: boolean;
