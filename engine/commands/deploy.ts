@@ -69,8 +69,9 @@ async function compileResource(r: ResourceInput, errors: string[]): Promise<Comp
     return undefined;
   }
   const text = r.content.toString('utf8');
-  const listProblems = (problems: Parameters<typeof formatProblem>[0][]): void => {
+  const listProblems = (problems: Parameters<typeof formatProblem>[0][]): undefined => {
     errors.push(`'${r.name}':\n${problems.map((p) => `- ${formatProblem(p)}`).join('\n')}`);
+    return undefined;
   };
   if (/\.(bpmn|xml)$/i.test(r.name)) {
     const c = await compileBpmn(text);
