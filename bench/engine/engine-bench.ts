@@ -63,21 +63,25 @@ async function waitIdle(monitoring: string): Promise<void> {
   while ((await runningInstances(monitoring)) > 0) await new Promise((r) => setTimeout(r, 20));
 }
 
-function startWorkers(address: string, n: number): ZeebeGrpcClient[] {
-  return Array.from({ length: n }, () => {
-    const zbc = sdkClient(address);
-    zbc.createWorker({
-      taskType: 'hello.greet',
-      maxJobsToActivate: 32,
-      taskHandler: (job) => job.complete({ greeting: `Hello, ${job.variables.name as string}!` }),
-    });
-    zbc.createWorker({
-      taskType: 'hello.reply',
-      maxJobsToActivate: 32,
-      taskHandler: (job) => job.complete({ reply: 'ok' }),
-    });
-    return zbc;
-  });
+interface BenchJob {
+  variables: Record<string, unknown>;
+  complete(variables: object): Promise<unknown>;
+}
+
+/** N SDK clients, each with a worker per job type: polling (createWorker) or pushed (streamJobs). */
+async function startWorkers(address: string, n: number, mode: 'poll' | 'stream'): Promise<ZeebeGrpcClient[]> {
+  const handlers: Record<string, (job: BenchJob) => Promise<unknown>> = {
+    'hello.greet': (job) => job.complete({ greeting: `Hello, ${job.variables.name as string}!` }),
+    'hello.reply': (job) => job.complete({ reply: 'ok' }),
+  };
+  const clients = Array.from({ length: n }, () => sdkClient(address));
+  for (const zbc of clients) {
+    for (const [taskType, taskHandler] of Object.entries(handlers)) {
+      if (mode === 'poll') zbc.createWorker({ taskType, maxJobsToActivate: 32, taskHandler } as never);
+      else await zbc.streamJobs({ type: taskType, worker: 'bench', timeout: 30_000, taskHandler } as never);
+    }
+  }
+  return clients;
 }
 
 const percentile = (sorted: number[], p: number): number =>
@@ -96,9 +100,14 @@ const client = sdkClient(engine.grpc);
 await client.deployResource({ name: 'hello.bpmn', process: readFileSync(join(root, 'processes/hello.bpmn')) });
 
 console.log(`\nhello process, ${INSTANCES} instances (2 jobs each), durable log in ${dataDir}`);
-console.log('workers | instances/s | jobs/s | ÷ SDK echo | ÷ raw echo');
-for (const n of [1, 4, 16]) {
-  const workers = startWorkers(engine.grpc, n);
+console.log('workers         | instances/s | jobs/s | ÷ SDK echo | ÷ raw echo');
+for (const [n, mode] of [
+  [1, 'poll'],
+  [4, 'poll'],
+  [16, 'poll'],
+  [4, 'stream'],
+] as const) {
+  const workers = await startWorkers(engine.grpc, n, mode);
   const t0 = performance.now();
   await pool(INSTANCES, INFLIGHT, (i) =>
     client.createProcessInstance({ bpmnProcessId: 'hello', variables: { name: `n${i}` } }),
@@ -107,12 +116,12 @@ for (const n of [1, 4, 16]) {
   const seconds = (performance.now() - t0) / 1000;
   const jobsPerS = (2 * INSTANCES) / seconds;
   console.log(
-    `${String(n).padStart(7)} | ${(INSTANCES / seconds).toFixed(0).padStart(11)} | ${jobsPerS.toFixed(0).padStart(6)} | ${(jobsPerS / ceiling).toFixed(2).padStart(9)} | ${(jobsPerS / echo.raw).toFixed(2)}`,
+    `${`${n} ${mode === 'poll' ? 'createWorker' : 'streamJobs'}`.padEnd(15)} | ${(INSTANCES / seconds).toFixed(0).padStart(11)} | ${jobsPerS.toFixed(0).padStart(6)} | ${(jobsPerS / ceiling).toFixed(2).padStart(9)} | ${(jobsPerS / echo.raw).toFixed(2)}`,
   );
   await Promise.all(workers.map((w) => w.close(1000)));
 }
 
-const workers = startWorkers(engine.grpc, 4);
+const workers = await startWorkers(engine.grpc, 4, 'poll');
 const latencies: number[] = [];
 const calls = quick ? 200 : 1000;
 await pool(calls, 16, async (i) => {
