@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NPM_STAMP := node_modules/.procos-installed
 
-.PHONY: help up test deps lint typecheck crds crds-check build unit bench clean
+.PHONY: help up test deps lint typecheck crds crds-check build unit e2e cluster-build cluster-up cluster-down bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -11,7 +11,7 @@ help: ## List the targets
 up: deps build ## Boot ProcOS on this machine and run the demo process to a printed result
 	node bin/procos.js up
 
-test: deps lint typecheck crds-check build unit ## Everything CI runs: lint, types, CRD freshness, unit tests
+test: deps lint typecheck crds-check build unit e2e ## Everything CI runs: lint, types, CRD freshness, unit and e2e tests
 
 deps: $(NPM_STAMP) ## Install the npm dependencies from the lockfile
 
@@ -39,6 +39,18 @@ build: deps ## Compile TypeScript into dist/ (the bin/ entry points run it)
 
 unit: deps build ## Unit tests (vitest)
 	npx vitest run
+
+e2e: deps build cluster-build ## End-to-end tests on a real control plane (or E2E_KUBECONFIG's cluster)
+	npx vitest run -c vitest.e2e.config.ts
+
+cluster-build: ## Build kube-apiserver, controller-manager, scheduler, kubectl, etcd, KWOK, helm (cached)
+	bash e2e/cluster/build.sh
+
+cluster-up: deps cluster-build ## Start a control plane on loopback that keeps running; prints KUBECONFIG
+	npx tsx e2e/cluster/cli.ts up
+
+cluster-down: ## Stop the control plane of cluster-up
+	npx tsx e2e/cluster/cli.ts down
 
 bench: deps build ## Benchmarks (print ratios against a baseline measured in the same run)
 	npx tsx bench/engine/engine-bench.ts

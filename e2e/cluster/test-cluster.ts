@@ -1,0 +1,44 @@
+// The cluster an e2e test file runs against: E2E_KUBECONFIG (kind, k3d, any cluster) if set,
+// else a fresh real control plane on loopback.
+import { execFileSync } from 'node:child_process';
+import { buildBinaries, startControlPlane, type ControlPlane } from './control-plane.js';
+
+export interface TestCluster {
+  kubectl(args: string[], input?: string): string;
+  /** kubectl that resolves with { code, stdout, stderr } instead of throwing. */
+  tryKubectl(args: string[], input?: string): { code: number; stdout: string; stderr: string };
+  kubeconfigPath: string;
+  controlPlane?: ControlPlane;
+  stop(): Promise<void>;
+}
+
+export async function useCluster(): Promise<TestCluster> {
+  const external = process.env.E2E_KUBECONFIG;
+  const controlPlane = external ? undefined : await startControlPlane();
+  const kubeconfigPath = external ?? controlPlane?.kubeconfigPath ?? '';
+  const kubectlBin = external ? 'kubectl' : `${controlPlane?.bin ?? buildBinaries()}/kubectl`;
+  const tryKubectl = (args: string[], input?: string): { code: number; stdout: string; stderr: string } => {
+    try {
+      const stdout = execFileSync(kubectlBin, ['--kubeconfig', kubeconfigPath, ...args], {
+        encoding: 'utf8',
+        input,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      return { code: 0, stdout, stderr: '' };
+    } catch (err) {
+      const e = err as { status?: number; stdout?: string; stderr?: string };
+      return { code: e.status ?? 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+    }
+  };
+  return {
+    kubeconfigPath,
+    controlPlane,
+    tryKubectl,
+    kubectl(args, input) {
+      const r = tryKubectl(args, input);
+      if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}${r.stdout}`);
+      return r.stdout;
+    },
+    stop: async () => controlPlane?.stop(),
+  };
+}
