@@ -95,7 +95,10 @@ function compileDecision(d: Node, problems: BpmnProblem[]): DecisionModel {
   const inputs = list(logic, 'input').map((i, n) => ({
     id: i.id ?? `input-${n}`,
     label: i.label as string | undefined,
-    expression: feel(one(i, 'inputExpression')?.text, `input '${typeof i.label === 'string' ? i.label : (i.id ?? '')}'`),
+    expression: feel(
+      one(i, 'inputExpression')?.text,
+      `input '${typeof i.label === 'string' ? i.label : (i.id ?? '')}'`,
+    ),
   }));
   const outputs = list(logic, 'output').map((o, n) => ({
     id: o.id ?? `output-${n}`,

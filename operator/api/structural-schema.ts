@@ -47,7 +47,8 @@ function structural(node: JsonSchema, path: string): JsonSchema {
   // The apiserver validates a default as written, CEL rules included, without applying the
   // nested defaults first: `default: {}` on `scaling` fails `self.min <= self.max`. Spell the
   // nested defaults out.
-  if (isPlainObject(out.default) && out.properties) out.default = withNestedDefaults(out.properties as Record<string, JsonSchema>, out.default);
+  if (isPlainObject(out.default) && out.properties)
+    out.default = withNestedDefaults(out.properties as Record<string, JsonSchema>, out.default);
   // zod spells date-time as a long regex; the apiserver checks `format: date-time` itself.
   if (out.format === 'date-time') delete out.pattern;
   if (out.type === undefined) throw new Error(`schema at ${path || '<root>'} has no type; structural schemas need one`);
@@ -58,7 +59,10 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function withNestedDefaults(properties: Record<string, JsonSchema>, value: Record<string, unknown>): Record<string, unknown> {
+function withNestedDefaults(
+  properties: Record<string, JsonSchema>,
+  value: Record<string, unknown>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = { ...value };
   for (const [name, schema] of Object.entries(properties)) {
     if (out[name] === undefined && schema.default !== undefined) out[name] = structuredClone(schema.default);
