@@ -35,9 +35,14 @@ describe('CRDs on a real kube-apiserver', () => {
     );
   });
 
-  it('explains fields with the descriptions from the zod schemas', () => {
-    const explain = cluster.kubectl(['explain', 'workerpool.spec.scaling.targetBacklogPerReplica']);
-    expect(explain).toContain('Activatable jobs per replica the scaler aims for');
+  it('explains fields with the descriptions from the zod schemas', async () => {
+    // The apiserver publishes a new CRD's OpenAPI a moment after it is Established.
+    let explain = cluster.tryKubectl(['explain', 'workerpool.spec.scaling.targetBacklogPerReplica']);
+    for (let i = 0; i < 60 && explain.code !== 0; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      explain = cluster.tryKubectl(['explain', 'workerpool.spec.scaling.targetBacklogPerReplica']);
+    }
+    expect(explain.stdout).toContain('Activatable jobs per replica the scaler aims for');
   });
 
   it.each(loadSamples().map((s) => [s.file, s.doc] as const))(
