@@ -1,6 +1,6 @@
 // Messages and timers (notes C28–C30).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployFixture, rejectionOf, startHarness, type Harness } from './testing/engine-harness.js';
+import { deployFixture, fixture, rejectionOf, startHarness, type Harness } from './testing/engine-harness.js';
 
 describe('messages and timers', () => {
   let h: Harness;
@@ -117,5 +117,27 @@ describe('messages and timers', () => {
       seen.push(...jobs.map((j) => j.processInstanceKey));
     }
     expect(new Set(seen).size).toBe(2);
+  });
+
+  it('redeploying a process replaces the timer start events of the previous version (C30)', async () => {
+    const zbc = h.client();
+    const v1 = fixture('timer-start.bpmn')
+      .toString()
+      .replace('id="timer-start"', 'id="timer-replaced"')
+      .replace('R2/PT0.2S', 'R/PT0.3S')
+      .replace('clock.tick', 'clock.v1');
+    await zbc.deployResource({ name: 'timer-replaced.bpmn', process: Buffer.from(v1) });
+    const v2 = v1.replace('R/PT0.3S', 'R/PT1H').replace('clock.v1', 'clock.v2');
+    await zbc.deployResource({ name: 'timer-replaced.bpmn', process: Buffer.from(v2) });
+    await new Promise((r) => setTimeout(r, 800));
+    expect(
+      await zbc.activateJobs({
+        type: 'clock.v1',
+        worker: 't',
+        timeout: 30_000,
+        maxJobsToActivate: 10,
+        requestTimeout: -1,
+      }),
+    ).toEqual([]);
   });
 });
