@@ -82,7 +82,12 @@ describe('call activities, signals, event-based gateways, message boundaries', (
     const zbc = h.client();
     const a = zbc.createProcessInstanceWithResult({ bpmnProcessId: 'signal-catch', variables: { n: 1 } });
     const b = zbc.createProcessInstanceWithResult({ bpmnProcessId: 'signal-catch', variables: { n: 2 } });
-    await new Promise((r) => setTimeout(r, 150));
+    // Signals are not buffered: wait until both instances listen.
+    for (let t = 0; t < 100; t++) {
+      const running = await h.api<{ elements: { elementId: string }[] }[]>('/v1/process-instances');
+      if (running.filter((x) => x.elements.some((e) => e.elementId === 'wait-go')).length >= 2) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
     const s = await zbc.broadcastSignal({ signalName: 'go', variables: { went: true } });
     expect(BigInt(s.key)).toBeGreaterThan(0n);
     expect((await a).variables).toEqual({ n: 1, went: true });
@@ -99,7 +104,12 @@ describe('call activities, signals, event-based gateways, message boundaries', (
       variables: { requestId: 'r-1' },
     });
     await new Promise((r) => setTimeout(r, 100));
-    await zbc.publishMessage({ name: 'approved', correlationKey: 'r-1', variables: { by: 'alice' } });
+    await zbc.publishMessage({
+      name: 'approved',
+      correlationKey: 'r-1',
+      timeToLive: 10_000,
+      variables: { by: 'alice' },
+    });
     expect((await run).variables).toEqual({ requestId: 'r-1', by: 'alice' });
   });
 

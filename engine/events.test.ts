@@ -16,7 +16,12 @@ describe('messages and timers', () => {
     const a = zbc.createProcessInstanceWithResult({ bpmnProcessId: 'message-catch', variables: { orderId: 'A-1' } });
     const b = await zbc.createProcessInstance({ bpmnProcessId: 'message-catch', variables: { orderId: 'B-2' } });
     await new Promise((r) => setTimeout(r, 100));
-    const m = await zbc.publishMessage({ name: 'payment-received', correlationKey: 'A-1', variables: { paid: 12.5 } });
+    const m = await zbc.publishMessage({
+      name: 'payment-received',
+      correlationKey: 'A-1',
+      timeToLive: 10_000,
+      variables: { paid: 12.5 },
+    });
     expect(BigInt(m.key)).toBeGreaterThan(0n);
     expect((await a).variables).toEqual({ orderId: 'A-1', paid: 12.5 });
     const view = await h.api<{ elements: { elementId: string }[] }>(`/v1/process-instances/${b.processInstanceKey}`);

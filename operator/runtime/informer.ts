@@ -1,0 +1,173 @@
+// List + watch with resourceVersion, bookmarks, relist on 410 Gone, reconnect with backoff,
+// and a staleness watchdog (client-node informers have been seen to go quiet: #596, #958):
+// no event and no bookmark for too long → relist. Reconcilers read this cache, never the API.
+import { Watch } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { KubeClient, KubeObject } from './kube-client.js';
+
+export type Handler<T> = (obj: T, event: 'add' | 'update' | 'delete') => void;
+
+export interface InformerOptions {
+  /** Collection path, e.g. /apis/procos.io/v1alpha1/procosprocesses (all namespaces). */
+  path: string;
+  /** Relist when neither an event nor a bookmark arrived for this long. */
+  staleAfterMs?: number;
+  labelSelector?: string;
+}
+
+export function objectKey(obj: KubeObject): string {
+  return obj.metadata.namespace ? `${obj.metadata.namespace}/${obj.metadata.name}` : obj.metadata.name;
+}
+
+export class Informer<T extends KubeObject> {
+  private readonly cache = new Map<string, T>();
+  private readonly handlers: Handler<T>[] = [];
+  private resourceVersion = '';
+  private abort?: AbortController;
+  private stopped = false;
+  private synced = false;
+  private failures = 0;
+  /** Bumped per watch, so the end of an aborted watch does not restart a newer one. */
+  private generation = 0;
+  private watchdog?: NodeJS.Timeout;
+  /** When the last event or bookmark arrived (epoch ms). */
+  lastEventAt = Date.now();
+  relists = 0;
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly o: InformerOptions,
+    private readonly log: Logger,
+  ) {}
+
+  on(handler: Handler<T>): void {
+    this.handlers.push(handler);
+  }
+
+  get(key: string): T | undefined {
+    return this.cache.get(key);
+  }
+
+  list(): T[] {
+    return [...this.cache.values()];
+  }
+
+  get hasSynced(): boolean {
+    return this.synced;
+  }
+
+  async start(): Promise<void> {
+    await this.relist();
+    void this.watch();
+    const stale = this.o.staleAfterMs ?? 5 * 60_000;
+    this.watchdog = setInterval(() => {
+      if (Date.now() - this.lastEventAt > stale) {
+        this.log.warn({ path: this.o.path, quietForMs: Date.now() - this.lastEventAt }, 'watch went quiet; relisting');
+        this.restart(true);
+      }
+    }, Math.min(stale, 30_000));
+    this.watchdog.unref();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearInterval(this.watchdog);
+    this.abort?.abort();
+  }
+
+  private async relist(): Promise<void> {
+    const list = await this.client.request<{ metadata: { resourceVersion: string }; items: T[] }>('GET', this.o.path, {
+      query: { labelSelector: this.o.labelSelector },
+    });
+    this.relists++;
+    const seen = new Set<string>();
+    for (const item of list.items) {
+      const key = objectKey(item);
+      seen.add(key);
+      const old = this.cache.get(key);
+      this.cache.set(key, item);
+      if (!old || old.metadata.resourceVersion !== item.metadata.resourceVersion) this.emit(item, old ? 'update' : 'add');
+    }
+    // Level-based: whatever vanished while we were not watching is a delete now.
+    for (const [key, old] of [...this.cache]) {
+      if (!seen.has(key)) {
+        this.cache.delete(key);
+        this.emit(old, 'delete');
+      }
+    }
+    this.resourceVersion = list.metadata.resourceVersion;
+    this.lastEventAt = Date.now();
+    this.synced = true;
+  }
+
+  private emit(obj: T, event: 'add' | 'update' | 'delete'): void {
+    for (const h of this.handlers) h(obj, event);
+  }
+
+  private async watch(): Promise<void> {
+    if (this.stopped) return;
+    const generation = ++this.generation;
+    const query = { resourceVersion: this.resourceVersion, allowWatchBookmarks: true, labelSelector: this.o.labelSelector, timeoutSeconds: 300 };
+    try {
+      this.abort = await new Watch(this.client.kc).watch(
+        this.o.path,
+        query,
+        (phase: string, obj: T & { code?: number }) => {
+          if (generation === this.generation) this.onEvent(phase, obj);
+        },
+        (err: unknown) => {
+          if (generation === this.generation) this.onDone(err);
+        },
+      );
+    } catch (err) {
+      if (generation === this.generation) this.onDone(err);
+    }
+  }
+
+  private onEvent(phase: string, obj: T & { code?: number }): void {
+    this.lastEventAt = Date.now();
+    this.failures = 0;
+    if (phase === 'ERROR') {
+      // 410 Gone: our resourceVersion is too old; only a relist recovers.
+      if (obj.code === 410) this.resourceVersion = '';
+      return;
+    }
+    if (obj.metadata.resourceVersion) this.resourceVersion = obj.metadata.resourceVersion;
+    if (phase === 'BOOKMARK') return;
+    const key = objectKey(obj);
+    if (phase === 'DELETED') {
+      this.cache.delete(key);
+      this.emit(obj, 'delete');
+    } else {
+      const existed = this.cache.has(key);
+      this.cache.set(key, obj);
+      this.emit(obj, existed ? 'update' : 'add');
+    }
+  }
+
+  private onDone(err: unknown): void {
+    if (this.stopped) return;
+    if (err) {
+      this.failures++;
+      this.log.warn({ path: this.o.path, err: String(err), failures: this.failures }, 'watch ended with an error');
+    }
+    this.restart(this.resourceVersion === '' || String(err).includes('410'));
+  }
+
+  private restart(relist: boolean): void {
+    if (this.stopped) return;
+    this.generation++;
+    this.abort?.abort();
+    const delay = this.failures ? Math.min(30_000, 200 * 2 ** Math.min(this.failures, 8)) : 0;
+    setTimeout(() => {
+      void (async () => {
+        try {
+          if (relist || this.resourceVersion === '') await this.relist();
+          await this.watch();
+        } catch (err) {
+          this.onDone(err);
+        }
+      })();
+    }, delay).unref();
+  }
+}

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { Workqueue } from './workqueue.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('workqueue', () => {
+  it('de-duplicates a key added many times while it waits', async () => {
+    const seen: string[] = [];
+    const q = new Workqueue(
+      async (k) => {
+        seen.push(k);
+        if (k === 'busy') await sleep(30);
+      },
+      { concurrency: 1 },
+    );
+    q.add('busy'); // occupies the only worker, so the adds below wait in the queue
+    for (let i = 0; i < 5; i++) q.add('a');
+    q.add('b');
+    await sleep(60);
+    await q.idle();
+    expect(seen).toEqual(['busy', 'a', 'b']);
+  });
+
+  it('never runs one key twice at once; a change meanwhile runs it again after', async () => {
+    let running = 0;
+    let maxRunning = 0;
+    let runs = 0;
+    const q = new Workqueue(
+      async () => {
+        running++;
+        runs++;
+        maxRunning = Math.max(maxRunning, running);
+        await sleep(30);
+        running--;
+      },
+      { concurrency: 4 },
+    );
+    q.add('a');
+    await sleep(5);
+    q.add('a');
+    q.add('a');
+    await sleep(100);
+    await q.idle();
+    expect(maxRunning).toBe(1);
+    expect(runs).toBe(2);
+  });
+
+  it('retries a failing key with growing delays while other keys go on', async () => {
+    const attempts: number[] = [];
+    const done: string[] = [];
+    const q = new Workqueue(
+      async (k) => {
+        if (k === 'bad') {
+          attempts.push(Date.now());
+          throw new Error('boom');
+        }
+        done.push(k);
+      },
+      { concurrency: 1, baseDelayMs: 20, maxDelayMs: 1000 },
+    );
+    q.add('bad');
+    q.add('good');
+    await sleep(200);
+    await q.stop();
+    expect(done).toEqual(['good']);
+    expect(attempts.length).toBeGreaterThanOrEqual(3);
+    const gaps = attempts.slice(1).map((t, i) => t - (attempts[i] ?? 0));
+    expect(gaps[1]!).toBeGreaterThan(gaps[0]! * 1.5);
+  });
+});
