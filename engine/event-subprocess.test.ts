@@ -69,6 +69,7 @@ describe('event subprocesses', () => {
       });
       main = jobs.find((j) => j.variables.orderId === 'o-4');
     }
+    if (!main) throw new Error('no main job of instance o-4');
     await zbc.throwError({ jobKey: main.key, errorCode: 'FATAL', errorMessage: 'disk on fire' });
     expect((await run).variables).toEqual({ orderId: 'o-4', outcome: 'fatal handled' });
   });

@@ -60,12 +60,18 @@ export class Informer<T extends KubeObject> {
     await this.relist();
     void this.watch();
     const stale = this.o.staleAfterMs ?? 5 * 60_000;
-    this.watchdog = setInterval(() => {
-      if (Date.now() - this.lastEventAt > stale) {
-        this.log.warn({ path: this.o.path, quietForMs: Date.now() - this.lastEventAt }, 'watch went quiet; relisting');
-        this.restart(true);
-      }
-    }, Math.min(stale, 30_000));
+    this.watchdog = setInterval(
+      () => {
+        if (Date.now() - this.lastEventAt > stale) {
+          this.log.warn(
+            { path: this.o.path, quietForMs: Date.now() - this.lastEventAt },
+            'watch went quiet; relisting',
+          );
+          this.restart(true);
+        }
+      },
+      Math.min(stale, 30_000),
+    );
     this.watchdog.unref();
   }
 
@@ -86,7 +92,8 @@ export class Informer<T extends KubeObject> {
       seen.add(key);
       const old = this.cache.get(key);
       this.cache.set(key, item);
-      if (!old || old.metadata.resourceVersion !== item.metadata.resourceVersion) this.emit(item, old ? 'update' : 'add');
+      if (!old || old.metadata.resourceVersion !== item.metadata.resourceVersion)
+        this.emit(item, old ? 'update' : 'add');
     }
     // Level-based: whatever vanished while we were not watching is a delete now.
     for (const [key, old] of [...this.cache]) {
@@ -107,7 +114,12 @@ export class Informer<T extends KubeObject> {
   private async watch(): Promise<void> {
     if (this.stopped) return;
     const generation = ++this.generation;
-    const query = { resourceVersion: this.resourceVersion, allowWatchBookmarks: true, labelSelector: this.o.labelSelector, timeoutSeconds: 300 };
+    const query = {
+      resourceVersion: this.resourceVersion,
+      allowWatchBookmarks: true,
+      labelSelector: this.o.labelSelector,
+      timeoutSeconds: 300,
+    };
     try {
       this.abort = await new Watch(this.client.kc).watch(
         this.o.path,
@@ -149,9 +161,12 @@ export class Informer<T extends KubeObject> {
     if (this.stopped) return;
     if (err) {
       this.failures++;
-      this.log.warn({ path: this.o.path, err: String(err), failures: this.failures }, 'watch ended with an error');
+      this.log.warn(
+        { path: this.o.path, err: err instanceof Error ? err.message : JSON.stringify(err), failures: this.failures },
+        'watch ended with an error',
+      );
     }
-    this.restart(this.resourceVersion === '' || String(err).includes('410'));
+    this.restart(this.resourceVersion === '' || (err instanceof Error && err.message.includes('410')));
   }
 
   private restart(relist: boolean): void {

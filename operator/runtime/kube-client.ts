@@ -63,10 +63,15 @@ export class KubeClient {
   async request<T>(method: string, path: string, o: RequestOptions = {}): Promise<T> {
     const url = new URL(path, this.server);
     for (const [k, v] of Object.entries(o.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const opts: https.RequestOptions = { method, headers: { accept: 'application/json' } };
-    await this.kc.applyToHTTPSOptions(opts);
     const body = o.body === undefined ? undefined : JSON.stringify(o.body);
-    if (body !== undefined) opts.headers = { ...opts.headers, 'content-type': o.contentType ?? 'application/json', 'content-length': Buffer.byteLength(body) };
+    const headers: Record<string, string | number> = { accept: 'application/json' };
+    if (body !== undefined)
+      Object.assign(headers, {
+        'content-type': o.contentType ?? 'application/json',
+        'content-length': Buffer.byteLength(body),
+      });
+    const opts: https.RequestOptions = { method, headers };
+    await this.kc.applyToHTTPSOptions(opts);
     this.requests?.inc({ verb: method });
     return new Promise<T>((resolve, reject) => {
       const req = https.request(url, opts, (res) => {
@@ -106,7 +111,11 @@ export class KubeClient {
 
   /** A targeted JSON patch (e.g. one finalizer), never a full update of the user's object. */
   jsonPatch<T>(path: string, ops: unknown[]): Promise<T> {
-    return this.request<T>('PATCH', path, { body: ops, contentType: 'application/json-patch+json', query: { fieldManager: FIELD_MANAGER } });
+    return this.request<T>('PATCH', path, {
+      body: ops,
+      contentType: 'application/json-patch+json',
+      query: { fieldManager: FIELD_MANAGER },
+    });
   }
 }
 

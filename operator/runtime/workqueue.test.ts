@@ -49,12 +49,13 @@ describe('workqueue', () => {
     const attempts: number[] = [];
     const done: string[] = [];
     const q = new Workqueue(
-      async (k) => {
+      (k) => {
         if (k === 'bad') {
           attempts.push(Date.now());
-          throw new Error('boom');
+          return Promise.reject(new Error('boom'));
         }
         done.push(k);
+        return Promise.resolve(undefined);
       },
       { concurrency: 1, baseDelayMs: 20, maxDelayMs: 1000 },
     );

@@ -12,7 +12,12 @@ export interface WorkqueueOptions {
   burst?: number;
 }
 
-export type Reconcile = (key: string) => Promise<{ requeueAfterMs?: number } | void>;
+export interface ReconcileResult {
+  requeueAfterMs?: number;
+}
+
+/** Resolves to a ReconcileResult to ask for a later run; anything else means done. */
+export type Reconcile = (key: string) => Promise<unknown>;
 
 export class Workqueue {
   private readonly queue: string[] = [];
@@ -99,7 +104,7 @@ export class Workqueue {
 
   private async run(key: string): Promise<void> {
     try {
-      const result = await this.reconcile(key);
+      const result = (await this.reconcile(key)) as ReconcileResult | undefined;
       this.failures.delete(key);
       if (result?.requeueAfterMs !== undefined) this.addAfter(key, result.requeueAfterMs);
     } catch (err) {
