@@ -1,15 +1,88 @@
-import { main, notYet } from '../lib/cli/entry-point.js';
+import { hostname } from 'node:os';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { main } from '../lib/cli/entry-point.js';
+import { createLogger } from '../lib/logging/logger.js';
+import { ZeebeEngineClient } from './engine-client/zeebe-engine-client.js';
+import { startOperator } from './operator.js';
+
+const help = `
+The ProcOS Kubernetes operator (the microkernel): reconciles ProcOSProcess resources —
+validates their BPMN and job types against their SandboxPolicy and deploys them to Zeebe.
+
+Usage:
+  procos-operator [options]
+
+Options:
+  --kubeconfig FILE             Cluster to manage (default: in-cluster, or $KUBECONFIG, or ~/.kube/config)
+  --metrics-port PORT           /metrics, /healthz, /readyz (default 8080; 0 picks a free port)
+  --leader-election-namespace NS  Namespace of the Lease (default $POD_NAMESPACE or procos-system)
+  --lease-name NAME             Lease name (default procos-operator)
+  --identity ID                 This replica's identity in the Lease (default hostname-pid)
+  --no-leader-election          Run without a Lease (only ever one replica!)
+  --concurrency N               Objects reconciled at once (default 4)
+  --help, --version
+
+The engine connection comes from the @camunda8/sdk environment: ZEEBE_GRPC_ADDRESS
+(grpc://host:26500 plaintext, grpcs:// TLS), CAMUNDA_AUTH_STRATEGY (NONE, OAUTH, BASIC),
+ZEEBE_CLIENT_ID / ZEEBE_CLIENT_SECRET / CAMUNDA_OAUTH_URL for Camunda 8 SaaS or self-managed.
+Logs are JSON lines (pino); LOG_LEVEL=debug for more.
+`;
+
+const Flags = z.object({
+  kubeconfig: z.string().optional(),
+  'metrics-port': z.coerce.number().int().min(0).max(65535).default(8080),
+  'leader-election-namespace': z
+    .string()
+    .min(1)
+    .default(process.env.POD_NAMESPACE ?? 'procos-system'),
+  'lease-name': z.string().min(1).default('procos-operator'),
+  identity: z.string().min(1).default(`${hostname()}-${process.pid}`),
+  'no-leader-election': z.boolean().default(false),
+  concurrency: z.coerce.number().int().min(1).max(64).default(4),
+});
 
 await main({
   name: 'procos-operator',
-  help: `
-The ProcOS Kubernetes operator (the microkernel).
-
-Usage:
-  procos-operator --version   Print the version.
-
-Today this package holds the CRD API (operator/api, generated into crds/ by \`make crds\`).
-The controllers arrive with the operator issue; running the operator is not possible yet.
-`,
-  run: notYet('procos-operator', 'the controllers are not built yet'),
+  help,
+  async run(args) {
+    const { values } = parseArgs({
+      args,
+      options: {
+        kubeconfig: { type: 'string' },
+        'metrics-port': { type: 'string' },
+        'leader-election-namespace': { type: 'string' },
+        'lease-name': { type: 'string' },
+        identity: { type: 'string' },
+        'no-leader-election': { type: 'boolean' },
+        concurrency: { type: 'string' },
+      },
+    });
+    const parsed = Flags.safeParse(values);
+    if (!parsed.success)
+      throw new Error(parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '));
+    const f = parsed.data;
+    const log = createLogger('procos-operator');
+    const engine = new ZeebeEngineClient();
+    const operator = await startOperator({
+      kubeconfig: f.kubeconfig,
+      engine,
+      log,
+      identity: f.identity,
+      leaseNamespace: f['leader-election-namespace'],
+      leaseName: f['lease-name'],
+      leaderElection: !f['no-leader-election'],
+      concurrency: f.concurrency,
+      metricsPort: f['metrics-port'],
+    });
+    const stop = (signal: string): void => {
+      log.info({ signal }, 'shutting down');
+      void operator.stop();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+    await operator.done;
+    await engine.close().catch(() => undefined);
+    return 0;
+  },
 });

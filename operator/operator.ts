@@ -1,0 +1,204 @@
+// The operator assembled: informers → workqueue → reconcilers, behind a Lease.
+import { createServer, type Server } from 'node:http';
+import { trace } from '@opentelemetry/api';
+import type { Logger } from 'pino';
+import { ProcessReconciler, type ProcessObject } from './controllers/process/process-reconciler.js';
+import type { EngineClient } from './engine-client/engine-client.js';
+import { EventRecorder } from './runtime/event-recorder.js';
+import { Informer, objectKey } from './runtime/informer.js';
+import { KubeClient, type KubeObject } from './runtime/kube-client.js';
+import { LeaderElector } from './runtime/leader-election.js';
+import { operatorMetrics } from './runtime/operator-metrics.js';
+import { Workqueue } from './runtime/workqueue.js';
+import type { SandboxPolicySpec } from './api/index.js';
+
+export interface OperatorOptions {
+  kubeconfig?: string;
+  engine: EngineClient;
+  log: Logger;
+  identity: string;
+  leaseNamespace: string;
+  leaseName: string;
+  /** false: run without leader election (one replica only). */
+  leaderElection: boolean;
+  leaseDurationSeconds?: number;
+  concurrency: number;
+  metricsPort?: number;
+}
+
+export interface RunningOperator {
+  /** Resolves when the operator stops for good (lost leadership, or stop()). */
+  done: Promise<void>;
+  stop(): Promise<void>;
+  metricsPort?: number;
+}
+
+const tracer = trace.getTracer('procos-operator');
+
+export async function startOperator(o: OperatorOptions): Promise<RunningOperator> {
+  const metrics = operatorMetrics();
+  const client = KubeClient.fromKubeconfig(o.kubeconfig, metrics.apiRequests);
+  const log = o.log;
+  let ready = false;
+  const server: Server = createServer((req, res) => {
+    if (req.url === '/metrics') {
+      void metrics.registry.metrics().then((text) => {
+        res.writeHead(200, { 'content-type': metrics.registry.contentType });
+        res.end(text);
+      });
+    } else if (req.url === '/healthz') res.end('ok');
+    else if (req.url === '/readyz') {
+      res.writeHead(ready ? 200 : 503);
+      res.end(ready ? 'ok' : 'not leading or not synced');
+    } else {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  let metricsPort: number | undefined;
+  if (o.metricsPort !== undefined) {
+    await new Promise<void>((resolve) => server.listen(o.metricsPort, '0.0.0.0', resolve));
+    const a = server.address();
+    metricsPort = typeof a === 'object' && a ? a.port : undefined;
+  }
+
+  const elector = new LeaderElector(
+    client,
+    {
+      namespace: o.leaseNamespace,
+      name: o.leaseName,
+      identity: o.identity,
+      leaseDurationSeconds: o.leaseDurationSeconds,
+    },
+    log,
+  );
+  let stopping = false;
+  const informers: { stop(): void }[] = [];
+  let queue: Workqueue | undefined;
+
+  const run = async (): Promise<void> => {
+    if (o.leaderElection) {
+      log.info({ identity: o.identity, lease: `${o.leaseNamespace}/${o.leaseName}` }, 'waiting for leadership');
+      await elector.acquire();
+      metrics.leader.set(1);
+    }
+    const processes = new Informer<ProcessObject>(
+      client,
+      { path: '/apis/procos.io/v1alpha1/procosprocesses' },
+      log.child({ informer: 'procosprocesses' }),
+    );
+    const configMaps = new Informer<KubeObject & { data?: Record<string, string> }>(
+      client,
+      { path: '/api/v1/configmaps' },
+      log.child({ informer: 'configmaps' }),
+    );
+    const policies = new Informer<KubeObject & { spec: SandboxPolicySpec }>(
+      client,
+      { path: '/apis/procos.io/v1alpha1/sandboxpolicies' },
+      log.child({ informer: 'sandboxpolicies' }),
+    );
+    informers.push(processes, configMaps, policies);
+    const reconciler = new ProcessReconciler({
+      client,
+      engine: o.engine,
+      processes,
+      configMaps,
+      policies,
+      events: new EventRecorder(client, 'procos-operator', log),
+      log,
+    });
+    const q = new Workqueue(
+      (key) =>
+        tracer.startActiveSpan('reconcile ProcOSProcess', async (span) => {
+          span.setAttribute('procos.key', key);
+          const end = metrics.duration.startTimer({ kind: 'ProcOSProcess' });
+          try {
+            const r = await reconciler.reconcile(key);
+            metrics.reconciles.inc({ kind: 'ProcOSProcess', result: 'success' });
+            return r;
+          } catch (err) {
+            metrics.reconciles.inc({ kind: 'ProcOSProcess', result: 'error' });
+            throw err;
+          } finally {
+            end();
+            span.end();
+          }
+        }),
+      { concurrency: o.concurrency, baseDelayMs: 500, maxDelayMs: 60_000 },
+      (key, err, retryInMs) =>
+        log.warn(
+          { key, err: err instanceof Error ? err.message : String(err), retryInMs },
+          'reconcile failed; retrying',
+        ),
+    );
+    queue = q;
+    processes.on((obj) => q.add(objectKey(obj)));
+    // A ConfigMap or SandboxPolicy change re-reconciles the processes that use it.
+    configMaps.on((cm) => {
+      for (const p of processes.list()) {
+        if (p.metadata.namespace === cm.metadata.namespace && p.spec.bpmn.configMapRef?.name === cm.metadata.name)
+          q.add(objectKey(p));
+      }
+    });
+    policies.on((pol) => {
+      for (const p of processes.list()) {
+        if (p.metadata.namespace === pol.metadata.namespace && p.spec.sandboxPolicyRef?.name === pol.metadata.name)
+          q.add(objectKey(p));
+      }
+    });
+    // Caches first, then the processes, so no reconcile sees a half-filled cache.
+    await configMaps.start();
+    await policies.start();
+    await processes.start();
+    const gauges = setInterval(() => {
+      metrics.queueDepth.set({ kind: 'ProcOSProcess' }, q.depth);
+      for (const [name, inf] of [
+        ['procosprocesses', processes],
+        ['configmaps', configMaps],
+        ['sandboxpolicies', policies],
+      ] as const) {
+        metrics.informerAge.set({ resource: name }, (Date.now() - inf.lastEventAt) / 1000);
+      }
+    }, 5000);
+    gauges.unref();
+    ready = true;
+    log.info({ processes: processes.list().length }, 'operator running');
+    if (o.leaderElection) {
+      await elector.keepLeading();
+      if (!stopping) log.error('leadership lost; stopping so a standby can take over');
+    } else {
+      await new Promise<void>((resolve) => {
+        const check = setInterval(() => {
+          if (stopping) {
+            clearInterval(check);
+            resolve();
+          }
+        }, 200);
+      });
+    }
+  };
+
+  const shutdown = async (): Promise<void> => {
+    ready = false;
+    for (const i of informers) i.stop();
+    await queue?.stop();
+    await elector.release();
+    metrics.leader.set(0);
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+
+  const done = run()
+    .catch((err: unknown) => {
+      if (!stopping) log.error({ err: err instanceof Error ? err.message : String(err) }, 'operator failed');
+    })
+    .then(shutdown);
+  return {
+    done,
+    metricsPort,
+    async stop() {
+      stopping = true;
+      await elector.release();
+      await done;
+    },
+  };
+}
