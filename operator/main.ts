@@ -19,6 +19,7 @@ Options:
   --leader-election-namespace NS  Namespace of the Lease (default $POD_NAMESPACE or procos-system)
   --lease-name NAME             Lease name (default procos-operator)
   --identity ID                 This replica's identity in the Lease (default hostname-pid)
+  --lease-duration-seconds N    How long a leader's lease lasts without renewal (default 15)
   --no-leader-election          Run without a Lease (only ever one replica!)
   --concurrency N               Objects reconciled at once (default 4)
   --help, --version
@@ -39,6 +40,7 @@ const Flags = z.object({
   'lease-name': z.string().min(1).default('procos-operator'),
   identity: z.string().min(1).default(`${hostname()}-${process.pid}`),
   'no-leader-election': z.boolean().default(false),
+  'lease-duration-seconds': z.coerce.number().int().min(2).max(300).default(15),
   concurrency: z.coerce.number().int().min(1).max(64).default(4),
 });
 
@@ -55,6 +57,7 @@ await main({
         'lease-name': { type: 'string' },
         identity: { type: 'string' },
         'no-leader-election': { type: 'boolean' },
+        'lease-duration-seconds': { type: 'string' },
         concurrency: { type: 'string' },
       },
     });
@@ -72,6 +75,7 @@ await main({
       leaseNamespace: f['leader-election-namespace'],
       leaseName: f['lease-name'],
       leaderElection: !f['no-leader-election'],
+      leaseDurationSeconds: f['lease-duration-seconds'],
       concurrency: f.concurrency,
       metricsPort: f['metrics-port'],
     });
@@ -83,6 +87,6 @@ await main({
     process.once('SIGINT', () => stop('SIGINT'));
     await operator.done;
     await engine.close().catch(() => undefined);
-    return 0;
+    return operator.lostLeadership ? 1 : 0;
   },
 });

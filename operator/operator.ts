@@ -31,6 +31,8 @@ export interface RunningOperator {
   done: Promise<void>;
   stop(): Promise<void>;
   metricsPort?: number;
+  /** True when the operator stopped because it lost the lease (exit non-zero: let the Deployment restart it). */
+  readonly lostLeadership: boolean;
 }
 
 const tracer = trace.getTracer('procos-operator');
@@ -73,6 +75,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     log,
   );
   let stopping = false;
+  let lostLeadership = false;
   const informers: { stop(): void }[] = [];
   let queue: Workqueue | undefined;
 
@@ -165,7 +168,10 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     log.info({ processes: processes.list().length }, 'operator running');
     if (o.leaderElection) {
       await elector.keepLeading();
-      if (!stopping) log.error('leadership lost; stopping so a standby can take over');
+      if (!stopping) {
+        lostLeadership = true;
+        log.error('leadership lost; stopping so a standby can take over');
+      }
     } else {
       await new Promise<void>((resolve) => {
         const check = setInterval(() => {
@@ -195,6 +201,9 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   return {
     done,
     metricsPort,
+    get lostLeadership() {
+      return lostLeadership;
+    },
     async stop() {
       stopping = true;
       await elector.release();

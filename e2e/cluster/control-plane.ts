@@ -198,7 +198,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     server,
     kubectl,
     async restartApiserver() {
-      await stopProcess(apiserver);
+      // Like a crash: kube-apiserver's graceful shutdown drains watches for many seconds.
+      await stopProcess(apiserver, 2000);
       apiserver = run('kube-apiserver', apiserverArgs);
       await waitFor('kube-apiserver after restart', apiserverReady, 90_000, apiserver);
     },
@@ -211,10 +212,10 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   };
 }
 
-function stopProcess(p: ChildProcess): Promise<void> {
+function stopProcess(p: ChildProcess, graceMs = 10_000): Promise<void> {
   return new Promise((resolve) => {
     if (p.exitCode !== null || p.signalCode !== null) return resolve();
-    const force = setTimeout(() => p.kill('SIGKILL'), 10_000);
+    const force = setTimeout(() => p.kill('SIGKILL'), graceMs);
     p.once('exit', () => {
       clearTimeout(force);
       resolve();

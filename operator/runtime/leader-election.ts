@@ -51,6 +51,15 @@ export class LeaderElector {
     return this.o.leaseDurationSeconds ?? 15;
   }
 
+  /** client-go's ratios: renew well before the lease runs out, retry several times per lease. */
+  private get renewDeadlineMs(): number {
+    return this.o.renewDeadlineMs ?? (this.durationS * 1000 * 2) / 3;
+  }
+
+  private get retryMs(): number {
+    return this.o.retryPeriodMs ?? Math.min(2000, (this.durationS * 1000) / 5);
+  }
+
   /** Resolves when this candidate leads; rejects if stopped first. */
   async acquire(): Promise<void> {
     for (;;) {
@@ -60,7 +69,7 @@ export class LeaderElector {
         this.log.info({ lease: `${this.o.namespace}/${this.o.name}`, identity: this.o.identity }, 'became leader');
         return;
       }
-      await new Promise((r) => setTimeout(r, this.o.retryPeriodMs ?? 2000));
+      await new Promise((r) => setTimeout(r, this.retryMs));
     }
   }
 
@@ -68,10 +77,10 @@ export class LeaderElector {
   async keepLeading(): Promise<void> {
     let lastRenew = Date.now();
     for (;;) {
-      await new Promise((r) => setTimeout(r, this.o.retryPeriodMs ?? 2000));
+      await new Promise((r) => setTimeout(r, this.retryMs));
       if (this.stopped) return;
       if (await this.tryAcquireOrRenew().catch(() => false)) lastRenew = Date.now();
-      else if (Date.now() - lastRenew > (this.o.renewDeadlineMs ?? 10_000)) {
+      else if (Date.now() - lastRenew > this.renewDeadlineMs) {
         this.leading = false;
         this.log.error(
           { lease: `${this.o.namespace}/${this.o.name}` },
