@@ -52,8 +52,9 @@ cluster-up: deps cluster-build ## Start a control plane on loopback that keeps r
 cluster-down: ## Stop the control plane of cluster-up
 	npx tsx e2e/cluster/cli.ts down
 
-bench: deps build ## Benchmarks (print ratios against a baseline measured in the same run)
+bench: deps build cluster-build ## Benchmarks (print ratios against a baseline measured in the same run)
 	npx tsx bench/engine/engine-bench.ts
+	npx tsx bench/reconcile/reconcile-bench.ts
 
 clean: ## Remove build output and installed packages
 	rm -rf dist node_modules

@@ -278,6 +278,27 @@ describe('ProcOSProcess controller (real apiserver, real engine process, operato
     }
   }, 60_000);
 
+  it('kill -9 of the operator mid-reconcile: a new one converges, with no duplicate deployment', async () => {
+    const names = Array.from({ length: 20 }, (_, i) => `burst-${i}`);
+    cluster.kubectl(
+      ['apply', '-f', '-'],
+      names.map((n) => processManifest(n, hello.replace('id="hello"', `id="${n}"`))).join('---\n'),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    await operator.kill('SIGKILL');
+    const readyBefore = names.filter((n) => condition(n, 'Ready')?.status === 'True').length;
+    operator = spawnOperator({
+      kubeconfig: cluster.kubeconfigPath,
+      engineAddress: engine.grpc,
+      identity: 'op-d',
+      logDir,
+      leaseDurationSeconds: 6,
+    });
+    for (const n of names) await readyReason(n, 'Deployed');
+    expect(names.map((n) => get(n).status?.version)).toEqual(names.map(() => 1));
+    expect(readyBefore, 'the kill should land mid-burst').toBeLessThan(names.length);
+  }, 90_000);
+
   it('recovers when kube-apiserver restarts: later changes are still reconciled', async () => {
     if (!cluster.controlPlane) return expect(process.env.E2E_KUBECONFIG).toBeDefined();
     // A lease that outlasts the apiserver restart, so this is about informers, not failover.

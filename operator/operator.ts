@@ -62,6 +62,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     await new Promise<void>((resolve) => server.listen(o.metricsPort, '0.0.0.0', resolve));
     const a = server.address();
     metricsPort = typeof a === 'object' && a ? a.port : undefined;
+    log.info({ metricsPort }, 'serving /metrics, /healthz and /readyz');
   }
 
   const elector = new LeaderElector(

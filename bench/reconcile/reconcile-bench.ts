@@ -1,0 +1,99 @@
+// bench/reconcile: time for the operator to bring 500 ProcOSProcess CRs to Ready, against the
+// same run's baseline — the apiserver accepting 500 plain CR writes (SandboxPolicies, which
+// the operator does not reconcile). Also: apiserver requests per CR, operator RSS at 1000 CRs.
+// Prints ratios; no thresholds.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { freePort } from '../../cli/free-port.js';
+import { spawnEngine } from '../../engine/testing/engine-process.js';
+import { projectRoot } from '../../lib/cli/version.js';
+import { startControlPlane } from '../../e2e/cluster/control-plane.js';
+import { spawnOperator } from '../../e2e/testing/operator-process.js';
+
+const N = process.argv.includes('--quick') ? 100 : 500;
+const root = projectRoot();
+const hello = readFileSync(join(root, 'processes/hello.bpmn'), 'utf8');
+
+const cp = await startControlPlane();
+const engine = await spawnEngine({
+  port: await freePort(),
+  monitoringPort: await freePort(),
+  dataDir: mkdtempSync(join(tmpdir(), 'procos-rb-')),
+});
+const logDir = mkdtempSync(join(tmpdir(), 'procos-rb-logs-'));
+try {
+  cp.kubectl(['apply', '--server-side', '-f', join(root, 'crds')]);
+  cp.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
+  for (const ns of ['bench', 'procos-system']) cp.kubectl(['create', 'namespace', ns]);
+
+  const policies = Array.from({ length: N }, (_, i) =>
+    stringify({
+      apiVersion: 'procos.io/v1alpha1',
+      kind: 'SandboxPolicy',
+      metadata: { name: `p-${i}`, namespace: 'bench' },
+      spec: { allowedTaskTypes: ['hello.*'] },
+    }),
+  );
+  const t0 = performance.now();
+  cp.kubectl(['apply', '-f', '-'], policies.join('---\n'));
+  const baselineS = (performance.now() - t0) / 1000;
+
+  const operator = spawnOperator({
+    kubeconfig: cp.kubeconfigPath,
+    engineAddress: engine.grpc,
+    identity: 'bench',
+    logDir,
+  });
+  await new Promise((r) => setTimeout(r, 2000)); // leader election and informer sync
+  const processes = (from: number, to: number): string =>
+    Array.from({ length: to - from }, (_, k) => {
+      const i = from + k;
+      return stringify({
+        apiVersion: 'procos.io/v1alpha1',
+        kind: 'ProcOSProcess',
+        metadata: { name: `proc-${i}`, namespace: 'bench' },
+        spec: { bpmn: { inline: hello.replace('id="hello"', `id="proc-${i}"`) } },
+      });
+    }).join('---\n');
+  const readyCount = (): number => {
+    const list = JSON.parse(cp.kubectl(['get', 'procosprocesses', '-n', 'bench', '-o', 'json'])) as {
+      items: { status?: { conditions?: { type: string; status: string }[] } }[];
+    };
+    return list.items.filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+      .length;
+  };
+  const metricsText = async (): Promise<string> => {
+    const log = readFileSync(operator.logFile, 'utf8');
+    const port = /"metricsPort":(\d+)/.exec(log)?.[1];
+    return port ? await (await fetch(`http://127.0.0.1:${port}/metrics`)).text() : '';
+  };
+  const requests = async (): Promise<number> =>
+    [...(await metricsText()).matchAll(/procos_operator_apiserver_requests_total\{verb="[A-Z]+"\} (\d+)/g)].reduce(
+      (a, m) => a + Number(m[1]),
+      0,
+    );
+
+  const before = await requests();
+  const t1 = performance.now();
+  cp.kubectl(['apply', '-f', '-'], processes(0, N));
+  while (readyCount() < N) await new Promise((r) => setTimeout(r, 500));
+  const readyS = (performance.now() - t1) / 1000;
+  const perCr = ((await requests()) - before) / N;
+
+  cp.kubectl(['apply', '-f', '-'], processes(N, 2 * N));
+  while (readyCount() < 2 * N) await new Promise((r) => setTimeout(r, 500));
+  const rss =
+    Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${operator.child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+
+  console.log(`apiserver accepts ${N} plain CR writes (one kubectl apply): ${baselineS.toFixed(1)} s`);
+  console.log(`operator brings ${N} ProcOSProcess CRs to Ready (deployed to procos-engine): ${readyS.toFixed(1)} s`);
+  console.log(`ratio ready ÷ baseline: ${(readyS / baselineS).toFixed(2)} (target ≤ 2)`);
+  console.log(`apiserver requests by the operator per CR: ${perCr.toFixed(1)}`);
+  console.log(`operator RSS with ${2 * N} CRs: ${rss.toFixed(0)} MB (target ≤ 150 MB)`);
+  await operator.kill('SIGTERM');
+} finally {
+  await engine.kill('SIGTERM');
+  await cp.stop();
+}
