@@ -128,6 +128,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         encoding: 'utf8',
         input,
         stdio: ['pipe', 'pipe', 'pipe'],
+        maxBuffer: 512 * 1024 * 1024,
       });
     } catch (err) {
       const e = err as { stderr?: string; stdout?: string };

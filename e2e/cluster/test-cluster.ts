@@ -23,6 +23,7 @@ export async function useCluster(): Promise<TestCluster> {
         encoding: 'utf8',
         input,
         stdio: ['pipe', 'pipe', 'pipe'],
+        maxBuffer: 512 * 1024 * 1024,
       });
       return { code: 0, stdout, stderr: '' };
     } catch (err) {

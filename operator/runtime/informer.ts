@@ -57,7 +57,22 @@ export class Informer<T extends KubeObject> {
   }
 
   async start(): Promise<void> {
-    await this.relist();
+    // The first list may meet an apiserver that is still starting (429 "storage is
+    // (re)initializing" right after a CRD is created, 503, connection refused): keep trying.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.relist();
+        break;
+      } catch (err) {
+        if (this.stopped) throw err;
+        const delay = Math.min(10_000, 200 * 2 ** Math.min(attempt, 6));
+        this.log.warn(
+          { path: this.o.path, err: err instanceof Error ? err.message : String(err), retryInMs: delay },
+          'initial list failed; retrying',
+        );
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
     void this.watch();
     const stale = this.o.staleAfterMs ?? 5 * 60_000;
     this.watchdog = setInterval(

@@ -79,7 +79,11 @@ export class LeaderElector {
     for (;;) {
       await new Promise((r) => setTimeout(r, this.retryMs));
       if (this.stopped) return;
-      if (await this.tryAcquireOrRenew().catch(() => false)) lastRenew = Date.now();
+      const renewed = await this.tryAcquireOrRenew().catch((err: unknown) => {
+        this.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'renewing the lease failed');
+        return false;
+      });
+      if (renewed) lastRenew = Date.now();
       else if (Date.now() - lastRenew > this.renewDeadlineMs) {
         this.leading = false;
         this.log.error(
