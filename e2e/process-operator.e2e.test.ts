@@ -138,6 +138,28 @@ describe('ProcOSProcess controller (real apiserver, real engine process, operato
     expect(after.filter((i) => i.version === 1).length).toBe(running.filter((i) => i.version === 1).length);
   });
 
+  it('reads BPMN from a ConfigMap and redeploys when the ConfigMap changes', async () => {
+    const cm = (xml: string): string =>
+      stringify({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'from-cm-bpmn', namespace: NS },
+        data: { 'process.bpmn': xml },
+      });
+    cluster.kubectl(
+      ['apply', '-f', '-'],
+      processManifest('from-cm', '', { bpmn: { configMapRef: { name: 'from-cm-bpmn' } } }),
+    );
+    expect((await readyReason('from-cm', 'ConfigMapNotFound')).message).toBe(
+      `ConfigMap 'from-cm-bpmn' does not exist in namespace '${NS}'`,
+    );
+    const xml = hello.replace('id="hello"', 'id="from-cm"');
+    cluster.kubectl(['apply', '-f', '-'], cm(xml));
+    await readyReason('from-cm', 'Deployed');
+    cluster.kubectl(['apply', '-f', '-'], cm(xml.replace('name="Greet"', 'name="Greet again"')));
+    await until('version 2 from the ConfigMap', () => (get('from-cm').status?.version === 2 ? true : undefined));
+  });
+
   it('reports invalid BPMN as Validated=False/InvalidBPMN naming the element and line', async () => {
     cluster.kubectl(
       ['apply', '-f', '-'],

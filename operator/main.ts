@@ -21,7 +21,7 @@ Options:
   --identity ID                 This replica's identity in the Lease (default hostname-pid)
   --lease-duration-seconds N    How long a leader's lease lasts without renewal (default 15)
   --no-leader-election          Run without a Lease (only ever one replica!)
-  --concurrency N               Objects reconciled at once (default 4)
+  --concurrency N               Objects reconciled at once (default 8)
   --help, --version
 
 The engine connection comes from the @camunda8/sdk environment: ZEEBE_GRPC_ADDRESS
@@ -41,7 +41,7 @@ const Flags = z.object({
   identity: z.string().min(1).default(`${hostname()}-${process.pid}`),
   'no-leader-election': z.boolean().default(false),
   'lease-duration-seconds': z.coerce.number().int().min(2).max(300).default(15),
-  concurrency: z.coerce.number().int().min(1).max(64).default(4),
+  concurrency: z.coerce.number().int().min(1).max(64).default(8),
 });
 
 await main({

@@ -15,6 +15,17 @@ export interface InformerOptions {
   labelSelector?: string;
 }
 
+/** Caches stay lean (Argo Workflows #8983): nothing reads managedFields or kubectl's copy of the spec. */
+function slim<T extends KubeObject>(obj: T): T {
+  const metadata = { ...obj.metadata } as T['metadata'] & { managedFields?: unknown };
+  delete metadata.managedFields;
+  if (metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration']) {
+    const { 'kubectl.kubernetes.io/last-applied-configuration': _dropped, ...rest } = metadata.annotations;
+    metadata.annotations = rest;
+  }
+  return { ...obj, metadata };
+}
+
 export function objectKey(obj: KubeObject): string {
   return obj.metadata.namespace ? `${obj.metadata.namespace}/${obj.metadata.name}` : obj.metadata.name;
 }
@@ -102,7 +113,8 @@ export class Informer<T extends KubeObject> {
     });
     this.relists++;
     const seen = new Set<string>();
-    for (const item of list.items) {
+    for (const raw of list.items) {
+      const item = slim(raw);
       const key = objectKey(item);
       seen.add(key);
       const old = this.cache.get(key);
@@ -151,14 +163,15 @@ export class Informer<T extends KubeObject> {
     }
   }
 
-  private onEvent(phase: string, obj: T & { code?: number }): void {
+  private onEvent(phase: string, raw: T & { code?: number }): void {
     this.lastEventAt = Date.now();
     this.failures = 0;
     if (phase === 'ERROR') {
       // 410 Gone: our resourceVersion is too old; only a relist recovers.
-      if (obj.code === 410) this.resourceVersion = '';
+      if (raw.code === 410) this.resourceVersion = '';
       return;
     }
+    const obj = slim(raw);
     if (obj.metadata.resourceVersion) this.resourceVersion = obj.metadata.resourceVersion;
     if (phase === 'BOOKMARK') return;
     const key = objectKey(obj);

@@ -38,7 +38,35 @@ export interface ProcessReconcilerDeps {
 
 const API = 'procos.io/v1alpha1';
 
+type BpmnFacts = NonNullable<ProcessFacts['bpmn']>;
+
+/** Validation results by checksum: a status write re-triggers a reconcile of the same BPMN. */
+class CompileCache {
+  private readonly entries = new Map<string, BpmnFacts>();
+  constructor(private readonly max = 512) {}
+
+  async get(checksum: string, xml: string): Promise<BpmnFacts> {
+    const hit = this.entries.get(checksum);
+    if (hit) {
+      this.entries.delete(checksum); // refresh LRU position
+      this.entries.set(checksum, hit);
+      return hit;
+    }
+    const compiled = await compileBpmn(xml);
+    const facts: BpmnFacts = {
+      problems: compiled.problems.map(formatProblem),
+      bpmnProcessId: compiled.processes[0]?.id,
+      taskTypes: [...new Set(compiled.processes.flatMap((p) => p.jobTypes))].sort(),
+    };
+    this.entries.set(checksum, facts);
+    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value ?? '');
+    return facts;
+  }
+}
+
 export class ProcessReconciler {
+  private readonly compiled = new CompileCache();
+
   constructor(private readonly d: ProcessReconcilerDeps) {}
 
   async reconcile(key: string): Promise<{ requeueAfterMs?: number } | undefined> {
@@ -154,15 +182,8 @@ export class ProcessReconciler {
             message: `SandboxPolicy '${ref}' does not exist in namespace '${ns}'`,
           };
     }
-    if (facts.source.ok && !facts.deleting) {
-      const compiled = await compileBpmn(facts.source.xml);
-      const first = compiled.processes[0];
-      facts.bpmn = {
-        problems: compiled.problems.map(formatProblem),
-        bpmnProcessId: first?.id,
-        taskTypes: [...new Set(compiled.processes.flatMap((p) => p.jobTypes))].sort(),
-      };
-    }
+    if (facts.source.ok && !facts.deleting)
+      facts.bpmn = await this.compiled.get(facts.source.checksum, facts.source.xml);
     return facts;
   }
 
