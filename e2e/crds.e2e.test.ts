@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { projectRoot } from '../lib/cli/version.js';
 import { loadInvalidFixtures, loadSamples } from '../operator/api/testdata/fixtures.js';
-import { useCluster, type TestCluster } from './cluster/test-cluster.js';
+import { installCrds, useCluster, type TestCluster } from './cluster/test-cluster.js';
 
 const NS = 'procos-crd-e2e';
 
@@ -14,16 +14,7 @@ describe('CRDs on a real kube-apiserver', () => {
   let cluster: TestCluster;
   beforeAll(async () => {
     cluster = await useCluster();
-    cluster.kubectl(['apply', '--server-side', '--field-manager=procos-e2e', '-f', join(projectRoot(), 'crds')]);
-    cluster.kubectl([
-      'wait',
-      '--for=condition=Established',
-      '--timeout=60s',
-      'crd',
-      'procosprocesses.procos.io',
-      'workerpools.procos.io',
-      'sandboxpolicies.procos.io',
-    ]);
+    installCrds(cluster, join(projectRoot(), 'crds'));
     cluster.kubectl(['create', 'namespace', NS]);
   }, 600_000);
   afterAll(async () => cluster.stop());

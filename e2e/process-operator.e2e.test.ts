@@ -9,7 +9,7 @@ import { freePort } from '../cli/free-port.js';
 import { spawnEngine, type EngineProcess } from '../engine/testing/engine-process.js';
 import { projectRoot } from '../lib/cli/version.js';
 import { sdkClient } from '../lib/zeebe/sdk-client.js';
-import { useCluster, type TestCluster } from './cluster/test-cluster.js';
+import { installCrds, useCluster, type TestCluster } from './cluster/test-cluster.js';
 import { spawnOperator, type OperatorProcess } from './testing/operator-process.js';
 
 const NS = 'procos-operator-e2e';
@@ -69,15 +69,7 @@ describe('ProcOSProcess controller (real apiserver, real engine process, operato
 
   beforeAll(async () => {
     cluster = await useCluster();
-    cluster.kubectl(['apply', '--server-side', '-f', join(projectRoot(), 'crds')]);
-    cluster.kubectl([
-      'wait',
-      '--for=condition=Established',
-      '--timeout=60s',
-      'crd',
-      'procosprocesses.procos.io',
-      'sandboxpolicies.procos.io',
-    ]);
+    installCrds(cluster, join(projectRoot(), 'crds'));
     cluster.kubectl(['create', 'namespace', NS]);
     cluster.kubectl(['create', 'namespace', 'procos-system']);
     cluster.kubectl(['apply', '-n', NS, '-f', join(projectRoot(), 'processes/samples/sandboxpolicy.yaml')]);

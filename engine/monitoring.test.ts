@@ -4,12 +4,11 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
 import { Camunda8 } from '@camunda8/sdk';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEngine } from './procos-engine.js';
-import { zeebeProtoPath } from './server/grpc-server.js';
+import { loadGatewayPackage } from './server/grpc-server.js';
 import { deployFixture, startHarness, type Harness } from './testing/engine-harness.js';
 
 describe('monitoring and transport', () => {
@@ -32,14 +31,7 @@ describe('monitoring and transport', () => {
   });
 
   it('accepts gzip-compressed requests with an empty authorization header (C1)', async () => {
-    const definition = loadSync(zeebeProtoPath(), {
-      keepCase: true,
-      longs: String,
-      enums: String,
-      defaults: true,
-      oneofs: true,
-    });
-    const pkg = grpc.loadPackageDefinition(definition) as unknown as {
+    const pkg = loadGatewayPackage() as unknown as {
       gateway_protocol: { Gateway: typeof grpc.Client };
     };
     const client = new pkg.gateway_protocol.Gateway(h.running.address, grpc.credentials.createInsecure(), {

@@ -12,6 +12,20 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
+/** Installs crds/ (server-side apply) and waits until the apiserver serves them. */
+export function installCrds(cluster: TestCluster, crdDir: string): void {
+  cluster.kubectl(['apply', '--server-side', '--field-manager=procos-e2e', '-f', crdDir]);
+  cluster.kubectl([
+    'wait',
+    '--for=condition=Established',
+    '--timeout=60s',
+    'crd',
+    'procosprocesses.procos.io',
+    'workerpools.procos.io',
+    'sandboxpolicies.procos.io',
+  ]);
+}
+
 export async function useCluster(): Promise<TestCluster> {
   const external = process.env.E2E_KUBECONFIG;
   const controlPlane = external ? undefined : await startControlPlane();

@@ -6,6 +6,7 @@ import {
   Server,
   ServerCredentials,
   loadPackageDefinition,
+  type GrpcObject,
   type ServiceDefinition,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
@@ -19,8 +20,8 @@ export function zeebeProtoPath(): string {
   return join(dirname(sdkMain), 'proto', 'zeebe.proto');
 }
 
-export function gatewayServiceDefinition(): ServiceDefinition {
-  // The same loader options as the SDK's client, so both sides agree on every field's shape.
+/** gateway_protocol loaded with the SDK client's own options, so both sides agree on every field's shape. */
+export function loadGatewayPackage(): GrpcObject {
   const definition = loadSync(zeebeProtoPath(), {
     keepCase: true,
     longs: String,
@@ -28,9 +29,11 @@ export function gatewayServiceDefinition(): ServiceDefinition {
     defaults: true,
     oneofs: true,
   });
-  const pkg = loadPackageDefinition(definition) as unknown as {
-    gateway_protocol: { Gateway: { service: ServiceDefinition } };
-  };
+  return loadPackageDefinition(definition);
+}
+
+export function gatewayServiceDefinition(): ServiceDefinition {
+  const pkg = loadGatewayPackage() as unknown as { gateway_protocol: { Gateway: { service: ServiceDefinition } } };
   return pkg.gateway_protocol.Gateway.service;
 }
 

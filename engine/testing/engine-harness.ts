@@ -2,9 +2,8 @@
 import type { ZeebeGrpcClient } from '@camunda8/sdk/dist/zeebe/index.js';
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
 import { pino } from 'pino';
-import { zeebeProtoPath } from '../server/grpc-server.js';
+import { loadGatewayPackage } from '../server/grpc-server.js';
 import { startEngine, type RunningEngine } from '../procos-engine.js';
 import { sdkClient } from '../../lib/zeebe/sdk-client.js';
 
@@ -97,14 +96,7 @@ export async function rejectionOf(p: Promise<unknown>): Promise<Error> {
  * (it validates variables client-side and has no createProcessInstance by key).
  */
 export function rawGateway(address: string): Record<string, (req: object) => Promise<Record<string, unknown>>> {
-  const definition = loadSync(zeebeProtoPath(), {
-    keepCase: true,
-    longs: String,
-    enums: String,
-    defaults: true,
-    oneofs: true,
-  });
-  const pkg = grpc.loadPackageDefinition(definition) as unknown as {
+  const pkg = loadGatewayPackage() as unknown as {
     gateway_protocol: { Gateway: new (address: string, credentials: grpc.ChannelCredentials) => grpc.Client };
   };
   const client = new pkg.gateway_protocol.Gateway(address, grpc.credentials.createInsecure()) as unknown as Record<
