@@ -293,14 +293,26 @@ describe('ProcOSProcess controller (real apiserver, real engine process, operato
   }, 60_000);
 
   it('kill -9 of the operator mid-reconcile: a new one converges, with no duplicate deployment', async () => {
-    const names = Array.from({ length: 20 }, (_, i) => `burst-${i}`);
-    cluster.kubectl(
+    const names = Array.from({ length: 80 }, (_, i) => `burst-${i}`);
+    const readyNow = (): number => {
+      const list = JSON.parse(cluster.kubectl(['get', 'procosprocesses', '-n', NS, '-o', 'json'])) as {
+        items: (ProcessView & { metadata: { name: string } })[];
+      };
+      return list.items.filter(
+        (p) =>
+          p.metadata.name.startsWith('burst-') &&
+          p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      ).length;
+    };
+    // Kill as soon as the burst is under way, while kubectl is still creating it.
+    const applying = cluster.kubectlAsync(
       ['apply', '-f', '-'],
       names.map((n) => processManifest(n, hello.replace('id="hello"', `id="${n}"`))).join('---\n'),
     );
-    await new Promise((r) => setTimeout(r, 300));
+    await until('the first of the burst to be Ready', () => (readyNow() > 0 ? true : undefined));
     await operator.kill('SIGKILL');
-    const readyBefore = names.filter((n) => condition(n, 'Ready')?.status === 'True').length;
+    const readyBefore = readyNow();
+    await applying;
     operator = spawnOperator({
       kubeconfig: cluster.kubeconfigPath,
       engineAddress: engine.grpc,
@@ -311,7 +323,7 @@ describe('ProcOSProcess controller (real apiserver, real engine process, operato
     for (const n of names) await readyReason(n, 'Deployed');
     expect(names.map((n) => get(n).status?.version)).toEqual(names.map(() => 1));
     expect(readyBefore, 'the kill should land mid-burst').toBeLessThan(names.length);
-  }, 90_000);
+  }, 120_000);
 
   it('recovers when kube-apiserver restarts: later changes are still reconciled', async () => {
     if (!cluster.controlPlane) return expect(process.env.E2E_KUBECONFIG).toBeDefined();

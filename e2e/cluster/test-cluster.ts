@@ -1,12 +1,14 @@
 // The cluster an e2e test file runs against: E2E_KUBECONFIG (kind, k3d, any cluster) if set,
 // else a fresh real control plane on loopback.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { buildBinaries, startControlPlane, type ControlPlane } from './control-plane.js';
 
 export interface TestCluster {
   kubectl(args: string[], input?: string): string;
   /** kubectl that resolves with { code, stdout, stderr } instead of throwing. */
   tryKubectl(args: string[], input?: string): { code: number; stdout: string; stderr: string };
+  /** kubectl in the background (the test goes on meanwhile); resolves with stdout. */
+  kubectlAsync(args: string[], input?: string): Promise<string>;
   kubeconfigPath: string;
   controlPlane?: ControlPlane;
   stop(): Promise<void>;
@@ -54,6 +56,17 @@ export async function useCluster(): Promise<TestCluster> {
       if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}${r.stdout}`);
       return r.stdout;
     },
+    kubectlAsync: (args, input) =>
+      new Promise((resolve, reject) => {
+        const child = execFile(
+          kubectlBin,
+          ['--kubeconfig', kubeconfigPath, ...args],
+          { maxBuffer: 512 * 1024 * 1024 },
+          (err, stdout, stderr) =>
+            err ? reject(new Error(`kubectl ${args.join(' ')} failed: ${stderr}`)) : resolve(stdout),
+        );
+        child.stdin?.end(input ?? '');
+      }),
     stop: async () => controlPlane?.stop(),
   };
 }
