@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../lib/cli/version.js';
+import { OPERATOR_NODE_OPTIONS } from '../../operator/node-options.js';
 
 export interface OperatorProcess {
   child: ChildProcess;
@@ -39,6 +40,7 @@ export function spawnOperator(o: {
       stdio: ['ignore', log, log],
       env: {
         ...process.env,
+        NODE_OPTIONS: OPERATOR_NODE_OPTIONS,
         ZEEBE_GRPC_ADDRESS: `grpc://${o.engineAddress}`,
         CAMUNDA_AUTH_STRATEGY: 'NONE',
         LOG_LEVEL: 'info',
