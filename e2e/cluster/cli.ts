@@ -19,13 +19,19 @@ if (command === 'up') {
   if (!existsSync(pidsFile)) {
     process.stdout.write('no cluster running\n');
   } else {
-    for (const pid of readFileSync(pidsFile, 'utf8').split('\n').filter(Boolean).reverse()) {
+    const pids = readFileSync(pidsFile, 'utf8').split('\n').filter(Boolean).reverse().map(Number);
+    const signal = (pid: number, sig: NodeJS.Signals | 0): boolean => {
       try {
-        process.kill(Number(pid), 'SIGTERM');
+        process.kill(pid, sig);
+        return true;
       } catch {
-        /* already gone */
+        return false; // already gone
       }
-    }
+    };
+    for (const pid of pids) signal(pid, 'SIGTERM');
+    // kube-apiserver drains its watches for a while after SIGTERM; do not wait forever.
+    for (let t = 0; t < 50 && pids.some((pid) => signal(pid, 0)); t++) await new Promise((r) => setTimeout(r, 200));
+    for (const pid of pids) signal(pid, 'SIGKILL');
     rmSync(dir, { recursive: true, force: true });
     process.stdout.write('control plane stopped\n');
   }
