@@ -75,15 +75,23 @@ try {
       0,
     );
 
+  const waitReady = async (n: number): Promise<void> => {
+    while (readyCount() < n) {
+      if (operator.child.exitCode !== null)
+        throw new Error(`the operator exited (${operator.child.exitCode}); see ${operator.logFile}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  };
+
   const before = await requests();
   const t1 = performance.now();
   cp.kubectl(['apply', '-f', '-'], processes(0, N));
-  while (readyCount() < N) await new Promise((r) => setTimeout(r, 500));
+  await waitReady(N);
   const readyS = (performance.now() - t1) / 1000;
   const perCr = ((await requests()) - before) / N;
 
   cp.kubectl(['apply', '-f', '-'], processes(N, 2 * N));
-  while (readyCount() < 2 * N) await new Promise((r) => setTimeout(r, 500));
+  await waitReady(2 * N);
   const rss =
     Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${operator.child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
