@@ -1,7 +1,7 @@
 // The engine's state: only appliers (appliers.ts) change it, only from events.
 import type { ElementKind, ProcessModel } from '../../lib/bpmn/index.js';
 import type { DecisionRequirementsModel } from '../../lib/dmn/index.js';
-import type { IncidentErrorType } from './events.js';
+import type { EventOf } from './events.js';
 
 /** Zeebe's first key on partition 1: (1 << 51) + 1; keys of all kinds share one sequence. */
 export const KEY_BASE = 2251799813685249;
@@ -90,28 +90,10 @@ export interface Job {
   createdAt: number;
 }
 
-export interface Incident {
-  key: number;
-  errorType: IncidentErrorType;
-  errorMessage: string;
-  elementInstanceKey: number;
-  elementId: string;
-  processInstanceKey: number;
-  jobKey?: number;
-}
+export type Incident = Omit<EventOf<'INCIDENT_CREATED'>, 'type'>;
 
-export interface MessageSubscription {
-  key: number;
-  /** Signal subscriptions share the shape; they have no correlation key and no buffering. */
-  kind: 'message' | 'signal';
-  elementInstanceKey: number;
-  processInstanceKey: number;
-  bpmnProcessId: string;
-  catchElementId: string;
-  messageName: string;
-  correlationKey: string;
-  interrupting: boolean;
-}
+/** Signal subscriptions share the shape; they have no correlation key and no buffering. */
+export type MessageSubscription = Omit<EventOf<'MESSAGE_SUBSCRIPTION_OPENED'>, 'type'>;
 
 export interface BufferedMessage {
   key: number;
@@ -124,17 +106,7 @@ export interface BufferedMessage {
   correlatedTo: Set<string>;
 }
 
-export interface Timer {
-  key: number;
-  elementInstanceKey: number;
-  processInstanceKey: number;
-  processDefinitionKey: number;
-  catchElementId: string;
-  dueAt: number;
-  repetitions: number;
-  intervalMs: number;
-  interrupting: boolean;
-}
+export type Timer = Omit<EventOf<'TIMER_CREATED'>, 'type'>;
 
 export class EngineState {
   lastKey = KEY_BASE - 1;
