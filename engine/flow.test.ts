@@ -1,6 +1,13 @@
 // Errors, variables, FEEL and gateways (notes C19, C23–C27), and embedded subprocesses.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployFixture, incidentOf, rejectionOf, startHarness, type Harness } from './testing/engine-harness.js';
+import {
+  deployFixture,
+  incidentOf,
+  nextJob,
+  rejectionOf,
+  startHarness,
+  type Harness,
+} from './testing/engine-harness.js';
 
 describe('process flow', () => {
   let h: Harness;
@@ -80,16 +87,9 @@ describe('process flow', () => {
   it('throwError: a specific error code is caught by its boundary, error variables only through its output mapping (C23)', async () => {
     const zbc = h.client();
     const run = zbc.createProcessInstanceWithResult({ bpmnProcessId: 'error-boundary', variables: {} });
-    await new Promise((r) => setTimeout(r, 100));
-    const [j] = await zbc.activateJobs({
-      type: 'errors.fetch',
-      worker: 't',
-      timeout: 30_000,
-      maxJobsToActivate: 1,
-      requestTimeout: 2000,
-    });
+    const j = await nextJob(zbc, 'errors.fetch');
     await zbc.throwError({
-      jobKey: j!.key,
+      jobKey: j.key,
       errorCode: 'NOT_FOUND',
       errorMessage: 'no such customer',
       variables: { reason: 'unknown id' },
@@ -100,22 +100,15 @@ describe('process flow', () => {
   it('throwError: another code goes to the catch-all boundary; the job is gone (C18, C23)', async () => {
     const zbc = h.client();
     const run = zbc.createProcessInstanceWithResult({ bpmnProcessId: 'error-boundary', variables: {} });
-    await new Promise((r) => setTimeout(r, 100));
-    const [j] = await zbc.activateJobs({
-      type: 'errors.fetch',
-      worker: 't',
-      timeout: 30_000,
-      maxJobsToActivate: 1,
-      requestTimeout: 2000,
-    });
+    const j = await nextJob(zbc, 'errors.fetch');
     await zbc.throwError({
-      jobKey: j!.key,
+      jobKey: j.key,
       errorCode: 'TIMEOUT',
       errorMessage: 'slow backend',
       variables: { detail: 'x' },
     });
     expect((await run).variables).toEqual({ detail: 'x' });
-    expect((await rejectionOf(zbc.completeJob({ jobKey: j!.key, variables: {} }))).message).toMatch(/^5 NOT_FOUND/);
+    expect((await rejectionOf(zbc.completeJob({ jobKey: j.key, variables: {} }))).message).toMatch(/^5 NOT_FOUND/);
   });
 
   it('an uncaught error is an UNHANDLED_ERROR_EVENT incident (C23)', async () => {
@@ -134,30 +127,16 @@ describe('process flow', () => {
   it('an error end event in a subprocess is caught by the boundary on the subprocess', async () => {
     const zbc = h.client();
     const run = zbc.createProcessInstanceWithResult({ bpmnProcessId: 'subprocess', variables: {} });
-    await new Promise((r) => setTimeout(r, 100));
-    const [j] = await zbc.activateJobs({
-      type: 'sub.check',
-      worker: 't',
-      timeout: 30_000,
-      maxJobsToActivate: 1,
-      requestTimeout: 2000,
-    });
-    await zbc.completeJob({ jobKey: j!.key, variables: { valid: false } });
+    const j = await nextJob(zbc, 'sub.check');
+    await zbc.completeJob({ jobKey: j.key, variables: { valid: false } });
     expect((await run).variables).toEqual({ valid: false, outcome: 'rejected' });
   });
 
   it('a subprocess completes when its last token ends', async () => {
     const zbc = h.client();
     const run = zbc.createProcessInstanceWithResult({ bpmnProcessId: 'subprocess', variables: {} });
-    await new Promise((r) => setTimeout(r, 100));
-    const [j] = await zbc.activateJobs({
-      type: 'sub.check',
-      worker: 't',
-      timeout: 30_000,
-      maxJobsToActivate: 1,
-      requestTimeout: 2000,
-    });
-    await zbc.completeJob({ jobKey: j!.key, variables: { valid: true } });
+    const j = await nextJob(zbc, 'sub.check');
+    await zbc.completeJob({ jobKey: j.key, variables: { valid: true } });
     expect((await run).variables).toEqual({ valid: true });
   });
 

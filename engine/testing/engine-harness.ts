@@ -115,3 +115,19 @@ export function rawGateway(address: string): Record<string, (req: object) => Pro
     },
   );
 }
+
+/** Long-polls one job of the type (the instance may still be on its way there). */
+export async function nextJob(
+  client: ZeebeGrpcClient,
+  type: string,
+): Promise<Awaited<ReturnType<ZeebeGrpcClient['activateJobs']>>[number]> {
+  const [job] = await client.activateJobs({
+    type,
+    worker: 't',
+    timeout: 30_000,
+    maxJobsToActivate: 1,
+    requestTimeout: 2000,
+  });
+  if (!job) throw new Error(`no ${type} job within 2 s`);
+  return job;
+}
