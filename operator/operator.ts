@@ -39,7 +39,7 @@ const tracer = trace.getTracer('procos-operator');
 
 export async function startOperator(o: OperatorOptions): Promise<RunningOperator> {
   const metrics = operatorMetrics();
-  const client = KubeClient.fromKubeconfig(o.kubeconfig, metrics.apiRequests);
+  const client = await KubeClient.fromKubeconfig(o.kubeconfig, metrics.apiRequests);
   const log = o.log;
   let ready = false;
   const server: Server = createServer((req, res) => {

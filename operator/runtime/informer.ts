@@ -1,7 +1,6 @@
 // List + watch with resourceVersion, bookmarks, relist on 410 Gone, reconnect with backoff,
 // and a staleness watchdog (client-node informers have been seen to go quiet: #596, #958):
 // no event and no bookmark for too long → relist. Reconcilers read this cache, never the API.
-import { Watch } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { KubeClient, KubeObject } from './kube-client.js';
 
@@ -148,11 +147,11 @@ export class Informer<T extends KubeObject> {
       timeoutSeconds: 300,
     };
     try {
-      this.abort = await new Watch(this.client.kc).watch(
+      this.abort = await this.client.watch(
         this.o.path,
         query,
-        (phase: string, obj: T & { code?: number }) => {
-          if (generation === this.generation) this.onEvent(phase, obj);
+        (phase, obj) => {
+          if (generation === this.generation) this.onEvent(phase, obj as T & { code?: number });
         },
         (err: unknown) => {
           if (generation === this.generation) this.onDone(err);

@@ -1,9 +1,11 @@
-// A thin Kubernetes REST client: @kubernetes/client-node loads the kubeconfig and applies its
-// credentials (certs, tokens, exec plugins); requests are plain node:https so server-side
-// apply, subresources and targeted patches are one call each, and every request is counted.
+// A thin Kubernetes REST client: kube-config.ts finds the server and the credentials
+// (certs, tokens, exec plugins through client-node); requests are plain node:https so
+// server-side apply, subresources and targeted patches are one call each, watches are one
+// streamed response, and every request is counted.
 import https from 'node:https';
-import { KubeConfig } from '@kubernetes/client-node';
+import { createInterface } from 'node:readline';
 import type { Counter } from 'prom-client';
+import { loadKubeConnection, type KubeConnection } from './kube-config.js';
 
 export const FIELD_MANAGER = 'procos-operator';
 
@@ -35,74 +37,77 @@ export class KubeError extends Error {
   }
 }
 
+function statusError(method: string, url: URL, status: number, text: string): KubeError {
+  let reason = 'Unknown';
+  let message = text;
+  try {
+    const s = JSON.parse(text) as { reason?: string; message?: string };
+    reason = s.reason ?? reason;
+    message = s.message ?? text;
+  } catch {
+    /* not a Status object */
+  }
+  return new KubeError(status, reason, `${method} ${url.pathname}: ${status} ${message}`);
+}
+
 export interface RequestOptions {
   body?: unknown;
   contentType?: string;
   query?: Record<string, string | number | boolean | undefined>;
 }
 
+export type WatchEventHandler = (type: string, object: Record<string, unknown>) => void;
+
 export class KubeClient {
   /** One keep-alive agent: a TLS handshake per request costs more CPU than the request. */
-  private agent?: https.Agent;
+  private readonly agent: https.Agent;
+  /** Watches hold their connection for minutes; they do not take sockets from requests. */
+  private readonly watchAgent: https.Agent;
 
   constructor(
-    readonly kc: KubeConfig,
+    readonly connection: KubeConnection,
     private readonly requests?: Counter<'verb'>,
-  ) {}
+  ) {
+    this.agent = new https.Agent({ keepAlive: true, maxSockets: 16, ...connection.tls });
+    this.watchAgent = new https.Agent({ keepAlive: false, ...connection.tls });
+  }
 
-  static fromKubeconfig(path?: string, requests?: Counter<'verb'>): KubeClient {
-    const kc = new KubeConfig();
-    if (path) kc.loadFromFile(path);
-    else kc.loadFromDefault();
-    return new KubeClient(kc, requests);
+  static async fromKubeconfig(path?: string, requests?: Counter<'verb'>): Promise<KubeClient> {
+    return new KubeClient(await loadKubeConnection(path), requests);
   }
 
   get server(): string {
-    const cluster = this.kc.getCurrentCluster();
-    if (!cluster) throw new Error('the kubeconfig has no current cluster');
-    return cluster.server;
+    return this.connection.server;
   }
 
-  async request<T>(method: string, path: string, o: RequestOptions = {}): Promise<T> {
+  private async open(method: string, path: string, o: RequestOptions, agent: https.Agent) {
     const url = new URL(path, this.server);
     for (const [k, v] of Object.entries(o.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const body = o.body === undefined ? undefined : JSON.stringify(o.body);
-    const headers: Record<string, string | number> = { accept: 'application/json' };
+    const headers: Record<string, string | number> = {
+      accept: 'application/json',
+      ...(await this.connection.headers()),
+    };
     if (body !== undefined)
       Object.assign(headers, {
         'content-type': o.contentType ?? 'application/json',
         'content-length': Buffer.byteLength(body),
       });
-    const opts: https.RequestOptions = { method, headers };
-    await this.kc.applyToHTTPSOptions(opts);
-    this.agent ??= new https.Agent({
-      keepAlive: true,
-      maxSockets: 16,
-      ca: opts.ca,
-      cert: opts.cert,
-      key: opts.key,
-      rejectUnauthorized: opts.rejectUnauthorized,
-    });
-    opts.agent = this.agent;
     this.requests?.inc({ verb: method });
+    return { url, body, options: { method, headers, agent } satisfies https.RequestOptions };
+  }
+
+  async request<T>(method: string, path: string, o: RequestOptions = {}): Promise<T> {
+    const { url, body, options } = await this.open(method, path, o, this.agent);
     return new Promise<T>((resolve, reject) => {
-      const req = https.request(url, opts, (res) => {
+      const req = https.request(url, options, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
           const status = res.statusCode ?? 0;
           if (status >= 200 && status < 300) return resolve((text ? JSON.parse(text) : {}) as T);
-          let reason = 'Unknown';
-          let message = text;
-          try {
-            const s = JSON.parse(text) as { reason?: string; message?: string };
-            reason = s.reason ?? reason;
-            message = s.message ?? text;
-          } catch {
-            /* not a Status object */
-          }
-          reject(new KubeError(status, reason, `${method} ${url.pathname}: ${status} ${message}`));
+          reject(statusError(method, url, status, text));
         });
       });
       req.on('error', reject);
@@ -110,6 +115,53 @@ export class KubeClient {
       if (body !== undefined) req.write(body);
       req.end();
     });
+  }
+
+  /**
+   * A watch: one streamed response of JSON lines ({type, object}). `onDone` runs exactly once —
+   * with no error when the server ends the watch (timeoutSeconds), with one otherwise. Abort
+   * through the returned controller (then `onDone` is not called).
+   */
+  async watch(
+    path: string,
+    query: RequestOptions['query'],
+    onEvent: WatchEventHandler,
+    onDone: (err?: Error) => void,
+  ): Promise<AbortController> {
+    const { url, options } = await this.open('GET', path, { query: { ...query, watch: true } }, this.watchAgent);
+    const abort = new AbortController();
+    let done = false;
+    const finish = (err?: Error): void => {
+      if (done || abort.signal.aborted) return;
+      done = true;
+      onDone(err);
+    };
+    const req = https.request(url, { ...options, signal: abort.signal }, (res) => {
+      const status = res.statusCode ?? 0;
+      if (status < 200 || status >= 300) {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => finish(statusError('GET', url, status, Buffer.concat(chunks).toString('utf8'))));
+        return;
+      }
+      const lines = createInterface({ input: res, crlfDelay: Infinity });
+      lines.on('line', (line) => {
+        if (!line.trim() || done || abort.signal.aborted) return;
+        try {
+          const e = JSON.parse(line) as { type: string; object: Record<string, unknown> };
+          onEvent(e.type, e.object);
+        } catch (err) {
+          req.destroy(err instanceof Error ? err : new Error(String(err)));
+        }
+      });
+      // A reset connection errors the response and, through it, the line reader.
+      res.on('error', (err) => finish(err));
+      lines.on('error', (err: Error) => finish(err));
+      lines.on('close', () => finish(res.complete ? undefined : new Error(`watch ${url.pathname}: connection closed`)));
+    });
+    req.on('error', (err) => finish(err));
+    req.end();
+    return abort;
   }
 
   /** Server-side apply of the fields we own (on an object or a subresource such as status). */

@@ -68,4 +68,31 @@ describe('workqueue', () => {
     const gaps = attempts.slice(1).map((t, i) => t - (attempts[i] ?? 0));
     expect(gaps[1]!).toBeGreaterThan(gaps[0]! * 1.5);
   });
+
+  it('limits the retries of many failing keys together, not fresh work', async () => {
+    const fresh: number[] = [];
+    const retries: number[] = [];
+    const failedOnce = new Set<string>();
+    const started = Date.now();
+    const q = new Workqueue(
+      (k) => {
+        if (k.startsWith('bad') && !failedOnce.has(k)) {
+          failedOnce.add(k);
+          return Promise.reject(new Error('boom'));
+        }
+        (k.startsWith('bad') ? retries : fresh).push(Date.now() - started);
+        return Promise.resolve(undefined);
+      },
+      { concurrency: 4, baseDelayMs: 1, qps: 20, burst: 2 },
+    );
+    for (let i = 0; i < 6; i++) q.add(`bad-${i}`);
+    for (let i = 0; i < 50; i++) q.add(`good-${i}`);
+    await sleep(50);
+    expect(fresh).toHaveLength(50); // 50 fresh keys, far more than the burst: none waited for tokens
+    await sleep(400);
+    await q.idle();
+    // 6 retries through a bucket of 2 refilled at 20/s: the last one waits ~4/20 s.
+    expect(retries).toHaveLength(6);
+    expect(Math.max(...retries)).toBeGreaterThanOrEqual(180);
+  });
 });

@@ -1,13 +1,16 @@
 // One entry per object key, de-duplicated; a key being processed is never processed twice at
-// once (a change meanwhile marks it dirty and it runs again after); per-key exponential
-// backoff on error with a cap; a global token bucket; bounded concurrency. One failing key
-// never blocks the others.
+// once (a change meanwhile marks it dirty and it runs again after); bounded concurrency.
+// Retries after an error wait max(per-key exponential backoff with a cap, a global token
+// bucket) — client-go's DefaultControllerRateLimiter, applied where client-go applies it
+// (AddRateLimited): a storm of failures cannot hammer the apiserver or the engine, while
+// fresh changes from the watch are limited only by the concurrency. One failing key never
+// blocks the others.
 
 export interface WorkqueueOptions {
   concurrency: number;
   baseDelayMs?: number;
   maxDelayMs?: number;
-  /** Global rate limit: tokens per second and burst. */
+  /** Global rate limit of retries: tokens per second and burst (client-go: 10 and 100). */
   qps?: number;
   burst?: number;
 }
@@ -73,25 +76,18 @@ export class Workqueue {
     return Math.min(this.o.maxDelayMs ?? 60_000, (this.o.baseDelayMs ?? 200) * 2 ** (n - 1));
   }
 
-  private takeToken(): number {
-    const qps = this.o.qps ?? 50;
+  /** Reserves a token (the balance may go negative, like golang.org/x/time/rate); returns the wait. */
+  private reserveToken(): number {
+    const qps = this.o.qps ?? 10;
     const now = Date.now();
     this.tokens = Math.min(this.o.burst ?? 100, this.tokens + ((now - this.lastRefill) / 1000) * qps);
     this.lastRefill = now;
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
-      return 0;
-    }
-    return Math.ceil(((1 - this.tokens) / qps) * 1000);
+    this.tokens -= 1;
+    return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens / qps) * 1000);
   }
 
   private pump(): void {
     while (!this.stopped && this.active < this.o.concurrency && this.queue.length) {
-      const wait = this.takeToken();
-      if (wait > 0) {
-        setTimeout(() => this.pump(), wait).unref();
-        return;
-      }
       const key = this.queue.shift();
       if (key === undefined) return;
       this.queued.delete(key);
@@ -108,7 +104,7 @@ export class Workqueue {
       this.failures.delete(key);
       if (result?.requeueAfterMs !== undefined) this.addAfter(key, result.requeueAfterMs);
     } catch (err) {
-      const delay = this.backoff(key);
+      const delay = Math.max(this.backoff(key), this.reserveToken());
       this.onError(key, err, delay);
       this.addAfter(key, delay);
     } finally {

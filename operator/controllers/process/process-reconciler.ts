@@ -1,5 +1,6 @@
 // ProcOSProcess: observe (informer caches) → plan (pure) → apply (engine, finalizer patch) →
 // report (one server-side-apply status write, only when something changed).
+import { isDeepStrictEqual } from 'node:util';
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { compileBpmn, formatProblem } from '../../../lib/bpmn/index.js';
@@ -243,7 +244,9 @@ export class ProcessReconciler {
     const generation = obj.metadata.generation ?? 0;
     const conditions = mergeConditions(obj.status?.conditions, conditionsFor(outcome), generation, new Date());
     const next: ProcessStatus = { ...status, observedGeneration: generation, conditions };
-    if (JSON.stringify(next) === JSON.stringify(obj.status)) return;
+    // Key order differs between what we build and what the apiserver stores (sorted): compare
+    // structurally, or every status write would cause one more identical write.
+    if (isDeepStrictEqual(JSON.parse(JSON.stringify(next)), obj.status)) return;
     const before = conditionOf(obj.status?.conditions, 'Ready');
     const ready = conditionOf(conditions, 'Ready');
     if (ready && (before?.status !== ready.status || before.reason !== ready.reason)) {
