@@ -1,4 +1,3 @@
-import Database from 'better-sqlite3';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,17 +6,14 @@ import { freePort } from '../cli/free-port.js';
 import { sdkClient } from '../lib/zeebe/sdk-client.js';
 import { spawnEngine, waitFor } from './testing/engine-process.js';
 import { fixture } from './testing/engine-harness.js';
+import { readEventLog } from './log/event-log.js';
 
 const INSTANCES = 200;
 
 function completedInstanceCounts(dataDir: string): Map<number, number> {
-  const db = new Database(join(dataDir, 'events.sqlite'), { readonly: true });
-  const rows = db.prepare("SELECT event FROM events WHERE event LIKE '%ELEMENT_%'").all() as { event: string }[];
-  db.close();
   const processKeys = new Set<number>();
   const counts = new Map<number, number>();
-  for (const { event } of rows) {
-    const e = JSON.parse(event) as { type: string; key: number; kind?: string };
+  for (const e of readEventLog(dataDir)) {
     if (e.type === 'ELEMENT_ACTIVATING' && e.kind === 'process') processKeys.add(e.key);
     if (e.type === 'ELEMENT_COMPLETED' && processKeys.has(e.key)) counts.set(e.key, (counts.get(e.key) ?? 0) + 1);
   }

@@ -1,14 +1,18 @@
 // bench/engine: instances/s and jobs/s of the hello process against procos-engine (its own
-// process, durable event log) with N SDK workers, create-with-result latency, and RSS after
-// many completed instances — each next to the same run's ceiling: unary Topology calls/s on
-// a grpc-js echo server with the same SDK client. Prints ratios; no thresholds.
+// process, durable event log) with N workers in their own process — @camunda8/sdk workers
+// (N = 1, 4, 16 createWorker; 4 streamJobs) and, for the engine's own capacity, plain grpc-js
+// workers — create-with-result latency, and RSS after many completed instances. Ceiling,
+// measured in the same run: unary Topology calls/s against a grpc-js echo server in its own
+// process, from a plain grpc-js client (the physical ceiling) and from the SDK client (what
+// SDK workers can reach at most). Instances are started with a plain grpc-js client.
+// Prints ratios; no thresholds.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../cli/free-port.js';
 import { projectRoot } from '../../lib/cli/version.js';
-import { sdkClient, type ZeebeGrpcClient } from '../../lib/zeebe/sdk-client.js';
+import { sdkClient } from '../../lib/zeebe/sdk-client.js';
 import { spawnEngine } from '../../engine/testing/engine-process.js';
 import { rawGateway } from '../../engine/testing/engine-harness.js';
 
@@ -55,70 +59,97 @@ function rssMb(child: ChildProcess): number {
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }
 
+/** From the engine's gauge: listing every running instance would cost the engine more. */
 async function runningInstances(monitoring: string): Promise<number> {
-  return ((await (await fetch(`${monitoring}/v1/process-instances`)).json()) as unknown[]).length;
+  const text = await (await fetch(`${monitoring}/metrics`)).text();
+  const m = /^procos_engine_process_instances (\d+)/m.exec(text);
+  if (!m) throw new Error('the engine exports no procos_engine_process_instances gauge');
+  return Number(m[1]);
 }
 
 async function waitIdle(monitoring: string): Promise<void> {
-  while ((await runningInstances(monitoring)) > 0) await new Promise((r) => setTimeout(r, 20));
+  while ((await runningInstances(monitoring)) > 0) await new Promise((r) => setTimeout(r, 50));
 }
 
-interface BenchJob {
-  variables: Record<string, unknown>;
-  complete(variables: object): Promise<unknown>;
+/** The SDK workers run in their own process (workers-process.ts). */
+async function startWorkers(address: string, n: number, mode: 'poll' | 'stream' | 'raw'): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(root, 'bench/engine/workers-process.ts'), address, String(n), mode],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  await new Promise((resolve, reject) => {
+    child.stdout.once('data', resolve);
+    child.once('exit', (code) => reject(new Error(`workers exited with ${code}`)));
+  });
+  return child;
 }
 
-/** N SDK clients, each with a worker per job type: polling (createWorker) or pushed (streamJobs). */
-async function startWorkers(address: string, n: number, mode: 'poll' | 'stream'): Promise<ZeebeGrpcClient[]> {
-  const handlers: Record<string, (job: BenchJob) => Promise<unknown>> = {
-    'hello.greet': (job) => job.complete({ greeting: `Hello, ${job.variables.name as string}!` }),
-    'hello.reply': (job) => job.complete({ reply: 'ok' }),
-  };
-  const clients = Array.from({ length: n }, () => sdkClient(address));
-  for (const zbc of clients) {
-    for (const [taskType, taskHandler] of Object.entries(handlers)) {
-      if (mode === 'poll') zbc.createWorker({ taskType, maxJobsToActivate: 32, taskHandler } as never);
-      else await zbc.streamJobs({ type: taskType, worker: 'bench', timeout: 30_000, taskHandler } as never);
-    }
-  }
-  return clients;
+async function stopWorkers(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  await new Promise((resolve) => {
+    child.once('exit', resolve);
+    child.kill('SIGTERM');
+  });
+}
+
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid: number | undefined): number {
+  const fields =
+    readFileSync(`/proc/${pid ?? 'self'}/stat`, 'utf8')
+      .split(') ')[1]
+      ?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 const percentile = (sorted: number[], p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
 
 const echo = await echoCeiling();
-const ceiling = echo.sdk;
 console.log(
   `echo ceiling, ${INFLIGHT} in flight, server in its own process: SDK topology() ${echo.sdk.toFixed(0)} calls/s; raw grpc-js client ${echo.raw.toFixed(0)} calls/s`,
 );
-console.log('(ratios below divide by the SDK figure: the workers and clients are SDK clients too)');
 
 const dataDir = mkdtempSync(join(tmpdir(), 'procos-bench-'));
 const engine = await spawnEngine({ port: await freePort(), monitoringPort: await freePort(), dataDir });
 const client = sdkClient(engine.grpc);
+// Instances are started with a plain grpc-js client, so the starter costs what the echo
+// client costs; the workers are SDK clients in their own process.
+const { CreateProcessInstance: startInstance } = rawGateway(engine.grpc);
+if (!startInstance) throw new Error('no CreateProcessInstance rpc');
 await client.deployResource({ name: 'hello.bpmn', process: readFileSync(join(root, 'processes/hello.bpmn')) });
 
 console.log(`\nhello process, ${INSTANCES} instances (2 jobs each), durable log in ${dataDir}`);
-console.log('workers         | instances/s | jobs/s | ÷ SDK echo | ÷ raw echo');
+console.log(
+  'workers (own process)     | instances/s | jobs/s | ÷ raw echo | ÷ SDK echo | CPU s: engine, workers, starter',
+);
 for (const [n, mode] of [
   [1, 'poll'],
   [4, 'poll'],
   [16, 'poll'],
   [4, 'stream'],
+  [4, 'raw'],
 ] as const) {
   const workers = await startWorkers(engine.grpc, n, mode);
+  const cpu0 = [cpuSeconds(engine.child.pid), cpuSeconds(workers.pid), cpuSeconds(undefined)];
   const t0 = performance.now();
   await pool(INSTANCES, INFLIGHT, (i) =>
-    client.createProcessInstance({ bpmnProcessId: 'hello', variables: { name: `n${i}` } }),
+    startInstance({
+      bpmnProcessId: 'hello',
+      version: -1,
+      variables: JSON.stringify({ name: `n${i}` }),
+    }),
   );
   await waitIdle(engine.monitoring);
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = [cpuSeconds(engine.child.pid), cpuSeconds(workers.pid), cpuSeconds(undefined)].map((c, i) =>
+    (c - (cpu0[i] ?? 0)).toFixed(1),
+  );
   const jobsPerS = (2 * INSTANCES) / seconds;
   console.log(
-    `${`${n} ${mode === 'poll' ? 'createWorker' : 'streamJobs'}`.padEnd(15)} | ${(INSTANCES / seconds).toFixed(0).padStart(11)} | ${jobsPerS.toFixed(0).padStart(6)} | ${(jobsPerS / ceiling).toFixed(2).padStart(9)} | ${(jobsPerS / echo.raw).toFixed(2)}`,
+    `${`${n} ${{ poll: 'SDK createWorker', stream: 'SDK streamJobs', raw: 'grpc-js streams' }[mode]}`.padEnd(25)} | ${(INSTANCES / seconds).toFixed(0).padStart(11)} | ${jobsPerS.toFixed(0).padStart(6)} | ${(jobsPerS / echo.raw).toFixed(2).padStart(10)} | ${(jobsPerS / echo.sdk).toFixed(2).padStart(10)} | ${cpu.join(', ')} of ${seconds.toFixed(1)} s`,
   );
-  await Promise.all(workers.map((w) => w.close(1000)));
+  await stopWorkers(workers);
 }
 
 const workers = await startWorkers(engine.grpc, 4, 'poll');
@@ -143,6 +174,6 @@ for (let done = 0; done < RSS_INSTANCES; done += step) {
   await waitIdle(engine.monitoring);
   console.log(`  after ${done + step} more completed: ${rssMb(engine.child).toFixed(0)} MB`);
 }
-await Promise.all(workers.map((w) => w.close(1000)));
+await stopWorkers(workers);
 await client.close(1000);
 await engine.kill('SIGTERM');

@@ -1,5 +1,6 @@
 // Hands activatable jobs to workers (notes C15–C17): open job streams first (round robin),
 // then long-polling ActivateJobs calls (oldest first); the rest stays in the backlog.
+// A job goes out only once its activation is in the log (engine.durable()).
 import type { Engine } from '../processor/engine.js';
 import { activateJobs, returnJobs, type ActivatedJob, type ActivationRequest } from '../commands/activate-jobs.js';
 
@@ -31,8 +32,11 @@ export class JobDispatcher {
   /** ActivateJobs: answer at once if jobs are there, else hold the call (C15). */
   activate(poll: LongPoll, requestTimeoutMs: number): () => void {
     const jobs = activateJobs(this.engine, poll.request);
-    if (jobs.length || requestTimeoutMs < 0) {
-      if (jobs.length) poll.respond(jobs);
+    if (jobs.length) {
+      this.answer(poll, jobs);
+      return () => undefined;
+    }
+    if (requestTimeoutMs < 0) {
       poll.end();
       return () => undefined;
     }
@@ -83,7 +87,10 @@ export class JobDispatcher {
         const stream = streams[this.nextStream++ % streams.length];
         if (!stream) break;
         const [job] = activateJobs(this.engine, { ...stream.request, maxJobs: 1 }, key);
-        if (job && !stream.push(job)) returnJobs(this.engine, [job.key]);
+        if (job)
+          void this.engine.durable().then(() => {
+            if (!stream.push(job)) returnJobs(this.engine, [job.key]);
+          });
       }
     }
     const queue = this.polls.get(type) ?? [];
@@ -94,9 +101,15 @@ export class JobDispatcher {
       if (!jobs.length) break; // only backed-off jobs are left
       queue.shift();
       clearTimeout(poll.timer);
+      this.answer(poll, jobs);
+    }
+  }
+
+  private answer(poll: LongPoll, jobs: ActivatedJob[]): void {
+    void this.engine.durable().then(() => {
       poll.respond(jobs);
       poll.end();
-    }
+    });
   }
 
   close(): void {

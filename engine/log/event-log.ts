@@ -27,34 +27,53 @@ export class MemoryEventLog implements EventLog {
   }
 }
 
+/**
+ * One row per commit: the events of every command of one event-loop turn, as a JSON array
+ * (one insert per group commit instead of one per event). Rows of the older one-event-per-row
+ * table `events` are replayed first.
+ */
 export class SqliteEventLog implements EventLog {
   private readonly db: Database.Database;
   private readonly insert: Database.Statement<[string]>;
-  private readonly appendAll: (events: readonly EngineEvent[]) => void;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
     this.db = new Database(join(dataDir, 'events.sqlite'));
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
-    this.db.exec('CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT, event TEXT NOT NULL)');
-    this.insert = this.db.prepare('INSERT INTO events (event) VALUES (?)');
-    this.appendAll = this.db.transaction((events: readonly EngineEvent[]) => {
-      for (const e of events) this.insert.run(JSON.stringify(e));
-    });
+    this.db.exec('CREATE TABLE IF NOT EXISTS batches (seq INTEGER PRIMARY KEY AUTOINCREMENT, events TEXT NOT NULL)');
+    this.insert = this.db.prepare('INSERT INTO batches (events) VALUES (?)');
   }
 
   append(events: readonly EngineEvent[]): void {
-    if (events.length) this.appendAll(events);
+    if (events.length) this.insert.run(JSON.stringify(events));
   }
 
-  *replay(): Iterable<EngineEvent> {
-    for (const row of this.db.prepare('SELECT event FROM events ORDER BY seq').iterate()) {
-      yield JSON.parse((row as { event: string }).event) as EngineEvent;
-    }
+  replay(): Iterable<EngineEvent> {
+    return readEvents(this.db);
   }
 
   close(): void {
     this.db.close();
+  }
+}
+
+function* readEvents(db: Database.Database): Iterable<EngineEvent> {
+  const legacy = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").get();
+  if (legacy) {
+    for (const row of db.prepare('SELECT event FROM events ORDER BY seq').iterate())
+      yield JSON.parse((row as { event: string }).event) as EngineEvent;
+  }
+  for (const row of db.prepare('SELECT events FROM batches ORDER BY seq').iterate())
+    yield* JSON.parse((row as { events: string }).events) as EngineEvent[];
+}
+
+/** Every event in a data directory's log, read-only (tests and tools, while the engine runs). */
+export function readEventLog(dataDir: string): EngineEvent[] {
+  const db = new Database(join(dataDir, 'events.sqlite'), { readonly: true });
+  try {
+    return [...readEvents(db)];
+  } finally {
+    db.close();
   }
 }

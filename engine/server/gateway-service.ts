@@ -55,10 +55,13 @@ export function gatewayService(o: GatewayOptions): UntypedServiceImplementation 
   const unary =
     (name: string, handler: Unary) => async (call: ServerUnaryCall<Req, Req>, callback: sendUnaryData<Req>) => {
       try {
-        callback(null, await handler(call.request));
+        const response = await handler(call.request);
+        await engine.durable(); // acknowledged only once its events are in the log
+        callback(null, response);
       } catch (err) {
         if (!(err instanceof GrpcError) && (err as Error).name !== 'Rejection')
           o.log.error({ err, rpc: name }, 'unexpected error');
+        await engine.durable(); // events emitted before an unexpected error are committed too
         callback(toServiceError(err));
       }
     };
