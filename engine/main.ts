@@ -19,6 +19,8 @@ Options:
                             /v1/process-instances, /v1/incidents, /v1/jobs/backlog (default 9600)
   --data-dir DIR            Where the event log lives (default ./procos-data; env PROCOS_DATA_DIR)
   --in-memory               Keep nothing on disk (tests); state is lost on exit
+  --snapshot-every N        Snapshot the state every N events (default 100000) and on shutdown;
+                            a restart replays only the events after the newest snapshot
   --tls-cert FILE           Serve TLS with this certificate chain (PEM) ...
   --tls-key FILE            ... and this private key (PEM); plaintext without them
   --help, --version
@@ -45,6 +47,7 @@ const Flags = z
       .min(1)
       .default(process.env.PROCOS_DATA_DIR ?? 'procos-data'),
     'in-memory': z.boolean().default(false),
+    'snapshot-every': z.coerce.number().int().min(1).default(100_000),
     'tls-cert': z.string().optional(),
     'tls-key': z.string().optional(),
   })
@@ -64,6 +67,7 @@ await main({
         'monitoring-port': { type: 'string' },
         'data-dir': { type: 'string' },
         'in-memory': { type: 'boolean' },
+        'snapshot-every': { type: 'string' },
         'tls-cert': { type: 'string' },
         'tls-key': { type: 'string' },
       },
@@ -82,6 +86,7 @@ await main({
       port: f.port,
       monitoringPort: f['monitoring-port'],
       dataDir: f['in-memory'] ? undefined : f['data-dir'],
+      snapshotEvery: f['snapshot-every'],
       tls:
         f['tls-cert'] && f['tls-key']
           ? { cert: readFileSync(f['tls-cert']), key: readFileSync(f['tls-key']) }

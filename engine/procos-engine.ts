@@ -21,6 +21,8 @@ export interface EngineOptions {
   log: Logger;
   /** How often timers, job deadlines and message TTLs are checked. */
   tickMs?: number;
+  /** Events between snapshots of the state (bounds restart time); default 100,000. */
+  snapshotEvery?: number;
 }
 
 export interface RunningEngine {
@@ -35,9 +37,15 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   const log = o.log;
   const eventLog = o.dataDir ? new SqliteEventLog(o.dataDir) : new MemoryEventLog();
   const started = Date.now();
-  const engine = await Engine.open(eventLog);
+  const engine = await Engine.open(eventLog, { snapshotEvery: o.snapshotEvery });
   log.info(
-    { dataDir: o.dataDir ?? null, recoveredInMs: Date.now() - started, instances: countInstances(engine) },
+    {
+      dataDir: o.dataDir ?? null,
+      recoveredInMs: Date.now() - started,
+      fromSnapshot: engine.recovery.fromSnapshot,
+      eventsReplayed: engine.recovery.eventsReplayed,
+      instances: countInstances(engine),
+    },
     'engine state recovered',
   );
   const dispatcher = new JobDispatcher(engine);

@@ -10,6 +10,7 @@ import { Flow } from '../behaviour/flow.js';
 import type { EventLog } from '../log/event-log.js';
 import { applyEvent, type ModelLookup } from '../state/appliers.js';
 import { EngineState } from '../state/engine-state.js';
+import { decodeSnapshot, encodeSnapshot } from '../state/snapshot.js';
 import type { EngineEvent } from '../state/events.js';
 import { Rejection } from './rejection.js';
 import { Transaction } from './transaction.js';
@@ -22,8 +23,16 @@ export interface EngineNotifications {
   committed: [events: readonly EngineEvent[]];
 }
 
+export interface EngineOpenOptions {
+  clock?: () => number;
+  /** Save a snapshot after this many events since the last one (restart replays only those). */
+  snapshotEvery?: number;
+}
+
+/** About 5,000 instances of a small process: replaying that many events takes ~0.2 s. */
+const DEFAULT_SNAPSHOT_EVERY = 100_000;
+
 export class Engine extends EventEmitter<EngineNotifications> {
-  readonly state = new EngineState();
   private readonly models = new Map<string, ProcessModel>();
   private readonly drgModels = new Map<string, DecisionRequirementsModel>();
   private closed = false;
@@ -31,19 +40,52 @@ export class Engine extends EventEmitter<EngineNotifications> {
   private pending: EngineEvent[] = [];
   private pendingCompletions: [number, Record<string, unknown>][] = [];
   private flushing?: { promise: Promise<void>; resolve: () => void };
+  private eventsSinceSnapshot = 0;
+  /** How the state was recovered at open, for the start-up log line. */
+  recovery = { fromSnapshot: false, eventsReplayed: 0 };
 
   private constructor(
     private readonly log: EventLog,
+    readonly state: EngineState,
     readonly clock: () => number,
+    private readonly snapshotEvery: number,
   ) {
     super();
     this.setMaxListeners(0);
   }
 
-  /** Rebuilds state from the log: every event through the same appliers. */
-  static async open(log: EventLog, clock: () => number = Date.now): Promise<Engine> {
-    const engine = new Engine(log, clock);
-    for (const event of log.replay()) {
+  /** Rebuilds state from the log: the newest snapshot, then every later event through the appliers. */
+  static async open(log: EventLog, o: EngineOpenOptions = {}): Promise<Engine> {
+    const snapshotEvery = o.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
+    const clock = o.clock ?? Date.now;
+    const snapshot = log.latestSnapshot();
+    let engine: Engine | undefined;
+    if (snapshot) {
+      const models = { process: new Map<string, ProcessModel[]>(), drgs: new Map<string, DecisionRequirementsModel>() };
+      const state = await decodeSnapshot(snapshot.state, {
+        process: async (xml, checksum, bpmnProcessId) => {
+          const processes = models.process.get(checksum) ?? (await compileBpmn(xml)).processes;
+          models.process.set(checksum, processes);
+          const model = processes.find((p) => p.id === bpmnProcessId);
+          if (!model) throw new Error(`snapshot: ${bpmnProcessId} is not in its deployed XML (${checksum})`);
+          return model;
+        },
+        decisions: async (xml, checksum) => {
+          const drg = models.drgs.get(checksum) ?? (await compileDmn(xml)).drg;
+          if (!drg) throw new Error(`snapshot: no decision requirements in the deployed DMN (${checksum})`);
+          models.drgs.set(checksum, drg);
+          return drg;
+        },
+      });
+      if (state) {
+        engine = new Engine(log, state, clock, snapshotEvery);
+        for (const [checksum, processes] of models.process) engine.registerModels(checksum, processes);
+        for (const [checksum, drg] of models.drgs) engine.registerDecisions(checksum, drg);
+        engine.recovery.fromSnapshot = true;
+      }
+    }
+    engine ??= new Engine(log, new EngineState(), clock, snapshotEvery);
+    for (const event of log.replay(engine.recovery.fromSnapshot ? snapshot?.seq : undefined)) {
       if (event.type === 'PROCESS_DEPLOYED' && !engine.models.has(modelKey(event.checksum, event.bpmnProcessId))) {
         const compiled = await compileBpmn(event.xml);
         engine.registerModels(compiled.checksum, compiled.processes);
@@ -53,10 +95,19 @@ export class Engine extends EventEmitter<EngineNotifications> {
         if (compiled.drg) engine.registerDecisions(compiled.checksum, compiled.drg);
       }
       applyEvent(engine.state, event, engine.lookupModel);
+      engine.recovery.eventsReplayed++;
     }
+    engine.eventsSinceSnapshot = engine.recovery.eventsReplayed;
     engine.state.outbox.activatableTypes.clear();
     engine.state.outbox.terminatedInstances.length = 0;
     return engine;
+  }
+
+  /** Saves the state as of now (everything executed is flushed first). */
+  snapshot(): void {
+    this.flush();
+    this.log.saveSnapshot(() => encodeSnapshot(this.state));
+    this.eventsSinceSnapshot = 0;
   }
 
   registerModels(checksum: string, processes: ProcessModel[]): void {
@@ -128,6 +179,9 @@ export class Engine extends EventEmitter<EngineNotifications> {
     this.pending = [];
     this.pendingCompletions = [];
     this.log.append(events);
+    this.eventsSinceSnapshot += events.length;
+    // Right after an append the state is exactly the log's: the moment a snapshot is consistent.
+    if (this.eventsSinceSnapshot >= this.snapshotEvery) this.snapshot();
     flushing.resolve();
     this.emit('committed', events);
     for (const [key, vars] of completions) this.emit('instanceCompleted', key, vars);
@@ -143,9 +197,11 @@ export class Engine extends EventEmitter<EngineNotifications> {
     for (const type of types) this.emit('jobsAvailable', type);
   }
 
+  /** Flushes and, when events came since the last snapshot, saves one (fast next start). */
   close(): void {
     this.closed = true;
     this.flush();
+    if (this.eventsSinceSnapshot > 0) this.log.saveSnapshot(() => encodeSnapshot(this.state));
     this.log.close();
   }
 }

@@ -48,6 +48,7 @@ function applyDecisionsDeployed(
     version: e.version,
     resourceName: e.resourceName,
     checksum: e.checksum,
+    xml: e.xml,
     model: models.decisions(e.checksum),
     decisionKeys: e.decisions.map((d) => d.key),
   });

@@ -27,6 +27,8 @@ export interface DeployedDecisionRequirements {
   version: number;
   resourceName: string;
   checksum: string;
+  /** Kept so a snapshot can rebuild the compiled model, as replay does. */
+  xml: string;
   model: DecisionRequirementsModel;
   decisionKeys: number[];
 }

@@ -17,7 +17,9 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startHarness(options: { dataDir?: string; tickMs?: number } = {}): Promise<Harness> {
+export async function startHarness(
+  options: { dataDir?: string; tickMs?: number; snapshotEvery?: number } = {},
+): Promise<Harness> {
   const running = await startEngine({
     host: '127.0.0.1',
     port: 0,
