@@ -19,6 +19,8 @@ export class Flow {
   private readonly agenda: (() => void)[] = [];
   /** Variables an event brought (message, error) for catch events still being activated. */
   private readonly eventVariables = new Map<number, Record<string, unknown>>();
+  /** Subprocess instances activated as an empty scope (instance modification): no start event. */
+  readonly scopeOnly = new Set<number>();
 
   constructor(readonly tx: Transaction) {}
 
@@ -148,6 +150,7 @@ export class Flow {
           : starts.find((id) => model.elements.get(id)?.event.kind === 'none');
         const arrived = this.eventVariables.get(key);
         this.eventVariables.delete(key);
+        if (this.scopeOnly.delete(key)) return;
         if (start) this.beginActivation(model, start, key, node.triggeredByEvent ? arrived : undefined);
         return;
       }

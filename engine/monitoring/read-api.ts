@@ -1,37 +1,62 @@
 // JSON views of engine state for operators and the ProcOS operator's backlog scaler.
 import type { Engine } from '../processor/engine.js';
+import type { ElementInstance } from '../state/engine-state.js';
 
 const k = (n: number | undefined): string | undefined => (n === undefined ? undefined : String(n));
 
 export function readInstances(engine: Engine): unknown[] {
+  // One pass over all element instances and incidents, not one per process instance.
+  const elements = new Map<number, ElementInstance[]>();
+  for (const e of engine.state.elements.values()) {
+    const list = elements.get(e.processInstanceKey);
+    if (list) list.push(e);
+    else elements.set(e.processInstanceKey, [e]);
+  }
+  const incidents = new Map<string | undefined, unknown[]>();
+  for (const i of readIncidents(engine))
+    incidents.set(i.processInstanceKey, [...(incidents.get(i.processInstanceKey) ?? []), i]);
   return [...engine.state.elements.values()]
     .filter((e) => e.kind === 'process')
-    .map((e) => readInstance(engine, e.key));
+    .map((root) => view(engine, root, elements.get(root.key) ?? [], incidents.get(k(root.key)) ?? []));
 }
 
 export function readInstance(engine: Engine, key: number): Record<string, unknown> | undefined {
   const root = engine.state.elements.get(key);
   if (root?.kind !== 'process') return undefined;
+  const elements = [...engine.state.elements.values()].filter((e) => e.processInstanceKey === key);
+  return view(
+    engine,
+    root,
+    elements,
+    readIncidents(engine).filter((i) => i.processInstanceKey === k(key)),
+  );
+}
+
+function view(
+  engine: Engine,
+  root: ElementInstance,
+  elements: ElementInstance[],
+  incidents: unknown[],
+): Record<string, unknown> {
   const process = engine.state.processes.get(root.processDefinitionKey);
-  const elements = [...engine.state.elements.values()]
-    .filter((e) => e.processInstanceKey === key && e.key !== key)
-    .map((e) => ({
-      key: k(e.key),
-      elementId: e.elementId,
-      kind: e.kind,
-      state: e.state,
-      flowScopeKey: k(e.flowScopeKey),
-      variables: Object.fromEntries(engine.state.variables.get(e.key) ?? []),
-    }));
   return {
-    processInstanceKey: k(key),
+    processInstanceKey: k(root.key),
     bpmnProcessId: process?.bpmnProcessId,
     version: process?.version,
     processDefinitionKey: k(root.processDefinitionKey),
     state: root.state,
-    variables: Object.fromEntries(engine.state.variables.get(key) ?? []),
-    elements,
-    incidents: readIncidents(engine).filter((i) => i.processInstanceKey === k(key)),
+    variables: Object.fromEntries(engine.state.variables.get(root.key) ?? []),
+    elements: elements
+      .filter((e) => e.key !== root.key)
+      .map((e) => ({
+        key: k(e.key),
+        elementId: e.elementId,
+        kind: e.kind,
+        state: e.state,
+        flowScopeKey: k(e.flowScopeKey),
+        variables: Object.fromEntries(engine.state.variables.get(e.key) ?? []),
+      })),
+    incidents,
   };
 }
 

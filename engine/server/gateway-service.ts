@@ -16,6 +16,7 @@ import { createProcessInstance, type CreateInstanceRequest } from '../commands/c
 import { completeJob, failJob, throwError, updateJobRetries, updateJobTimeout } from '../commands/job-commands.js';
 import { cancelProcessInstance, deleteResource, resolveIncident, setVariables } from '../commands/instance-commands.js';
 import { publishMessage } from '../commands/publish-message.js';
+import { modifyProcessInstance } from '../commands/modify-instance.js';
 import { broadcastSignal } from '../commands/broadcast-signal.js';
 import { evaluateDecisionCommand } from '../commands/evaluate-decision.js';
 import { GrpcError, invalidArgument, toServiceError } from './grpc-status.js';
@@ -214,6 +215,24 @@ export function gatewayService(o: GatewayOptions): UntypedServiceImplementation 
 
     ResolveIncident: unary('ResolveIncident', (r) => {
       resolveIncident(engine, num(r.incidentKey));
+      return {};
+    }),
+
+    ModifyProcessInstance: unary('ModifyProcessInstance', (r) => {
+      const activate = (r.activateInstructions as Req[] | undefined) ?? [];
+      const terminate = (r.terminateInstructions as Req[] | undefined) ?? [];
+      modifyProcessInstance(engine, {
+        processInstanceKey: num(r.processInstanceKey),
+        activateInstructions: activate.map((a) => ({
+          elementId: text(a.elementId),
+          ancestorElementInstanceKey: num(a.ancestorElementInstanceKey),
+          variableInstructions: ((a.variableInstructions as Req[] | undefined) ?? []).map((v) => ({
+            scopeId: text(v.scopeId),
+            variables: text(v.variables),
+          })),
+        })),
+        terminateInstructions: terminate.map((t) => num(t.elementInstanceKey)),
+      });
       return {};
     }),
 
