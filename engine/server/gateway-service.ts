@@ -17,6 +17,7 @@ import { completeJob, failJob, throwError, updateJobRetries, updateJobTimeout } 
 import { cancelProcessInstance, deleteResource, resolveIncident, setVariables } from '../commands/instance-commands.js';
 import { publishMessage } from '../commands/publish-message.js';
 import { modifyProcessInstance } from '../commands/modify-instance.js';
+import { migrateProcessInstance } from '../commands/migrate-instance.js';
 import { broadcastSignal } from '../commands/broadcast-signal.js';
 import { evaluateDecisionCommand } from '../commands/evaluate-decision.js';
 import { GrpcError, invalidArgument, toServiceError } from './grpc-status.js';
@@ -232,6 +233,19 @@ export function gatewayService(o: GatewayOptions): UntypedServiceImplementation 
           })),
         })),
         terminateInstructions: terminate.map((t) => num(t.elementInstanceKey)),
+      });
+      return {};
+    }),
+
+    MigrateProcessInstance: unary('MigrateProcessInstance', (r) => {
+      const plan = (r.migrationPlan ?? {}) as Req;
+      migrateProcessInstance(engine, {
+        processInstanceKey: num(r.processInstanceKey),
+        targetProcessDefinitionKey: num(plan.targetProcessDefinitionKey),
+        mappingInstructions: ((plan.mappingInstructions as Req[] | undefined) ?? []).map((m) => ({
+          sourceElementId: text(m.sourceElementId),
+          targetElementId: text(m.targetElementId),
+        })),
       });
       return {};
     }),

@@ -210,6 +210,31 @@ const APPLIERS: Pick<Appliers, Applied> = {
   JOB_RETRIES_UPDATED: (s, e) => {
     jobOf(s, e.key).retries = e.retries;
   },
+  PROCESS_INSTANCE_MIGRATED: (s, e) => {
+    const target = s.processes.get(e.targetProcessDefinitionKey);
+    if (!target) throw new Error(`applier: no process ${e.targetProcessDefinitionKey}`);
+    const elementIds = new Map(e.elementIds);
+    for (const [key, elementId] of elementIds) {
+      const el = s.elements.get(key);
+      if (!el) throw new Error(`applier: no element instance ${key}`);
+      el.elementId = elementId;
+      el.processDefinitionKey = target.key;
+    }
+    for (const job of s.jobs.values()) {
+      const elementId = job.processInstanceKey === e.key ? elementIds.get(job.elementInstanceKey) : undefined;
+      if (elementId === undefined) continue;
+      Object.assign(job, {
+        elementId,
+        processDefinitionKey: target.key,
+        bpmnProcessId: target.bpmnProcessId,
+        version: target.version,
+      });
+    }
+    for (const incident of s.incidents.values()) {
+      const elementId = elementIds.get(incident.elementInstanceKey);
+      if (elementId !== undefined) incident.elementId = elementId;
+    }
+  },
   JOB_TIMEOUT_UPDATED: (s, e) => {
     jobOf(s, e.key).deadline = e.deadline;
   },

@@ -39,6 +39,13 @@ export type EngineEvent =
       parentElementInstanceKey?: number;
     }
   | { type: 'ELEMENT_ACTIVATED'; key: number }
+  /** A process instance moved to another version: element instance key → its element id there. */
+  | {
+      type: 'PROCESS_INSTANCE_MIGRATED';
+      key: number;
+      targetProcessDefinitionKey: number;
+      elementIds: [number, string][];
+    }
   | { type: 'MULTI_INSTANCE_STARTED'; key: number; items: unknown[] }
   | { type: 'ELEMENT_COMPLETING'; key: number }
   | { type: 'ELEMENT_COMPLETED'; key: number }

@@ -1,0 +1,69 @@
+// MigrateProcessInstance through the official SDK: the instance moves to another process
+// definition and goes on there; what Zeebe refuses is refused with its reasons.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deployFixture, nextJob, startHarness, type Harness } from './testing/engine-harness.js';
+
+interface InstanceView {
+  bpmnProcessId: string;
+  processDefinitionKey: string;
+  elements: { key: string; elementId: string }[];
+}
+
+let harness: Harness;
+let targetKey: string;
+beforeAll(async () => {
+  harness = await startHarness();
+  await deployFixture(harness.client(), 'modify.bpmn');
+  targetKey = (await deployFixture(harness.client(), 'migrate-target.bpmn')).processDefinitionKey;
+});
+afterAll(() => harness.stop());
+
+const migrate = (processInstanceKey: string, mappingInstructions: object[], target = targetKey) =>
+  harness.client().migrateProcessInstance({
+    processInstanceKey,
+    migrationPlan: { targetProcessDefinitionKey: target, mappingInstructions },
+  } as never);
+
+describe('MigrateProcessInstance', () => {
+  it('moves a waiting instance to another process definition; its job completes there and the new model goes on', async () => {
+    const zbc = harness.client();
+    const { processInstanceKey } = await zbc.createProcessInstance({ bpmnProcessId: 'modify', variables: { n: 7 } });
+    const job = await nextJob(zbc, 'modify.a');
+    const before = await harness.api<InstanceView>(`/v1/process-instances/${processInstanceKey}`);
+    await migrate(processInstanceKey, [{ sourceElementId: 'a', targetElementId: 'x' }]);
+    const after = await harness.api<InstanceView>(`/v1/process-instances/${processInstanceKey}`);
+    expect(after).toMatchObject({ bpmnProcessId: 'migrate-target', processDefinitionKey: targetKey });
+    expect(after.elements).toEqual([{ ...before.elements[0], elementId: 'x' }]); // same element instance key
+    await zbc.completeJob({ jobKey: job.key, variables: { done: true } });
+    const y = await nextJob(zbc, 'migrate.y'); // only the target process has y
+    expect(y).toMatchObject({ processInstanceKey, bpmnProcessId: 'migrate-target', elementId: 'y' });
+    expect(y.variables).toEqual({ n: 7, done: true });
+    await zbc.completeJob({ jobKey: y.key, variables: {} });
+    await expect(harness.api<unknown[]>('/v1/process-instances')).resolves.toEqual([]);
+  });
+
+  it("refuses what Zeebe refuses, with Zeebe's reasons, and changes nothing", async () => {
+    const zbc = harness.client();
+    const { processInstanceKey } = await zbc.createProcessInstance({ bpmnProcessId: 'modify', variables: {} });
+    await nextJob(zbc, 'modify.a');
+    await expect(migrate(processInstanceKey, [])).rejects.toThrow(
+      /9 FAILED_PRECONDITION.*no mapping instruction defined for active element with id 'a'/,
+    );
+    await expect(migrate(processInstanceKey, [{ sourceElementId: 'a', targetElementId: 't' }])).rejects.toThrow(
+      /FAILED_PRECONDITION.*mapped to an element with id 't' and different type 'bpmn:SubProcess'/,
+    );
+    await expect(migrate(processInstanceKey, [{ sourceElementId: 'a', targetElementId: 'y' }])).rejects.toThrow(
+      /FAILED_PRECONDITION.*the flow scope of active element with id 'a' is changed/,
+    );
+    await expect(migrate(processInstanceKey, [{ sourceElementId: 'a', targetElementId: 'nope' }])).rejects.toThrow(
+      /3 INVALID_ARGUMENT.*non-existing target element id 'nope'/,
+    );
+    await expect(
+      migrate(processInstanceKey, [{ sourceElementId: 'a', targetElementId: 'x' }], '2251799813999999'),
+    ).rejects.toThrow(/5 NOT_FOUND.*no process definition found with key '2251799813999999'/);
+    const view = await harness.api<InstanceView>(`/v1/process-instances/${processInstanceKey}`);
+    expect(view.bpmnProcessId).toBe('modify');
+    expect(view.elements.map((e) => e.elementId)).toEqual(['a']);
+    await zbc.cancelProcessInstance(processInstanceKey);
+  });
+});
