@@ -28,7 +28,7 @@ export type FeelResult = { ok: true; value: unknown } | { ok: false; error: stri
 
 export function evaluateFeel(source: string, variables: Record<string, unknown>): FeelResult {
   try {
-    const { value, warnings } = evaluate(source, { ...CAMUNDA_BUILTINS, ...variables }, 'camunda');
+    const { value, warnings } = evaluate(source, contextFor(source, variables), 'camunda');
     const fatal = warnings.find(
       (w) => w.type === 'INVALID_TYPE' || w.type === 'NO_FUNCTION_FOUND' || w.type === 'FUNCTION_INVOCATION_FAILURE',
     );
@@ -40,6 +40,19 @@ export function evaluateFeel(source: string, variables: Record<string, unknown>)
       error: `failed to evaluate expression '${source}': ${err instanceof Error ? err.message : String(err)}`,
     };
   }
+}
+
+/**
+ * Only the names the expression can mention: feelin normalizes and deep-coerces every entry of
+ * its context on every evaluation, so passing all visible variables (and all built-ins) costs
+ * in proportion to the documents, not to the expression. FEEL has no way to reach a variable
+ * whose name is not in its text, so the substring test keeps every name it could use.
+ */
+function contextFor(source: string, variables: Record<string, unknown>): Record<string, unknown> {
+  const context: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(CAMUNDA_BUILTINS)) if (source.includes(name)) context[name] = fn;
+  for (const [name, value] of Object.entries(variables)) if (source.includes(name)) context[name] = value;
+  return context;
 }
 
 /** Evaluates an Expression (static or FEEL) to a JSON value. */
