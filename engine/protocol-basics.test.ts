@@ -98,6 +98,20 @@ describe('gateway protocol basics', () => {
     expect(new Set([a, b, c].map((d) => d.deployments[0]?.process.processDefinitionKey)).size).toBe(3);
   });
 
+  it('serves the deprecated DeployProcess (zeebe-node 8.3 clients) like DeployResource', async () => {
+    const gateway = rawGateway(h.running.address);
+    const request = { processes: [{ name: 'legacy.bpmn', definition: fixture('message-start.bpmn') }] };
+    const first = await gateway.DeployProcess!(request);
+    expect(first.processes).toEqual([
+      expect.objectContaining({ bpmnProcessId: 'message-start', version: 1, resourceName: 'legacy.bpmn' }),
+    ]);
+    const again = await gateway.DeployProcess!(request); // unchanged: same definition, no new version
+    expect(again.processes).toEqual(first.processes);
+    await expect(
+      gateway.DeployProcess!({ processes: [{ name: 'broken.bpmn', definition: Buffer.from('<bpmn:definitions') }] }),
+    ).rejects.toThrow(/3 INVALID_ARGUMENT/);
+  });
+
   it('creates instances by key, by id and version, and rejects unknown ones (C11)', async () => {
     const zbc = h.client();
     const d = await deployFixture(zbc, 'two-steps.bpmn');

@@ -114,6 +114,23 @@ export function gatewayService(o: GatewayOptions): UntypedServiceImplementation 
       };
     }),
 
+    // Deprecated since Zeebe 8 (zeebe-node 8.3 still calls it): DeployResource with BPMN only.
+    DeployProcess: unary('DeployProcess', async (r) => {
+      const processes = (r.processes as { name: string; definition: Buffer }[] | undefined) ?? [];
+      const result = await deployResources(
+        engine,
+        processes.map((p) => ({ name: p.name, content: p.definition })),
+      );
+      return {
+        key: String(result.key),
+        processes: result.processes.map((p) => ({
+          ...p,
+          processDefinitionKey: String(p.processDefinitionKey),
+          tenantId: DEFAULT_TENANT,
+        })),
+      };
+    }),
+
     CreateProcessInstance: unary('CreateProcessInstance', (r) => {
       checkTenant(r.tenantId);
       return instanceResponse(createProcessInstance(engine, createRequest(r)));
