@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../cli/free-port.js';
+import { cpuSeconds, rssMb } from '../process-stats.js';
 import { projectRoot } from '../../lib/cli/version.js';
 import { sdkClient } from '../../lib/zeebe/sdk-client.js';
 import { spawnEngine } from '../../engine/testing/engine-process.js';
@@ -54,11 +55,6 @@ async function echoCeiling(): Promise<{ sdk: number; raw: number }> {
   return { sdk, raw: rawRate };
 }
 
-function rssMb(child: ChildProcess): number {
-  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-}
-
 /** From the engine's gauge: listing every running instance would cost the engine more. */
 async function runningInstances(monitoring: string): Promise<number> {
   const text = await (await fetch(`${monitoring}/metrics`)).text();
@@ -91,15 +87,6 @@ async function stopWorkers(child: ChildProcess): Promise<void> {
     child.once('exit', resolve);
     child.kill('SIGTERM');
   });
-}
-
-/** CPU seconds (user + system) a process has used so far. */
-function cpuSeconds(pid: number | undefined): number {
-  const fields =
-    readFileSync(`/proc/${pid ?? 'self'}/stat`, 'utf8')
-      .split(') ')[1]
-      ?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 const percentile = (sorted: number[], p: number): number =>
@@ -172,7 +159,7 @@ for (let done = 0; done < RSS_INSTANCES; done += step) {
     client.createProcessInstance({ bpmnProcessId: 'hello', variables: { name: `m${done + i}` } }),
   );
   await waitIdle(engine.monitoring);
-  console.log(`  after ${done + step} more completed: ${rssMb(engine.child).toFixed(0)} MB`);
+  console.log(`  after ${done + step} more completed: ${rssMb(engine.child.pid).toFixed(0)} MB`);
 }
 await stopWorkers(workers);
 await client.close(1000);

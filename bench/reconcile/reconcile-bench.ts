@@ -9,6 +9,7 @@ import { basename, join } from 'node:path';
 import { pino } from 'pino';
 import { stringify } from 'yaml';
 import { freePort } from '../../cli/free-port.js';
+import { cpuSeconds, rssMb } from '../process-stats.js';
 import { spawnEngine } from '../../engine/testing/engine-process.js';
 import { projectRoot } from '../../lib/cli/version.js';
 import { startControlPlane } from '../../e2e/cluster/control-plane.js';
@@ -19,15 +20,12 @@ import { KubeClient, resourcePath, type KubeObject } from '../../operator/runtim
 /** CPU seconds (user + system) so far of each process whose command line mentions one of `marks`. */
 function cpuByProcess(marks: string[]): Map<string, number> {
   const out = new Map<string, number>();
-  const tick = 100; // USER_HZ on Linux
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
       const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
       if (!marks.some((m) => argv.some((a) => a.includes(m)))) continue;
       const name = basename(argv.find((a) => a.endsWith('.js')) ?? argv[0] ?? pid);
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-      const cpu = (Number(fields[11]) + Number(fields[12])) / tick;
-      out.set(name, (out.get(name) ?? 0) + cpu);
+      out.set(name, (out.get(name) ?? 0) + cpuSeconds(pid));
     } catch {
       /* exited meanwhile */
     }
@@ -153,8 +151,7 @@ try {
 
   cp.kubectl(['apply', '-f', '-'], processes(N, 2 * N));
   await waitReady(2 * N);
-  const rss =
-    Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${operator.child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  const rss = rssMb(operator.child.pid);
 
   console.log(
     `apiserver accepts the same ${N} ProcOSProcess manifests, no operator (one kubectl apply): ${sameObjectsS.toFixed(1)} s`,

@@ -3,7 +3,7 @@
 // command; a flow scope left with no active element is terminated too, up to the process
 // instance. Everything is validated before anything changes (a rejection changes nothing).
 import type { FlowNode, ProcessModel } from '../../lib/bpmn/index.js';
-import { setLocal } from '../behaviour/variables.js';
+import { scopeChain, setLocal } from '../behaviour/variables.js';
 import type { Flow } from '../behaviour/flow.js';
 import type { Engine } from '../processor/engine.js';
 import { Rejection } from '../processor/rejection.js';
@@ -87,8 +87,13 @@ export function modifyProcessInstance(engine: Engine, r: ModifyRequest): void {
       for (const v of a.variables) {
         if (v.scopeId === a.node.id) Object.assign(locals, v.document);
         else {
-          const target = v.scopeId === '' ? root : scopeInstance(state, scope, v.scopeId);
-          for (const [name, value] of Object.entries(v.document)) setLocal(tx, target.key, name, value);
+          // The instruction names one of the element's flow scopes, all on the chain above `scope`.
+          const target =
+            v.scopeId === ''
+              ? root.key
+              : scopeChain(tx, scope.key).find((k) => state.elements.get(k)?.elementId === v.scopeId);
+          if (target === undefined) throw new Error(`no instance of scope ${v.scopeId} above ${scope.key}`);
+          for (const [name, value] of Object.entries(v.document)) setLocal(tx, target, name, value);
         }
       }
       flow.beginActivation(model, a.node.id, scope.key, undefined, locals);
@@ -185,12 +190,6 @@ function createScope(flow: Flow, model: ProcessModel, scopeId: string, flowScope
   const created = flow.state.elements.get(key);
   if (!created) throw new Error(`scope ${scopeId} was not created`);
   return created;
-}
-
-function scopeInstance(state: EngineState, from: ElementInstance, scopeId: string): ElementInstance {
-  for (let cur: ElementInstance | undefined = from; cur; cur = state.elements.get(cur.flowScopeKey))
-    if (cur.elementId === scopeId || cur.kind === 'process') return cur;
-  throw new Error(`no instance of scope ${scopeId} above ${from.key}`);
 }
 
 /** Zeebe: a flow scope whose last element instance was terminated by a modification ends too. */

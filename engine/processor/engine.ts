@@ -10,7 +10,7 @@ import { Flow } from '../behaviour/flow.js';
 import type { EventLog } from '../log/event-log.js';
 import { applyEvent, type ModelLookup } from '../state/appliers.js';
 import { EngineState } from '../state/engine-state.js';
-import { decodeSnapshot, encodeSnapshot } from '../state/snapshot.js';
+import { encodeSnapshot, restoreSnapshot } from '../state/snapshot.js';
 import type { EngineEvent } from '../state/events.js';
 import { Rejection } from './rejection.js';
 import { Transaction } from './transaction.js';
@@ -44,9 +44,10 @@ export class Engine extends EventEmitter<EngineNotifications> {
   /** How the state was recovered at open, for the start-up log line. */
   recovery = { fromSnapshot: false, eventsReplayed: 0 };
 
+  readonly state = new EngineState();
+
   private constructor(
     private readonly log: EventLog,
-    readonly state: EngineState,
     readonly clock: () => number,
     private readonly snapshotEvery: number,
   ) {
@@ -56,44 +57,18 @@ export class Engine extends EventEmitter<EngineNotifications> {
 
   /** Rebuilds state from the log: the newest snapshot, then every later event through the appliers. */
   static async open(log: EventLog, o: EngineOpenOptions = {}): Promise<Engine> {
-    const snapshotEvery = o.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
-    const clock = o.clock ?? Date.now;
+    const engine = new Engine(log, o.clock ?? Date.now, o.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY);
     const snapshot = log.latestSnapshot();
-    let engine: Engine | undefined;
-    if (snapshot) {
-      const models = { process: new Map<string, ProcessModel[]>(), drgs: new Map<string, DecisionRequirementsModel>() };
-      const state = await decodeSnapshot(snapshot.state, {
-        process: async (xml, checksum, bpmnProcessId) => {
-          const processes = models.process.get(checksum) ?? (await compileBpmn(xml)).processes;
-          models.process.set(checksum, processes);
-          const model = processes.find((p) => p.id === bpmnProcessId);
-          if (!model) throw new Error(`snapshot: ${bpmnProcessId} is not in its deployed XML (${checksum})`);
-          return model;
-        },
-        decisions: async (xml, checksum) => {
-          const drg = models.drgs.get(checksum) ?? (await compileDmn(xml)).drg;
-          if (!drg) throw new Error(`snapshot: no decision requirements in the deployed DMN (${checksum})`);
-          models.drgs.set(checksum, drg);
-          return drg;
-        },
-      });
-      if (state) {
-        engine = new Engine(log, state, clock, snapshotEvery);
-        for (const [checksum, processes] of models.process) engine.registerModels(checksum, processes);
-        for (const [checksum, drg] of models.drgs) engine.registerDecisions(checksum, drg);
-        engine.recovery.fromSnapshot = true;
-      }
-    }
-    engine ??= new Engine(log, new EngineState(), clock, snapshotEvery);
+    engine.recovery.fromSnapshot =
+      snapshot !== undefined &&
+      (await restoreSnapshot(snapshot.state, engine.state, {
+        process: (xml, checksum, bpmnProcessId) => engine.compiledProcess(xml, checksum, bpmnProcessId),
+        decisions: (xml, checksum) => engine.compiledDecisions(xml, checksum),
+      }));
     for (const event of log.replay(engine.recovery.fromSnapshot ? snapshot?.seq : undefined)) {
-      if (event.type === 'PROCESS_DEPLOYED' && !engine.models.has(modelKey(event.checksum, event.bpmnProcessId))) {
-        const compiled = await compileBpmn(event.xml);
-        engine.registerModels(compiled.checksum, compiled.processes);
-      }
-      if (event.type === 'DECISION_REQUIREMENTS_DEPLOYED' && !engine.drgModels.has(event.checksum)) {
-        const compiled = await compileDmn(event.xml);
-        if (compiled.drg) engine.registerDecisions(compiled.checksum, compiled.drg);
-      }
+      if (event.type === 'PROCESS_DEPLOYED')
+        await engine.compiledProcess(event.xml, event.checksum, event.bpmnProcessId);
+      if (event.type === 'DECISION_REQUIREMENTS_DEPLOYED') await engine.compiledDecisions(event.xml, event.checksum);
       applyEvent(engine.state, event, engine.lookupModel);
       engine.recovery.eventsReplayed++;
     }
@@ -101,6 +76,23 @@ export class Engine extends EventEmitter<EngineNotifications> {
     engine.state.outbox.activatableTypes.clear();
     engine.state.outbox.terminatedInstances.length = 0;
     return engine;
+  }
+
+  /** The compiled model of deployed XML, compiled once per checksum (replay and snapshots). */
+  private async compiledProcess(xml: string, checksum: string, bpmnProcessId: string): Promise<ProcessModel> {
+    if (!this.models.has(modelKey(checksum, bpmnProcessId))) {
+      const compiled = await compileBpmn(xml);
+      this.registerModels(compiled.checksum, compiled.processes);
+    }
+    return this.lookupModel.process(checksum, bpmnProcessId);
+  }
+
+  private async compiledDecisions(xml: string, checksum: string): Promise<DecisionRequirementsModel> {
+    if (!this.drgModels.has(checksum)) {
+      const compiled = await compileDmn(xml);
+      if (compiled.drg) this.registerDecisions(compiled.checksum, compiled.drg);
+    }
+    return this.lookupModel.decisions(checksum);
   }
 
   /** Saves the state as of now (everything executed is flushed first). */

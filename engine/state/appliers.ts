@@ -41,16 +41,11 @@ function applyDecisionsDeployed(
   e: EventOf<'DECISION_REQUIREMENTS_DEPLOYED'>,
   models: ModelLookup,
 ): void {
+  const { type: _type, decisions, ...fields } = e;
   state.drgs.set(e.key, {
-    key: e.key,
-    drgId: e.drgId,
-    name: e.name,
-    version: e.version,
-    resourceName: e.resourceName,
-    checksum: e.checksum,
-    xml: e.xml,
+    ...fields,
     model: models.decisions(e.checksum),
-    decisionKeys: e.decisions.map((d) => d.key),
+    decisionKeys: decisions.map((d) => d.key),
   });
   addVersion(state.drgVersions, e.drgId, e.key);
   for (const d of e.decisions) {

@@ -6,32 +6,16 @@ import type { EventOf } from './events.js';
 /** Zeebe's first key on partition 1: (1 << 51) + 1; keys of all kinds share one sequence. */
 export const KEY_BASE = 2251799813685249;
 
-export interface DeployedProcess {
-  key: number;
-  deploymentKey: number;
-  bpmnProcessId: string;
-  version: number;
-  resourceName: string;
-  checksum: string;
-  xml: string;
-  model: ProcessModel;
-}
+/** The deployment event's fields (the XML rebuilds the model from a snapshot) and the compiled model. */
+export type DeployedProcess = Omit<EventOf<'PROCESS_DEPLOYED'>, 'type'> & { model: ProcessModel };
 
 /** What an element instance is: a BPMN element, a process instance, or a multi-instance body. */
 export type InstanceKind = ElementKind | 'process' | 'multiInstanceBody';
 
-export interface DeployedDecisionRequirements {
-  key: number;
-  drgId: string;
-  name: string;
-  version: number;
-  resourceName: string;
-  checksum: string;
-  /** Kept so a snapshot can rebuild the compiled model, as replay does. */
-  xml: string;
+export type DeployedDecisionRequirements = Omit<EventOf<'DECISION_REQUIREMENTS_DEPLOYED'>, 'type' | 'decisions'> & {
   model: DecisionRequirementsModel;
   decisionKeys: number[];
-}
+};
 
 export interface DeployedDecision {
   key: number;

@@ -5,7 +5,7 @@
 import { deserialize, serialize } from 'node:v8';
 import type { ProcessModel } from '../../lib/bpmn/index.js';
 import type { DecisionRequirementsModel } from '../../lib/dmn/index.js';
-import { EngineState } from './engine-state.js';
+import type { EngineState } from './engine-state.js';
 
 /** Bump when the shapes in engine-state.ts change. */
 export const STATE_FORMAT = 1;
@@ -32,11 +32,13 @@ export interface ModelRebuilder {
   decisions(xml: string, checksum: string): Promise<DecisionRequirementsModel>;
 }
 
-/** The state in a snapshot, or undefined when it was written in another format. */
-export async function decodeSnapshot(bytes: Buffer, models: ModelRebuilder): Promise<EngineState | undefined> {
+/**
+ * Fills an empty `state` from a snapshot; false (state untouched) when the snapshot was
+ * written in another format.
+ */
+export async function restoreSnapshot(bytes: Buffer, state: EngineState, models: ModelRebuilder): Promise<boolean> {
   const { format, fields } = deserialize(bytes) as { format: number; fields: Fields };
-  if (format !== STATE_FORMAT) return undefined;
-  const state = new EngineState();
+  if (format !== STATE_FORMAT) return false;
   const target = state as unknown as Fields;
   for (const [name, value] of Object.entries(fields)) {
     const into = target[name];
@@ -46,5 +48,5 @@ export async function decodeSnapshot(bytes: Buffer, models: ModelRebuilder): Pro
   }
   for (const p of state.processes.values()) p.model = await models.process(p.xml, p.checksum, p.bpmnProcessId);
   for (const d of state.drgs.values()) d.model = await models.decisions(d.xml, d.checksum);
-  return state;
+  return true;
 }
