@@ -30,13 +30,16 @@ interface Lease {
 /** metav1.MicroTime wants exactly six fractional digits. */
 const microTime = (d: Date): string => d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 
+/** All the elector needs from the apiserver (a fake in unit tests). */
+export type LeaseClient = Pick<KubeClient, 'request'>;
+
 export class LeaderElector {
   private leading = false;
   private stopped = false;
   private readonly path: string;
 
   constructor(
-    private readonly client: KubeClient,
+    private readonly client: LeaseClient,
     private readonly o: LeaderElectionOptions,
     private readonly log: Logger,
   ) {
@@ -118,7 +121,14 @@ export class LeaderElector {
       };
       return this.client.request('POST', this.path, { body: fresh }).then(
         () => true,
-        () => false,
+        (err: unknown) => {
+          // Waiting would never help: say what to create instead of hanging "waiting for leadership".
+          if (err instanceof KubeError && err.status === 404)
+            throw new Error(
+              `the lease namespace '${this.o.namespace}' does not exist: create it (kubectl create namespace ${this.o.namespace}) or pass --leader-election-namespace`,
+            );
+          return false;
+        },
       );
     }
     const holder = lease.spec.holderIdentity ?? '';
