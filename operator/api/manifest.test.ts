@@ -30,6 +30,20 @@ describe('ProcOS manifests (zod schemas)', () => {
     );
   });
 
+  it('rejects startOnDeploy variables nested deeper than 32 levels (the apiserver cannot check depth)', () => {
+    let variables: Record<string, unknown> = {};
+    for (let i = 0; i < 5000; i++) variables = { a: variables };
+    const result = parseManifest({
+      apiVersion: 'procos.io/v1alpha1',
+      kind: 'ProcOSProcess',
+      metadata: { name: 'deep' },
+      spec: { bpmn: { inline: '<x/>' }, startOnDeploy: { enabled: true, variables } },
+    });
+    expect(result.ok ? [] : result.errors).toEqual([
+      'spec.startOnDeploy.variables: nests 5001 levels deep; at most 32 are allowed',
+    ]);
+  });
+
   it('fills in the documented defaults', () => {
     const result = parseManifest({
       apiVersion: 'procos.io/v1alpha1',

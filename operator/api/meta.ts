@@ -84,6 +84,8 @@ export const condition = z
   })
   .strict();
 
+export type Condition = z.infer<typeof condition>;
+
 export const conditions = listMap(
   z.array(condition).max(16).describe('Standard conditions (Ready first); kubectl wait and Argo CD read them.'),
   'type',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_GLOB_LENGTH, TASK_TYPE_GLOB_PATTERN } from '../../lib/policy/task-type-glob.js';
 import { withCelRules } from './cel-rules.js';
 import {
   API_VERSION,
@@ -10,8 +11,19 @@ import {
   resourceRequirements,
 } from './meta.js';
 
-/** Zeebe job types (or globs over them: `*`, `?`, `[a-z]`) a pool or process may use. */
-const taskTypeGlob = z.string().min(1).max(255).regex(/^\S+$/, { message: 'must not contain whitespace' });
+/**
+ * A glob over Zeebe job types a pool or process may use. The grammar is a pattern in the CRD,
+ * so the apiserver refuses `[z-a]` at apply time (lib/policy/task-type-glob.ts matches it).
+ */
+const taskTypeGlob = z
+  .string()
+  .min(1)
+  .max(MAX_GLOB_LENGTH)
+  .regex(TASK_TYPE_GLOB_PATTERN, {
+    message:
+      'must be a job type glob without whitespace: * (any run), ? (one character), [a-z] or [!a-z] ' +
+      '(characters and ascending ranges within a-z, A-Z or 0-9)',
+  });
 
 const egressRule = z
   .string()
@@ -90,7 +102,8 @@ export const sandboxPolicySpec = z
         .min(1)
         .max(256)
         .describe(
-          'Job types (globs: *, ?, [a-z]) that processes and worker pools under this policy may use. ' +
+          'Job types (globs: * any run, ? one character, [a-z] or [!a-z] a class of characters and ascending ' +
+            'ranges within a-z, A-Z or 0-9) that processes and worker pools under this policy may use. ' +
             'A process with any other job type is not deployed.',
         ),
     ),

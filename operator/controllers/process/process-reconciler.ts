@@ -4,7 +4,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { compileBpmn, formatProblem } from '../../../lib/bpmn/index.js';
-import { disallowedTaskTypes } from '../../../lib/policy/task-type-glob.js';
+import { compileGlobs, disallowedTaskTypes } from '../../../lib/policy/task-type-glob.js';
 import type { ProcOSProcessSpec, SandboxPolicySpec } from '../../api/index.js';
 import { EngineCallError, type EngineClient } from '../../engine-client/engine-client.js';
 import { conditionOf, mergeConditions, type Condition } from '../../runtime/conditions.js';
@@ -175,13 +175,20 @@ export class ProcessReconciler {
     const ref = obj.spec.sandboxPolicyRef?.name;
     if (ref) {
       const policy = this.d.policies.get(`${ns}/${ref}`);
-      facts.policy = policy
-        ? { ok: true, name: ref, disallowed: (types) => disallowedTaskTypes(types, policy.spec.allowedTaskTypes) }
-        : {
+      const globs = policy ? compileGlobs(policy.spec.allowedTaskTypes) : undefined;
+      facts.policy = !globs
+        ? {
             ok: false,
             reason: 'SandboxPolicyNotFound',
             message: `SandboxPolicy '${ref}' does not exist in namespace '${ns}'`,
-          };
+          }
+        : globs.invalid.length
+          ? {
+              ok: false,
+              reason: 'InvalidSandboxPolicy',
+              message: `SandboxPolicy '${ref}' has invalid allowedTaskTypes: ${globs.invalid.map((g) => `'${g.glob}' (${g.error})`).join(', ')}`,
+            }
+          : { ok: true, name: ref, disallowed: (types) => disallowedTaskTypes(types, globs.globs) };
     }
     if (facts.source.ok && !facts.deleting)
       facts.bpmn = await this.compiled.get(facts.source.checksum, facts.source.xml);
