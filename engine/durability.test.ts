@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../cli/free-port.js';
 import { sdkClient } from '../lib/zeebe/sdk-client.js';
-import { spawnEngine, waitFor } from './testing/engine-process.js';
+import { spawnEngine } from './testing/engine-process.js';
+import { waitFor } from './testing/wait-for.js';
 import { fixture } from './testing/engine-harness.js';
 import { readEventLog } from './log/event-log.js';
 
@@ -63,7 +64,7 @@ describe('procos-engine durability (real process, kill -9)', () => {
           const running = (await (await fetch(`${engine.monitoring}/v1/process-instances`)).json()) as unknown[];
           return running.length === 0 ? true : undefined;
         },
-        60_000,
+        { timeoutMs: 60_000 },
       );
       await engine.kill('SIGTERM');
       const counts = completedInstanceCounts(dataDir);
@@ -98,7 +99,7 @@ describe('procos-engine durability (real process, kill -9)', () => {
         worker: 'healthy',
         timeout: 30_000,
         maxJobsToActivate: 1,
-        requestTimeout: 5000,
+        requestTimeout: 20_000,
       });
       expect(again?.key).toBe(lost?.key);
       expect(again?.worker).toBe('healthy');

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   deployFixture,
   incidentOf,
+  jobOf,
   nextJob,
   rejectionOf,
   startHarness,
@@ -12,7 +13,7 @@ import {
 describe('process flow', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ tickMs: 20 });
+    h = await startHarness();
     const zbc = h.client();
     for (const f of [
       'io-mapping.bpmn',
@@ -28,14 +29,8 @@ describe('process flow', () => {
   });
   afterAll(async () => h.stop());
 
-  const job = async (type: string, pik: string) => {
-    const jobs = await h
-      .client()
-      .activateJobs({ type, worker: 't', timeout: 30_000, maxJobsToActivate: 50, requestTimeout: 2000 });
-    const found = jobs.find((j) => j.processInstanceKey === pik);
-    if (!found) throw new Error(`no ${type} job for ${pik}`);
-    return found;
-  };
+  /** How a finished instance ended, from the event stream (the result alone cannot tell). */
+  const endOf = (r: { processInstanceKey: string }) => h.history.get(r.processInstanceKey);
 
   it('applies output mappings: job variables stay task-local, mapped results propagate (C19, C25)', async () => {
     const zbc = h.client();
@@ -43,15 +38,8 @@ describe('process flow', () => {
       bpmnProcessId: 'io-mapping',
       variables: { region: 'apac', customer: { id: 3 } },
     });
-    await new Promise((r) => setTimeout(r, 100));
-    const jobs = await zbc.activateJobs({
-      type: 'lookup.apac',
-      worker: 't',
-      timeout: 30_000,
-      maxJobsToActivate: 1,
-      requestTimeout: 2000,
-    });
-    await zbc.completeJob({ jobKey: jobs[0]!.key, variables: { response: { name: 'Lin', score: 21 } } });
+    const job = await nextJob(zbc, 'lookup.apac');
+    await zbc.completeJob({ jobKey: job.key, variables: { response: { name: 'Lin', score: 21 } } });
     const result = await run;
     expect(result.variables).toEqual({
       region: 'apac',
@@ -59,29 +47,20 @@ describe('process flow', () => {
       customerName: 'Lin',
       report: { doubledScore: 42 },
     });
+    // The job's own variables (response) and the input mappings (request, absent) stayed local.
+    expect(endOf(result)).toMatchObject({ state: 'COMPLETED', endEvents: ['end'] });
   });
 
   it('propagates completed job variables to the nearest scope that has them, else the root (C19)', async () => {
     const zbc = h.client();
     const run = zbc.createProcessInstanceWithResult({ bpmnProcessId: 'two-steps', variables: { count: 1 } });
-    await new Promise((r) => setTimeout(r, 100));
-    const first = await zbc.activateJobs({
-      type: 'durable.work',
-      worker: 't',
-      timeout: 30_000,
-      maxJobsToActivate: 50,
-      requestTimeout: 2000,
-    });
-    for (const j of first) await zbc.completeJob({ jobKey: j.key, variables: { count: 2, added: true } });
-    const second = await zbc.activateJobs({
-      type: 'durable.audit',
-      worker: 't',
-      timeout: 30_000,
-      maxJobsToActivate: 50,
-      requestTimeout: 2000,
-    });
-    for (const j of second) await zbc.completeJob({ jobKey: j.key, variables: {} });
-    expect((await run).variables).toEqual({ count: 2, added: true });
+    const work = await nextJob(zbc, 'durable.work');
+    await zbc.completeJob({ jobKey: work.key, variables: { count: 2, added: true } });
+    const audit = await nextJob(zbc, 'durable.audit');
+    await zbc.completeJob({ jobKey: audit.key, variables: {} });
+    const result = await run;
+    expect(result.variables).toEqual({ count: 2, added: true });
+    expect(endOf(result)).toMatchObject({ state: 'COMPLETED', completed: ['start', 'work', 'audit', 'end'] });
   });
 
   it('throwError: a specific error code is caught by its boundary, error variables only through its output mapping (C23)', async () => {
@@ -94,7 +73,9 @@ describe('process flow', () => {
       errorMessage: 'no such customer',
       variables: { reason: 'unknown id' },
     });
-    expect((await run).variables).toEqual({ notFoundReason: 'unknown id' });
+    const result = await run;
+    expect(result.variables).toEqual({ notFoundReason: 'unknown id' });
+    expect(endOf(result)).toMatchObject({ state: 'COMPLETED', endEvents: ['handled-not-found'] });
   });
 
   it('throwError: another code goes to the catch-all boundary; the job is gone (C18, C23)', async () => {
@@ -107,14 +88,16 @@ describe('process flow', () => {
       errorMessage: 'slow backend',
       variables: { detail: 'x' },
     });
-    expect((await run).variables).toEqual({ detail: 'x' });
+    const result = await run;
+    expect(result.variables).toEqual({ detail: 'x' });
+    expect(endOf(result)).toMatchObject({ state: 'COMPLETED', endEvents: ['handled-other'] });
     expect((await rejectionOf(zbc.completeJob({ jobKey: j.key, variables: {} }))).message).toMatch(/^5 NOT_FOUND/);
   });
 
   it('an uncaught error is an UNHANDLED_ERROR_EVENT incident (C23)', async () => {
     const zbc = h.client();
     const i = await zbc.createProcessInstance({ bpmnProcessId: 'uncaught-error', variables: {} });
-    const j = await job('errors.risky', i.processInstanceKey);
+    const j = await jobOf(h.client(), 'errors.risky', i.processInstanceKey);
     await zbc.throwError({ jobKey: j.key, errorCode: 'BOOM', errorMessage: 'exploded' });
     const incident = await incidentOf(h, i.processInstanceKey);
     expect(incident).toMatchObject({ errorType: 'UNHANDLED_ERROR_EVENT', elementId: 'risky' });
@@ -129,7 +112,10 @@ describe('process flow', () => {
     const run = zbc.createProcessInstanceWithResult({ bpmnProcessId: 'subprocess', variables: {} });
     const j = await nextJob(zbc, 'sub.check');
     await zbc.completeJob({ jobKey: j.key, variables: { valid: false } });
-    expect((await run).variables).toEqual({ valid: false, outcome: 'rejected' });
+    const result = await run;
+    expect(result.variables).toEqual({ valid: false, outcome: 'rejected' });
+    expect(endOf(result)).toMatchObject({ state: 'COMPLETED', endEvents: ['rejected-end'] });
+    expect(endOf(result)?.completed).not.toContain('sub'); // interrupted by the boundary, not completed
   });
 
   it('a subprocess completes when its last token ends', async () => {
@@ -137,7 +123,13 @@ describe('process flow', () => {
     const run = zbc.createProcessInstanceWithResult({ bpmnProcessId: 'subprocess', variables: {} });
     const j = await nextJob(zbc, 'sub.check');
     await zbc.completeJob({ jobKey: j.key, variables: { valid: true } });
-    expect((await run).variables).toEqual({ valid: true });
+    const result = await run;
+    expect(result.variables).toEqual({ valid: true });
+    expect(endOf(result)).toMatchObject({
+      state: 'COMPLETED',
+      completed: ['start', 'sub-start', 'check', 'is-valid', 'sub-end', 'sub', 'accepted'],
+      endEvents: ['accepted'],
+    });
   });
 
   it('SetVariables: local=false propagates, local=true stays in the scope; bad input is rejected (C24)', async () => {
@@ -146,7 +138,7 @@ describe('process flow', () => {
       bpmnProcessId: 'io-mapping',
       variables: { region: 'latam', customer: { id: 9 } },
     });
-    const j = await job('lookup.latam', i.processInstanceKey);
+    const j = await jobOf(h.client(), 'lookup.latam', i.processInstanceKey);
     await zbc.setVariables({
       elementInstanceKey: j.elementInstanceKey,
       variables: { request: 'replaced', fresh: 1 },
@@ -173,14 +165,19 @@ describe('process flow', () => {
     const zbc = h.client();
     const big = await zbc.createProcessInstanceWithResult({ bpmnProcessId: 'gateway', variables: { amount: 500 } });
     expect(big.variables).toEqual({ amount: 500 });
+    expect(endOf(big)).toMatchObject({ state: 'COMPLETED', endEvents: ['big'] });
     // Without `amount` both conditions are null (neither true): no flow to take.
     const i = await zbc.createProcessInstance({ bpmnProcessId: 'gateway', variables: {} });
     const incident = await incidentOf(h, i.processInstanceKey);
     expect(incident).toMatchObject({ errorType: 'CONDITION_ERROR', elementId: 'route' });
     await zbc.setVariables({ elementInstanceKey: i.processInstanceKey, variables: { amount: 5 }, local: false });
     await zbc.resolveIncident({ incidentKey: incident.key });
-    await new Promise((r) => setTimeout(r, 100));
-    expect(await h.api<{ error?: string }>(`/v1/process-instances/${i.processInstanceKey}`)).toHaveProperty('error');
+    expect(await h.ended(i.processInstanceKey)).toMatchObject({
+      state: 'COMPLETED',
+      endEvents: ['small'],
+      variables: { amount: 5 },
+      openIncidents: [],
+    });
   });
 
   it('a FEEL failure in a mapping is an incident, not a gRPC error (C26)', async () => {
@@ -194,41 +191,24 @@ describe('process flow', () => {
   it('parallel gateway: forks all flows and joins one token per incoming flow (C27)', async () => {
     const zbc = h.client();
     const run = zbc.createProcessInstanceWithResult({ bpmnProcessId: 'parallel', variables: {} });
-    await new Promise((r) => setTimeout(r, 100));
-    const left = await zbc.activateJobs({
-      type: 'parallel.left',
-      worker: 't',
-      timeout: 30_000,
-      maxJobsToActivate: 50,
-      requestTimeout: 2000,
-    });
-    const right = await zbc.activateJobs({
-      type: 'parallel.right',
-      worker: 't',
-      timeout: 30_000,
-      maxJobsToActivate: 50,
-      requestTimeout: 2000,
-    });
-    for (const j of left) await zbc.completeJob({ jobKey: j.key, variables: { left: true } });
-    expect(
-      await zbc.activateJobs({
-        type: 'parallel.after',
-        worker: 't',
-        timeout: 30_000,
-        maxJobsToActivate: 50,
-        requestTimeout: -1,
-      }),
-    ).toEqual([]);
-    for (const j of right) await zbc.completeJob({ jobKey: j.key, variables: { right: true } });
-    const after = await zbc.activateJobs({
+    const left = await nextJob(zbc, 'parallel.left');
+    const right = await nextJob(zbc, 'parallel.right');
+    expect(right.processInstanceKey).toBe(left.processInstanceKey);
+    await zbc.completeJob({ jobKey: left.key, variables: { left: true } });
+    const afterOne = await zbc.activateJobs({
       type: 'parallel.after',
       worker: 't',
       timeout: 30_000,
       maxJobsToActivate: 50,
-      requestTimeout: 2000,
+      requestTimeout: -1,
     });
-    expect(after).toHaveLength(right.length);
-    for (const j of after) await zbc.completeJob({ jobKey: j.key, variables: {} });
-    expect((await run).variables).toEqual({ left: true, right: true });
+    expect(afterOne).toEqual([]); // the join waits for the right branch
+    await zbc.completeJob({ jobKey: right.key, variables: { right: true } });
+    const after = await nextJob(zbc, 'parallel.after');
+    expect(after.processInstanceKey).toBe(left.processInstanceKey);
+    await zbc.completeJob({ jobKey: after.key, variables: {} });
+    const result = await run;
+    expect(result.variables).toEqual({ left: true, right: true });
+    expect(endOf(result)?.completed.filter((id) => id === 'join')).toEqual(['join']); // joined once
   });
 });

@@ -1,6 +1,14 @@
 // Jobs: creation, activation, streams, completion, failure, retries, timeouts (notes C14–C22).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployFixture, incidentOf, rejectionOf, startHarness, type Harness } from './testing/engine-harness.js';
+import {
+  deployFixture,
+  incidentOf,
+  ManualClock,
+  rejectionOf,
+  startHarness,
+  waitUntil,
+  type Harness,
+} from './testing/engine-harness.js';
 
 const activate = (h: Harness, type: string, extra: object = {}) =>
   h
@@ -9,8 +17,10 @@ const activate = (h: Harness, type: string, extra: object = {}) =>
 
 describe('jobs', () => {
   let h: Harness;
+  // Job deadlines and retry back-offs run on this clock: the tests move it, nothing sleeps.
+  const clock = new ManualClock();
   beforeAll(async () => {
-    h = await startHarness({ tickMs: 20 });
+    h = await startHarness({ clock });
     const zbc = h.client();
     for (const f of ['io-mapping.bpmn', 'two-steps.bpmn', 'parallel.bpmn']) await deployFixture(zbc, f);
   });
@@ -43,29 +53,18 @@ describe('jobs', () => {
     expect(job?.variables).toEqual({ region: 'us' });
   });
 
-  it('validates ActivateJobs (C15)', async () => {
-    const zbc = h.client();
-    expect(
-      (
-        await rejectionOf(
-          zbc.activateJobs({ type: ' ', worker: 'w', timeout: 1000, maxJobsToActivate: 1, requestTimeout: -1 }),
-        )
-      ).message,
-    ).toMatch(/^3 INVALID_ARGUMENT/);
-    expect(
-      (
-        await rejectionOf(
-          zbc.activateJobs({ type: 't', worker: 'w', timeout: 0, maxJobsToActivate: 1, requestTimeout: -1 }),
-        )
-      ).message,
-    ).toMatch(/^3 INVALID_ARGUMENT/);
-    expect(
-      (
-        await rejectionOf(
-          zbc.activateJobs({ type: 't', worker: 'w', timeout: 1000, maxJobsToActivate: 0, requestTimeout: -1 }),
-        )
-      ).message,
-    ).toMatch(/^3 INVALID_ARGUMENT/);
+  it.each([
+    ['a blank type', { type: ' ' }, /type was ' '/],
+    ['a zero timeout', { timeout: 0 }, /timeout of at least 1 ms, but it was 0/],
+    ['maxJobsToActivate 0', { maxJobsToActivate: 0 }, /maxJobsToActivate was 0/],
+  ])('rejects ActivateJobs with %s as INVALID_ARGUMENT naming the field (C15)', async (_what, wrong, reason) => {
+    const e = await rejectionOf(
+      h
+        .client()
+        .activateJobs({ type: 't', worker: 'w', timeout: 1000, maxJobsToActivate: 1, requestTimeout: -1, ...wrong }),
+    );
+    expect(e.message).toMatch(/^3 INVALID_ARGUMENT/);
+    expect(e.message).toMatch(reason);
   });
 
   it('activates FIFO, at most maxJobsToActivate, each job once (C15, C16)', async () => {
@@ -86,9 +85,9 @@ describe('jobs', () => {
       worker: 'poller',
       timeout: 30_000,
       maxJobsToActivate: 5,
-      requestTimeout: 5000,
+      requestTimeout: 15_000,
     });
-    await new Promise((r) => setTimeout(r, 100));
+    await h.workerWaiting('parallel.left'); // the poll is held: no such job exists yet
     const i = await zbc.createProcessInstance({ bpmnProcessId: 'parallel', variables: {} });
     const jobs = await polling;
     expect(jobs.map((j) => j.processInstanceKey)).toEqual([i.processInstanceKey]);
@@ -96,7 +95,9 @@ describe('jobs', () => {
   });
 
   it('ends a long poll with no jobs after requestTimeout (C15)', async () => {
-    const started = Date.now();
+    // requestTimeout is the transport's real time, not the engine clock. Only a lower bound is
+    // asserted (the poll was held, not answered at once): a slow machine only makes it longer.
+    const started = performance.now();
     const jobs = await h.client().activateJobs({
       type: 'nobody.creates.this',
       worker: 'w',
@@ -105,7 +106,7 @@ describe('jobs', () => {
       requestTimeout: 300,
     });
     expect(jobs).toEqual([]);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290);
   });
 
   it('pushes new jobs to an open job stream (C17)', async () => {
@@ -120,10 +121,13 @@ describe('jobs', () => {
         return job.complete();
       },
     } as never);
-    await new Promise((r) => setTimeout(r, 200));
+    await h.workerWaiting('parallel.right');
     const i = await zbc.createProcessInstance({ bpmnProcessId: 'parallel', variables: {} });
-    for (let t = 0; t < 100 && !seen.includes(i.processInstanceKey); t++) await new Promise((r) => setTimeout(r, 20));
-    expect(seen).toContain(i.processInstanceKey);
+    await waitUntil(
+      `the stream to receive the parallel.right job of instance ${i.processInstanceKey}`,
+      () => seen,
+      (keys) => keys.includes(i.processInstanceKey),
+    );
     stream.close();
   });
 
@@ -138,22 +142,30 @@ describe('jobs', () => {
 
   it('fails a job: retries left → activatable again after the back-off; none left → incident, resolvable after retries are updated (C18, C20, C21)', async () => {
     const zbc = h.client();
-    const i = await zbc.createProcessInstance({ bpmnProcessId: 'two-steps', variables: { marker: 'fail-me' } });
-    const mine = async () =>
-      (await activate(h, 'durable.work')).find((j) => j.processInstanceKey === i.processInstanceKey);
-    const job = await mine();
-    await zbc.failJob({ jobKey: job!.key, retries: 2, errorMessage: 'flaky', retryBackOff: 300 });
-    expect(await mine()).toBeUndefined();
-    await new Promise((r) => setTimeout(r, 400));
-    const again = await mine();
-    expect(again).toMatchObject({ key: job!.key, retries: 2 });
+    // io-mapping's job type is "lookup." + region: a type of this test's own.
+    const i = await zbc.createProcessInstance({
+      bpmnProcessId: 'io-mapping',
+      variables: { region: 'retry', customer: { id: 1 } },
+    });
+    const [job] = await activate(h, 'lookup.retry');
+    expect(job?.processInstanceKey).toBe(i.processInstanceKey);
+    await zbc.failJob({ jobKey: job!.key, retries: 1, errorMessage: 'flaky', retryBackOff: 300 });
+    expect(await activate(h, 'lookup.retry')).toEqual([]);
+    await clock.advance(299);
+    expect(await activate(h, 'lookup.retry')).toEqual([]);
+    // A worker already waiting gets the job as soon as the back-off has passed.
+    const waiting = activate(h, 'lookup.retry', { requestTimeout: 15_000 });
+    await h.workerWaiting('lookup.retry');
+    await clock.advance(1);
+    const [again] = await waiting;
+    expect(again).toMatchObject({ key: job!.key, retries: 1 });
     await zbc.failJob({ jobKey: again!.key, retries: 0, errorMessage: 'gave up', retryBackOff: 0 });
     const incident = await incidentOf(h, i.processInstanceKey);
     expect(incident).toMatchObject({
       errorType: 'JOB_NO_RETRIES',
       errorMessage: 'gave up',
       jobKey: job!.key,
-      elementId: 'work',
+      elementId: 'lookup',
     });
     expect((await rejectionOf(zbc.completeJob({ jobKey: job!.key, variables: {} }))).message).toMatch(
       /^9 FAILED_PRECONDITION: .*in state 'FAILED'/,
@@ -166,7 +178,7 @@ describe('jobs', () => {
     );
     await zbc.updateJobRetries({ jobKey: job!.key, retries: 1 });
     await zbc.resolveIncident({ incidentKey: incident.key });
-    const resolved = await mine();
+    const [resolved] = await activate(h, 'lookup.retry');
     expect(resolved).toMatchObject({ key: job!.key, retries: 1 });
     expect((await rejectionOf(zbc.resolveIncident({ incidentKey: incident.key }))).message).toMatch(/^5 NOT_FOUND/);
   });
@@ -186,13 +198,13 @@ describe('jobs', () => {
 
   it('extends an activated job deadline, and rejects unknown or inactive jobs (C22)', async () => {
     const zbc = h.client();
-    const i = await zbc.createProcessInstance({ bpmnProcessId: 'two-steps', variables: {} });
-    const job = (await activate(h, 'durable.work', { timeout: 200 })).find(
-      (j) => j.processInstanceKey === i.processInstanceKey,
-    );
+    await zbc.createProcessInstance({ bpmnProcessId: 'io-mapping', variables: { region: 'deadline', customer: {} } });
+    const [job] = await activate(h, 'lookup.deadline', { timeout: 200 });
     await zbc.updateJobTimeout({ jobKey: job!.key, timeout: 60_000 });
-    await new Promise((r) => setTimeout(r, 400));
-    expect((await activate(h, 'durable.work')).map((j) => j.key)).not.toContain(job!.key);
+    await clock.advance(59_999); // well past the first deadline, just short of the new one
+    expect(await activate(h, 'lookup.deadline')).toEqual([]);
+    await clock.advance(1);
+    expect((await activate(h, 'lookup.deadline')).map((j) => j.key)).toEqual([job!.key]);
     expect((await rejectionOf(zbc.updateJobTimeout({ jobKey: '2251799813699997', timeout: 1000 }))).message).toMatch(
       /^5 NOT_FOUND/,
     );
@@ -200,19 +212,24 @@ describe('jobs', () => {
 
   it('times out an activated job: activatable again with the same key and retries (C16)', async () => {
     const zbc = h.client();
-    const i = await zbc.createProcessInstance({ bpmnProcessId: 'two-steps', variables: {} });
-    const job = (await activate(h, 'durable.work', { timeout: 100 })).find(
-      (j) => j.processInstanceKey === i.processInstanceKey,
-    );
-    await new Promise((r) => setTimeout(r, 300));
-    const again = (await activate(h, 'durable.work')).find((j) => j.processInstanceKey === i.processInstanceKey);
-    expect(again).toMatchObject({ key: job!.key, retries: job!.retries });
+    await zbc.createProcessInstance({ bpmnProcessId: 'io-mapping', variables: { region: 'timeout', customer: {} } });
+    const [job] = await activate(h, 'lookup.timeout', { timeout: 100 });
+    await clock.advance(99);
+    expect(await activate(h, 'lookup.timeout')).toEqual([]);
+    await clock.advance(1);
+    const again = await activate(h, 'lookup.timeout', { worker: 'second' });
+    expect(again).toHaveLength(1);
+    expect(again[0]).toMatchObject({ key: job!.key, retries: job!.retries, worker: 'second' });
   });
 
-  it('reports the backlog per job type on the read API', async () => {
+  it('reports the backlog per job type on the read API: activatable, activated, age of the oldest', async () => {
     const zbc = h.client();
-    for (let n = 0; n < 3; n++) await zbc.createProcessInstance({ bpmnProcessId: 'parallel', variables: {} });
-    const backlog = await h.api<Record<string, { activatable: number; oldestAgeMs: number }>>('/v1/jobs/backlog');
-    expect(backlog['parallel.left']?.activatable).toBeGreaterThanOrEqual(3);
+    for (let n = 0; n < 3; n++)
+      await zbc.createProcessInstance({ bpmnProcessId: 'io-mapping', variables: { region: 'backlog', customer: {} } });
+    await clock.advance(1500);
+    await activate(h, 'lookup.backlog', { maxJobsToActivate: 1 });
+    const backlog =
+      await h.api<Record<string, { activatable: number; activated: number; oldestAgeMs: number }>>('/v1/jobs/backlog');
+    expect(backlog['lookup.backlog']).toEqual({ activatable: 2, activated: 1, oldestAgeMs: 1500 });
   });
 });

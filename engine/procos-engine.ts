@@ -21,15 +21,24 @@ export interface EngineOptions {
   log: Logger;
   /** How often timers, job deadlines and message TTLs are checked. */
   tickMs?: number;
+  /** What "now" is (ms since the epoch) for timers, job deadlines, back-offs and TTLs; tests pass a manual clock. */
+  clock?: () => number;
   /** Events between snapshots of the state (bounds restart time); default 100,000. */
   snapshotEvery?: number;
 }
 
 export interface RunningEngine {
   engine: Engine;
+  dispatcher: JobDispatcher;
   grpcPort: number;
   monitoringPort?: number;
   address: string;
+  /**
+   * One time-driven pass now (due timers fire, job deadlines and message TTLs pass, backed-off
+   * jobs reach waiting workers); resolves when its events are durable. The engine runs it every
+   * `tickMs`; a test with a manual clock runs it right after moving the clock.
+   */
+  tick(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -37,7 +46,7 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   const log = o.log;
   const eventLog = o.dataDir ? new SqliteEventLog(o.dataDir) : new MemoryEventLog();
   const started = Date.now();
-  const engine = await Engine.open(eventLog, { snapshotEvery: o.snapshotEvery });
+  const engine = await Engine.open(eventLog, { snapshotEvery: o.snapshotEvery, clock: o.clock });
   log.info(
     {
       dataDir: o.dataDir ?? null,
@@ -80,48 +89,83 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
     },
   });
 
+  // Both ports are bound before the clock starts. If one is taken, whatever was opened is
+  // released again so the process can exit: it used to keep serving gRPC without its monitoring
+  // port (issue 8), invisible to the probes and the scaler that read that port.
   let port = 0;
-  const grpc: { server: GrpcServer; port: number } = await startGrpcServer(
-    gatewayService({ engine, dispatcher, log, host: o.host, port: () => port }),
-    o.host,
-    o.port,
-    o.tls,
-  );
-  port = grpc.port;
+  let grpc: { server: GrpcServer; port: number } | undefined;
+  let monitoring: { server: HttpServer; port: number } | undefined;
+  try {
+    grpc = await bindPort('gRPC', o.host, o.port, () =>
+      startGrpcServer(
+        gatewayService({ engine, dispatcher, log, host: o.host, port: () => port }),
+        o.host,
+        o.port,
+        o.tls,
+      ),
+    );
+    port = grpc.port;
+    const monitoringPort = o.monitoringPort;
+    if (monitoringPort !== undefined)
+      monitoring = await bindPort('monitoring', o.host, monitoringPort, () =>
+        startMonitoringServer(engine, registry, o.host, monitoringPort, () => true),
+      );
+  } catch (err) {
+    grpc?.server.forceShutdown();
+    dispatcher.close();
+    engine.close();
+    throw err;
+  }
+  const grpcServer = grpc.server;
 
-  const ticker = setInterval(() => {
+  const tick = (): void => {
     try {
       processDueTimes(engine);
       for (const type of dispatcher.waitingTypes()) dispatcher.dispatch(type);
     } catch (err) {
       log.error({ err }, 'time-driven processing failed');
     }
-  }, o.tickMs ?? 100);
+  };
+  const ticker = setInterval(tick, o.tickMs ?? 100);
   engine.drainOutbox();
-
-  let monitoring: { server: HttpServer; port: number } | undefined;
-  if (o.monitoringPort !== undefined)
-    monitoring = await startMonitoringServer(engine, registry, o.host, o.monitoringPort, () => true);
   log.info({ grpcPort: port, monitoringPort: monitoring?.port }, 'procos-engine ready');
 
   return {
     engine,
+    dispatcher,
     grpcPort: port,
     monitoringPort: monitoring?.port,
     address: `${o.host}:${port}`,
+    tick() {
+      tick();
+      return engine.durable();
+    },
     async stop() {
       clearInterval(ticker);
       dispatcher.close();
       // Open job streams never end by themselves: give unary calls a moment, then force.
+      let grace: NodeJS.Timeout | undefined;
       await Promise.race([
-        new Promise<void>((resolve) => grpc.server.tryShutdown(() => resolve())),
-        new Promise((r) => setTimeout(r, 1000)),
+        new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve())),
+        new Promise((r) => (grace = setTimeout(r, 1000))),
       ]);
-      grpc.server.forceShutdown();
+      clearTimeout(grace);
+      grpcServer.forceShutdown();
       if (monitoring) await new Promise<void>((resolve) => monitoring.server.close(() => resolve()));
       engine.close();
     },
   };
+}
+
+/** Binds one port; a failure names the port and what it was for, which the bind error does not. */
+async function bindPort<T>(what: string, host: string, port: number, bind: () => Promise<T>): Promise<T> {
+  try {
+    return await bind();
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    const inUse = /EADDRINUSE/.test(reason) ? 'it is already in use' : reason;
+    throw new Error(`cannot listen on the ${what} port ${port} (${host}): ${inUse}`, { cause: err });
+  }
 }
 
 function countInstances(engine: Engine): number {

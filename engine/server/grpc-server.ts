@@ -55,7 +55,11 @@ export async function startGrpcServer(
     ? ServerCredentials.createSsl(null, [{ cert_chain: tls.cert, private_key: tls.key }], false)
     : ServerCredentials.createInsecure();
   const bound = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${host}:${port}`, credentials, (err, p) => (err ? reject(err) : resolve(p)));
+    server.bindAsync(`${host}:${port}`, credentials, (err, p) => {
+      if (!err) return resolve(p);
+      server.forceShutdown(); // nothing bound, but let nothing of it outlive the failure
+      reject(err);
+    });
   });
   return { server, port: bound };
 }

@@ -6,30 +6,56 @@ import { pino } from 'pino';
 import { loadGatewayPackage } from '../server/grpc-server.js';
 import { startEngine, type RunningEngine } from '../procos-engine.js';
 import { sdkClient } from '../../lib/zeebe/sdk-client.js';
+import { InstanceHistory, type InstanceRecord } from './instance-history.js';
+import { ManualClock } from './manual-clock.js';
+import { waitFor, waitUntil } from './wait-for.js';
 
-export { sdkClient };
+export { sdkClient, ManualClock, waitFor, waitUntil, type InstanceRecord };
+
+export interface HarnessOptions {
+  dataDir?: string;
+  tickMs?: number;
+  snapshotEvery?: number;
+  /**
+   * The engine's clock. A ManualClock moves only when the test advances it, and each advance
+   * runs the engine's due-time pass: timers, job timeouts, back-offs and TTLs without sleeping.
+   */
+  clock?: ManualClock | (() => number);
+}
 
 export interface Harness {
   running: RunningEngine;
+  /** Every instance as the committed event stream describes it, ended ones included. */
+  history: InstanceHistory;
   client(): ZeebeGrpcClient;
   /** GET on the engine's monitoring port (the JSON read API). */
   api<T = unknown>(path: string): Promise<T>;
+  /** Waits until the instance has ended, completed or terminated, and tells how. */
+  ended(processInstanceKey: string): Promise<InstanceRecord>;
+  /** Waits until the instance has an active element instance of `elementId`. */
+  waitingAt(processInstanceKey: string, elementId: string): Promise<InstanceRecord>;
+  /** Waits until an ActivateJobs long poll or a job stream for `type` is open. */
+  workerWaiting(type: string): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startHarness(
-  options: { dataDir?: string; tickMs?: number; snapshotEvery?: number } = {},
-): Promise<Harness> {
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const { clock, ...rest } = options;
   const running = await startEngine({
     host: '127.0.0.1',
     port: 0,
     monitoringPort: 0,
     log: pino({ level: 'silent' }),
-    ...options,
+    clock: clock instanceof ManualClock ? clock.now : clock,
+    ...rest,
   });
+  if (clock instanceof ManualClock) clock.onAdvance(() => running.tick());
+  const history = new InstanceHistory(running.engine);
   const clients: ZeebeGrpcClient[] = [];
+  const record = (key: string): InstanceRecord | string => history.get(key) ?? `no event of instance ${key}`;
   return {
     running,
+    history,
     client() {
       const c = sdkClient(running.address);
       clients.push(c);
@@ -38,6 +64,25 @@ export async function startHarness(
     async api<T>(path: string): Promise<T> {
       const res = await fetch(`http://127.0.0.1:${running.monitoringPort}${path}`);
       return (await res.json()) as T;
+    },
+    ended: (key) =>
+      waitUntil(
+        `process instance ${key} to end`,
+        () => record(key),
+        (r): r is InstanceRecord => typeof r !== 'string' && r.state !== 'ACTIVE',
+      ),
+    waitingAt: (key, elementId) =>
+      waitUntil(
+        `process instance ${key} to wait at '${elementId}'`,
+        () => record(key),
+        (r): r is InstanceRecord => typeof r !== 'string' && r.active.includes(elementId),
+      ),
+    async workerWaiting(type) {
+      await waitUntil(
+        `a long poll or job stream for jobs of type '${type}'`,
+        () => running.dispatcher.waitingTypes(),
+        (types) => types.includes(type),
+      );
     },
     async stop() {
       await Promise.all(clients.map((c) => c.close(1000).catch(() => undefined)));
@@ -72,17 +117,11 @@ export interface IncidentView {
   jobKey?: string;
 }
 
-/** Polls the read API until an incident of the instance shows up. */
-export async function incidentOf(h: Harness, processInstanceKey: string, timeoutMs = 5000): Promise<IncidentView> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = (await h.api<IncidentView[]>('/v1/incidents')).find(
-      (i) => i.processInstanceKey === processInstanceKey,
-    );
-    if (found) return found;
-    if (Date.now() > deadline) throw new Error(`no incident for instance ${processInstanceKey} within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+/** Waits until the read API shows an incident of the instance. */
+export async function incidentOf(h: Harness, processInstanceKey: string): Promise<IncidentView> {
+  return waitFor(`an incident of process instance ${processInstanceKey} on the read API`, async () =>
+    (await h.api<IncidentView[]>('/v1/incidents')).find((i) => i.processInstanceKey === processInstanceKey),
+  );
 }
 
 /** The error a rejected promise carries, or a failure when it resolved. */
@@ -118,18 +157,48 @@ export function rawGateway(address: string): Record<string, (req: object) => Pro
   );
 }
 
+type ActivatedJob = Awaited<ReturnType<ZeebeGrpcClient['activateJobs']>>[number];
+
 /** Long-polls one job of the type (the instance may still be on its way there). */
-export async function nextJob(
-  client: ZeebeGrpcClient,
-  type: string,
-): Promise<Awaited<ReturnType<ZeebeGrpcClient['activateJobs']>>[number]> {
+export async function nextJob(client: ZeebeGrpcClient, type: string, timeoutMs = 15_000): Promise<ActivatedJob> {
   const [job] = await client.activateJobs({
     type,
     worker: 't',
     timeout: 30_000,
     maxJobsToActivate: 1,
-    requestTimeout: 2000,
+    requestTimeout: timeoutMs,
   });
-  if (!job) throw new Error(`no ${type} job within 2 s`);
+  if (!job) throw new Error(`no job of type '${type}' within ${timeoutMs} ms`);
   return job;
+}
+
+/**
+ * Activates jobs of the type until the one of this process instance shows up. Jobs of other
+ * instances it activates on the way stay activated (earlier tests may leave jobs behind).
+ */
+export async function jobOf(
+  client: ZeebeGrpcClient,
+  type: string,
+  processInstanceKey: string,
+  timeoutMs = 15_000,
+): Promise<ActivatedJob> {
+  const others: string[] = [];
+  return waitUntil(
+    () =>
+      `a job of type '${type}' for process instance ${processInstanceKey} (jobs of other instances seen: ${others.join(', ') || 'none'})`,
+    async () => {
+      const jobs = await client.activateJobs({
+        type,
+        worker: 't',
+        timeout: 30_000,
+        maxJobsToActivate: 50,
+        requestTimeout: 1000,
+      });
+      const mine = jobs.find((j) => j.processInstanceKey === processInstanceKey);
+      for (const j of jobs) if (j !== mine) others.push(j.processInstanceKey);
+      return mine;
+    },
+    (j): j is ActivatedJob => j !== undefined,
+    { timeoutMs },
+  );
 }

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../lib/cli/version.js';
+import { waitFor } from './wait-for.js';
 
 export interface EngineProcess {
   child: ChildProcess;
@@ -27,19 +28,15 @@ export async function spawnEngine(args: {
     },
   );
   const monitoring = `http://127.0.0.1:${args.monitoringPort}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`procos-engine exited with ${child.exitCode}`);
-    if (
-      await fetch(`${monitoring}/ready`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      break;
-    if (Date.now() > deadline) throw new Error('procos-engine not ready in 30 s');
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const outcome = await waitFor(
+    `procos-engine on ${monitoring} to be ready`,
+    async () => {
+      if (child.exitCode !== null) return 'exited';
+      return (await fetch(`${monitoring}/ready`)).ok ? 'ready' : undefined;
+    },
+    { timeoutMs: 30_000, everyMs: 50 },
+  );
+  if (outcome === 'exited') throw new Error(`procos-engine exited with ${child.exitCode ?? '?'} before it was ready`);
   return {
     child,
     grpc: `127.0.0.1:${args.port}`,
@@ -51,18 +48,4 @@ export async function spawnEngine(args: {
         child.kill(signal);
       }),
   };
-}
-
-export async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
