@@ -1,12 +1,8 @@
 // metav1.Condition bookkeeping: lastTransitionTime changes only when the status does.
-export interface Condition {
-  type: string;
-  status: 'True' | 'False' | 'Unknown';
-  reason: string;
-  message: string;
-  observedGeneration?: number;
-  lastTransitionTime: string;
-}
+import type { Condition } from '../api/meta.js';
+
+// The type is the CRD's own schema (operator/api), so what we build is what the apiserver takes.
+export type { Condition };
 
 export type ConditionInput = Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>;
 
