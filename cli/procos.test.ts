@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -46,8 +47,40 @@ describe('procos lint (the built binary)', () => {
     expect(r.stderr).toContain('no-such-file.yaml');
   });
 
+  it('says how to use lint when no files are given', async () => {
+    const r = await procos('lint');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('procos lint: no files given.');
+    expect(r.stderr).toContain('Usage: procos lint FILE...');
+  });
+
+  it('says that a command listed in --help is not built yet, instead of "unknown command"', async () => {
+    for (const command of ['run', 'status']) {
+      const r = await procos(command);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`procos: "${command}" is not built yet`);
+      expect(r.stderr).not.toContain('unknown command');
+    }
+  });
+
   it('prints its version from package.json', async () => {
     const r = await procos('--version');
     expect(r.stdout).toMatch(/^procos \d+\.\d+\.\d+\n$/);
+  });
+});
+
+describe('procos up (the built binary)', () => {
+  it('runs the demo process to its printed result and exits at once', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'procos-up-test-'));
+    try {
+      // The SDK's long-poll timers once kept the process alive ~50 s after the result; the
+      // test's own timeout (30 s) is what fails if that comes back.
+      const r = await procos('up', '--name', 'Test', '--data-dir', dataDir);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/process instance \d+ completed with variables:/);
+      expect(r.stdout).toContain('"greeting": "Hello, Test!"');
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -21,9 +21,12 @@ Not built yet: run, deploy, status, incidents, and \`up\` as the full microkerne
 (operator reconcile loop and worker pools on one machine).
 `;
 
+const NOT_YET = new Set(['run', 'deploy', 'status', 'incidents']);
+
 await main({
   name: 'procos',
   help,
+  exitWhenDone: true,
   async run(args) {
     const [command, ...rest] = args;
     if (command === 'up') {
@@ -39,7 +42,19 @@ await main({
       process.stdout.write(`${JSON.stringify(variables, null, 2)}\n`);
       return 0;
     }
-    if (command !== 'lint' || rest.length === 0) {
+    if (command && NOT_YET.has(command)) {
+      process.stderr.write(
+        `procos: "${command}" is not built yet (it comes with the one-machine microkernel); today \`procos up\` runs the demo process and \`procos lint FILE...\` validates manifests.\n`,
+      );
+      return 2;
+    }
+    if (command === 'lint' && rest.length === 0) {
+      process.stderr.write(
+        'procos lint: no files given.\nUsage: procos lint FILE...   e.g. procos lint processes/samples/*.yaml\n',
+      );
+      return 2;
+    }
+    if (command !== 'lint') {
       process.stderr.write(`procos: ${command ? `unknown command "${command}"` : 'missing command'}\n${help}`);
       return 2;
     }

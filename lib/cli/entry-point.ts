@@ -7,6 +7,12 @@ export interface EntryPoint {
   help: string;
   /** Runs with the remaining arguments; resolves to the exit code. */
   run(args: string[]): Promise<number>;
+  /**
+   * One-shot commands exit as soon as run() resolves. @camunda8/sdk 8.8 arms a timer of
+   * longPoll + 1 s for every ActivateJobs call and clears it only when the stream ends, which
+   * a stream cancelled by close() never does: without this, `procos up` lingered ~50 s.
+   */
+  exitWhenDone?: boolean;
 }
 
 export async function main(entry: EntryPoint, argv = process.argv.slice(2)): Promise<void> {
@@ -23,6 +29,12 @@ export async function main(entry: EntryPoint, argv = process.argv.slice(2)): Pro
   } catch (err) {
     process.stderr.write(`${entry.name}: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = 1;
+  }
+  if (entry.exitWhenDone) {
+    // Flush what was written before leaving (pipes are asynchronous in Node).
+    await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+    await new Promise<void>((resolve) => process.stderr.write('', () => resolve()));
+    process.exit();
   }
 }
 
