@@ -39,7 +39,20 @@ describe('MigrateProcessInstance', () => {
     expect(y).toMatchObject({ processInstanceKey, bpmnProcessId: 'migrate-target', elementId: 'y' });
     expect(y.variables).toEqual({ n: 7, done: true });
     await zbc.completeJob({ jobKey: y.key, variables: {} });
-    await expect(harness.api<unknown[]>('/v1/process-instances')).resolves.toEqual([]);
+    expect(await harness.outcome(processInstanceKey)).toEqual({
+      state: 'COMPLETED',
+      endEvents: ['end'], // migrate-target's end event, after its subprocess t
+      variables: { n: 7, done: true },
+    });
+    expect(harness.history.get(processInstanceKey)?.completed).toEqual([
+      'start',
+      'x',
+      't-start',
+      'y',
+      't-end',
+      't',
+      'end',
+    ]);
   });
 
   it("refuses what Zeebe refuses, with Zeebe's reasons, and changes nothing", async () => {

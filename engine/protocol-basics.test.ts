@@ -173,6 +173,7 @@ describe('gateway protocol basics', () => {
       requestTimeout: -1,
     });
     expect(jobs.map((j) => j.processInstanceKey)).toContain(i.processInstanceKey);
+    expect(h.history.get(i.processInstanceKey)).toMatchObject({ active: ['audit'], completed: [] }); // work never ran
   });
 
   it('returns only fetchVariables with the result, and DEADLINE_EXCEEDED when it takes too long (C12)', async () => {
@@ -214,6 +215,11 @@ describe('gateway protocol basics', () => {
       }),
     ).toEqual([]);
     expect((await rejectionOf(zbc.cancelProcessInstance(i.processInstanceKey))).message).toMatch(/^5 NOT_FOUND/);
+    expect(await h.ended(i.processInstanceKey)).toMatchObject({
+      state: 'TERMINATED',
+      endEvents: [],
+      completed: ['start', 'fork'],
+    });
     expect(await h.api(`/v1/process-instances/${i.processInstanceKey}`)).toMatchObject({
       error: expect.stringContaining('not found') as unknown,
     });

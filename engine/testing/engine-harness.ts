@@ -32,6 +32,8 @@ export interface Harness {
   api<T = unknown>(path: string): Promise<T>;
   /** Waits until the instance has ended, completed or terminated, and tells how. */
   ended(processInstanceKey: string): Promise<InstanceRecord>;
+  /** `ended`, narrowed to what a test compares exactly: state, end events, final variables. */
+  outcome(processInstanceKey: string): Promise<Pick<InstanceRecord, 'state' | 'endEvents' | 'variables'>>;
   /** Waits until the instance has an active element instance of `elementId`. */
   waitingAt(processInstanceKey: string, elementId: string): Promise<InstanceRecord>;
   /** Waits until an ActivateJobs long poll or a job stream for `type` is open. */
@@ -49,7 +51,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     clock: clock instanceof ManualClock ? clock.now : clock,
     ...rest,
   });
-  if (clock instanceof ManualClock) clock.onAdvance(() => running.tick());
+  // A clock may outlive the engine (a restart test hands it to the next one): unhook on stop.
+  const unhookClock = clock instanceof ManualClock ? clock.onAdvance(() => running.tick()) : undefined;
   const history = new InstanceHistory(running.engine);
   const clients: ZeebeGrpcClient[] = [];
   const record = (key: string): InstanceRecord | string => history.get(key) ?? `no event of instance ${key}`;
@@ -71,6 +74,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         () => record(key),
         (r): r is InstanceRecord => typeof r !== 'string' && r.state !== 'ACTIVE',
       ),
+    async outcome(key) {
+      const { state, endEvents, variables } = await this.ended(key);
+      return { state, endEvents, variables };
+    },
     waitingAt: (key, elementId) =>
       waitUntil(
         `process instance ${key} to wait at '${elementId}'`,
@@ -85,6 +92,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       );
     },
     async stop() {
+      unhookClock?.();
       await Promise.all(clients.map((c) => c.close(1000).catch(() => undefined)));
       await running.stop();
     },

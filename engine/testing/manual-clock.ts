@@ -15,9 +15,13 @@ export class ManualClock {
   /** The clock function the engine reads (`EngineOpenOptions.clock`). */
   readonly now = (): number => this.t;
 
-  /** Runs after every advance; the harness hooks the engine's due-time pass in here. */
-  onAdvance(listener: () => Promise<void>): void {
+  /** Runs after every advance; the harness hooks the engine's due-time pass in here. Returns the unhook. */
+  onAdvance(listener: () => Promise<void>): () => void {
     this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
   }
 
   /** Moves time forward and resolves once everything that became due has been processed. */
