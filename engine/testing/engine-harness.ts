@@ -34,8 +34,6 @@ export interface Harness {
   ended(processInstanceKey: string): Promise<InstanceRecord>;
   /** `ended`, narrowed to what a test compares exactly: state, end events, final variables. */
   outcome(processInstanceKey: string): Promise<Pick<InstanceRecord, 'state' | 'endEvents' | 'variables'>>;
-  /** Waits until the instance has an active element instance of `elementId`. */
-  waitingAt(processInstanceKey: string, elementId: string): Promise<InstanceRecord>;
   /** Waits until an ActivateJobs long poll or a job stream for `type` is open. */
   workerWaiting(type: string): Promise<void>;
   stop(): Promise<void>;
@@ -56,6 +54,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const history = new InstanceHistory(running.engine);
   const clients: ZeebeGrpcClient[] = [];
   const record = (key: string): InstanceRecord | string => history.get(key) ?? `no event of instance ${key}`;
+  const ended = (key: string): Promise<InstanceRecord> =>
+    waitUntil(
+      `process instance ${key} to end`,
+      () => record(key),
+      (r): r is InstanceRecord => typeof r !== 'string' && r.state !== 'ACTIVE',
+    );
   return {
     running,
     history,
@@ -68,22 +72,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       const res = await fetch(`http://127.0.0.1:${running.monitoringPort}${path}`);
       return (await res.json()) as T;
     },
-    ended: (key) =>
-      waitUntil(
-        `process instance ${key} to end`,
-        () => record(key),
-        (r): r is InstanceRecord => typeof r !== 'string' && r.state !== 'ACTIVE',
-      ),
+    ended,
     async outcome(key) {
-      const { state, endEvents, variables } = await this.ended(key);
+      const { state, endEvents, variables } = await ended(key);
       return { state, endEvents, variables };
     },
-    waitingAt: (key, elementId) =>
-      waitUntil(
-        `process instance ${key} to wait at '${elementId}'`,
-        () => record(key),
-        (r): r is InstanceRecord => typeof r !== 'string' && r.active.includes(elementId),
-      ),
     async workerWaiting(type) {
       await waitUntil(
         `a long poll or job stream for jobs of type '${type}'`,
