@@ -5,6 +5,7 @@ export default defineConfig({
   test: {
     include: ['e2e/**/*.e2e.test.ts'],
     fileParallelism: false,
+    setupFiles: ['e2e/cluster/vitest-setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 900_000,
   },

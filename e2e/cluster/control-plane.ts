@@ -1,12 +1,13 @@
 // A real Kubernetes control plane on loopback for e2e tests: etcd, kube-apiserver,
 // kube-controller-manager, kube-scheduler and KWOK (fake nodes whose pods go Running),
 // all built from their Go modules by build.sh.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../cli/free-port.js';
+import { Component, probeHttp } from './component.js';
 import { kubeconfig, makePki, type Pki } from './pki.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -18,7 +19,10 @@ export interface ControlPlane {
   server: string;
   /** Runs kubectl against this cluster; returns stdout. Throws with stderr on failure. */
   kubectl(args: string[], input?: string): string;
+  /** Throws, naming the component and the tail of its log, unless every component is alive and serving. */
+  assertServing(): Promise<void>;
   restartApiserver(): Promise<void>;
+  /** Stops every component and removes the folder (keys included) unless PROCOS_E2E_KEEP=1. */
   stop(): Promise<void>;
 }
 
@@ -34,22 +38,6 @@ export function buildBinaries(): string {
   return bin;
 }
 
-async function waitFor(
-  what: string,
-  probe: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  proc?: ChildProcess,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (proc && proc.exitCode !== null)
-      throw new Error(`${what}: the process exited with code ${proc.exitCode} (see its log)`);
-    if (await probe()) return;
-    if (Date.now() > deadline) throw new Error(`${what} was not ready within ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 export interface ControlPlaneOptions {
   dir?: string;
   nodes?: number;
@@ -57,172 +45,174 @@ export interface ControlPlaneOptions {
   detached?: boolean;
 }
 
+// Started in this order, stopped in reverse.
+const ORDER = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok'] as const;
+
 export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
   const started = Date.now();
   const bin = buildBinaries();
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'procos-cluster-'));
-  mkdirSync(join(dir, 'logs'), { recursive: true });
-  const pki: Pki = makePki(dir);
-  const procs = new Map<string, ChildProcess>();
-  const run = (name: string, args: string[]): ChildProcess => {
-    const log = openSync(join(dir, 'logs', `${name}.log`), 'a');
-    const p = spawn(join(bin, name), args, { stdio: ['ignore', log, log], detached: options.detached ?? false });
-    if (options.detached) p.unref();
-    procs.set(name, p);
-    writeFileSync(join(dir, 'pids'), [...procs.values()].map((x) => x.pid).join('\n'));
-    return p;
+  const components = new Map<string, Component>();
+  const stopAll = async (): Promise<void> => {
+    for (const name of [...ORDER].reverse()) await components.get(name)?.stop();
   };
-
-  const [etcdClient, etcdPeer, apiPort, kcmPort, schedPort] = [
-    await freePort(),
-    await freePort(),
-    await freePort(),
-    await freePort(),
-    await freePort(),
-  ];
-  const etcdUrl = `http://127.0.0.1:${etcdClient}`;
-  const etcd = run('etcd', [
-    '--name=node0',
-    `--data-dir=${join(dir, 'etcd')}`,
-    `--listen-client-urls=${etcdUrl}`,
-    `--advertise-client-urls=${etcdUrl}`,
-    `--listen-peer-urls=http://127.0.0.1:${etcdPeer}`,
-    `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeer}`,
-    `--initial-cluster=node0=http://127.0.0.1:${etcdPeer}`,
-    '--unsafe-no-fsync=true',
-  ]);
-  await waitFor(
-    'etcd',
-    () =>
-      fetch(`${etcdUrl}/health`).then(
-        (r) => r.ok,
-        () => false,
-      ),
-    30_000,
-    etcd,
-  );
-
-  const server = `https://127.0.0.1:${apiPort}`;
-  const apiserverArgs = [
-    `--etcd-servers=${etcdUrl}`,
-    '--bind-address=127.0.0.1',
-    // Advertise loopback and skip the endpoints reconciler: nothing here may route off the machine.
-    '--advertise-address=127.0.0.1',
-    '--endpoint-reconciler-type=none',
-    `--secure-port=${apiPort}`,
-    `--tls-cert-file=${pki.serverCert}`,
-    `--tls-private-key-file=${pki.serverKey}`,
-    `--client-ca-file=${pki.caCert}`,
-    '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-    `--service-account-key-file=${pki.saPub}`,
-    `--service-account-signing-key-file=${pki.saKey}`,
-    '--service-cluster-ip-range=10.0.0.0/24',
-    '--authorization-mode=Node,RBAC',
-    '--allow-privileged=true',
-  ];
-  const kubeconfigPath = join(dir, 'kubeconfig');
-  writeFileSync(kubeconfigPath, kubeconfig(pki, server));
-  const kubectl = (args: string[], input?: string): string => {
-    try {
-      return execFileSync(join(bin, 'kubectl'), ['--kubeconfig', kubeconfigPath, ...args], {
-        encoding: 'utf8',
-        input,
-        stdio: ['pipe', 'pipe', 'pipe'],
-        maxBuffer: 512 * 1024 * 1024,
+  try {
+    mkdirSync(join(dir, 'logs'), { recursive: true });
+    const pki: Pki = makePki(dir);
+    const tls = { ca: readFileSync(pki.caCert), cert: readFileSync(pki.adminCert), key: readFileSync(pki.adminKey) };
+    const ports = { etcd: 0, etcdPeer: 0, api: 0, kcm: 0, scheduler: 0, kwok: 0 };
+    for (const k of Object.keys(ports) as (keyof typeof ports)[]) ports[k] = await freePort();
+    const run = async (name: (typeof ORDER)[number], args: string[], healthUrl: string, expect: RegExp) => {
+      const c = new Component({
+        name,
+        binary: join(bin, name),
+        args,
+        logFile: join(dir, 'logs', `${name}.log`),
+        detached: options.detached,
+        health: () => probeHttp(healthUrl, expect, tls),
       });
-    } catch (err) {
-      const e = err as { stderr?: string; stdout?: string };
-      throw new Error(`kubectl ${args.join(' ')} failed: ${e.stderr ?? ''}${e.stdout ?? ''}`);
-    }
-  };
-  const apiserverReady = (): boolean => {
-    try {
-      return kubectl(['get', '--raw', '/readyz']).trim() === 'ok';
-    } catch {
-      return false;
-    }
-  };
-  let apiserver = run('kube-apiserver', apiserverArgs);
-  await waitFor('kube-apiserver', apiserverReady, 90_000, apiserver);
+      components.set(name, c);
+      writeFileSync(join(dir, 'pids'), [...components.values()].map((x) => x.pid).join('\n'));
+      await c.waitServing(90_000);
+    };
 
-  run('kube-controller-manager', [
-    `--kubeconfig=${kubeconfigPath}`,
-    '--bind-address=127.0.0.1',
-    `--secure-port=${kcmPort}`,
-    '--authorization-always-allow-paths=/healthz,/readyz,/livez,/metrics',
-    '--leader-elect=false',
-    `--root-ca-file=${pki.caCert}`,
-    `--service-account-private-key-file=${pki.saKey}`,
-    `--cluster-signing-cert-file=${pki.caCert}`,
-    `--cluster-signing-key-file=${pki.caKey}`,
-    '--use-service-account-credentials=false',
-    '--node-monitor-grace-period=3m20s',
-    '--controllers=*,-nodeipam,-service-lb-controller,-cloud-node-lifecycle',
-  ]);
-  run('kube-scheduler', [
-    `--kubeconfig=${kubeconfigPath}`,
-    '--bind-address=127.0.0.1',
-    `--secure-port=${schedPort}`,
-    '--leader-elect=false',
-    '--authorization-always-allow-paths=/healthz,/readyz,/livez,/metrics',
-  ]);
-  const stages = join(bin, 'kwok-stages');
-  run('kwok', [
-    `--kubeconfig=${kubeconfigPath}`,
-    '--manage-all-nodes=true',
-    '--node-lease-duration-seconds=200',
-    `--config=${join(stages, 'node/fast/node-initialize.yaml')}`,
-    `--config=${join(stages, 'node/heartbeat-with-lease/node-heartbeat-with-lease.yaml')}`,
-    `--config=${join(stages, 'pod/fast/pod-ready.yaml')}`,
-    `--config=${join(stages, 'pod/fast/pod-complete.yaml')}`,
-    `--config=${join(stages, 'pod/fast/pod-delete.yaml')}`,
-  ]);
-  for (let i = 0; i < (options.nodes ?? 1); i++) kubectl(['apply', '-f', '-'], fakeNode(`kwok-node-${i}`));
-  await waitFor(
-    'KWOK nodes Ready',
-    () => {
+    const etcdUrl = `http://127.0.0.1:${ports.etcd}`;
+    await run(
+      'etcd',
+      [
+        '--name=node0',
+        `--data-dir=${join(dir, 'etcd')}`,
+        `--listen-client-urls=${etcdUrl}`,
+        `--advertise-client-urls=${etcdUrl}`,
+        `--listen-peer-urls=http://127.0.0.1:${ports.etcdPeer}`,
+        `--initial-advertise-peer-urls=http://127.0.0.1:${ports.etcdPeer}`,
+        `--initial-cluster=node0=http://127.0.0.1:${ports.etcdPeer}`,
+        '--unsafe-no-fsync=true',
+      ],
+      `${etcdUrl}/health`,
+      /"health":\s*"true"/,
+    );
+
+    const server = `https://127.0.0.1:${ports.api}`;
+    const kubeconfigPath = join(dir, 'kubeconfig');
+    writeFileSync(kubeconfigPath, kubeconfig(pki, server));
+    const kubectl = (args: string[], input?: string): string => {
       try {
-        kubectl(['wait', '--for=condition=Ready', 'node', '--all', '--timeout=2s']);
-        return true;
-      } catch {
-        return false;
+        return execFileSync(join(bin, 'kubectl'), ['--kubeconfig', kubeconfigPath, ...args], {
+          encoding: 'utf8',
+          input,
+          stdio: ['pipe', 'pipe', 'pipe'],
+          maxBuffer: 512 * 1024 * 1024,
+        });
+      } catch (err) {
+        const e = err as { stderr?: string; stdout?: string };
+        throw new Error(`kubectl ${args.join(' ')} failed: ${e.stderr ?? ''}${e.stdout ?? ''}`);
       }
-    },
-    60_000,
-  );
-  writeFileSync(join(dir, 'startup-ms'), String(Date.now() - started));
+    };
+    await run(
+      'kube-apiserver',
+      [
+        `--etcd-servers=${etcdUrl}`,
+        '--bind-address=127.0.0.1',
+        // Advertise loopback and skip the endpoints reconciler: nothing here may route off the machine.
+        '--advertise-address=127.0.0.1',
+        '--endpoint-reconciler-type=none',
+        `--secure-port=${ports.api}`,
+        `--tls-cert-file=${pki.serverCert}`,
+        `--tls-private-key-file=${pki.serverKey}`,
+        `--client-ca-file=${pki.caCert}`,
+        '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+        `--service-account-key-file=${pki.saPub}`,
+        `--service-account-signing-key-file=${pki.saKey}`,
+        '--service-cluster-ip-range=10.0.0.0/24',
+        '--authorization-mode=Node,RBAC',
+        '--allow-privileged=true',
+      ],
+      `${server}/readyz`,
+      /^ok$/,
+    );
 
-  return {
-    dir,
-    bin,
-    kubeconfigPath,
-    server,
-    kubectl,
-    async restartApiserver() {
-      // Like a crash: kube-apiserver's graceful shutdown drains watches for many seconds.
-      await stopProcess(apiserver, 2000);
-      apiserver = run('kube-apiserver', apiserverArgs);
-      await waitFor('kube-apiserver after restart', apiserverReady, 90_000, apiserver);
-    },
-    async stop() {
-      for (const name of ['kwok', 'kube-scheduler', 'kube-controller-manager', 'kube-apiserver', 'etcd']) {
-        const p = procs.get(name);
-        if (p) await stopProcess(p);
-      }
-    },
-  };
-}
+    // The controller manager and scheduler serve /healthz with the apiserver's certificate
+    // (its SANs include 127.0.0.1), so the probe verifies them against the test CA.
+    const secureServing = (port: number): string[] => [
+      '--bind-address=127.0.0.1',
+      `--secure-port=${port}`,
+      `--tls-cert-file=${pki.serverCert}`,
+      `--tls-private-key-file=${pki.serverKey}`,
+      '--authorization-always-allow-paths=/healthz,/readyz,/livez,/metrics',
+      '--leader-elect=false',
+      `--kubeconfig=${kubeconfigPath}`,
+    ];
+    await run(
+      'kube-controller-manager',
+      [
+        ...secureServing(ports.kcm),
+        `--root-ca-file=${pki.caCert}`,
+        `--service-account-private-key-file=${pki.saKey}`,
+        `--cluster-signing-cert-file=${pki.caCert}`,
+        `--cluster-signing-key-file=${pki.caKey}`,
+        '--use-service-account-credentials=false',
+        '--node-monitor-grace-period=3m20s',
+        // 1.37 knows neither service-lb-controller nor cloud-node-lifecycle: naming them exits at start.
+        '--controllers=*,-nodeipam',
+      ],
+      `https://127.0.0.1:${ports.kcm}/healthz`,
+      /^ok$/,
+    );
+    await run('kube-scheduler', secureServing(ports.scheduler), `https://127.0.0.1:${ports.scheduler}/healthz`, /^ok$/);
+    const stages = join(bin, 'kwok-stages');
+    await run(
+      'kwok',
+      [
+        `--kubeconfig=${kubeconfigPath}`,
+        '--manage-all-nodes=true',
+        '--node-lease-duration-seconds=200',
+        `--server-address=127.0.0.1:${ports.kwok}`,
+        `--config=${join(stages, 'node/fast/node-initialize.yaml')}`,
+        `--config=${join(stages, 'node/heartbeat-with-lease/node-heartbeat-with-lease.yaml')}`,
+        `--config=${join(stages, 'pod/fast/pod-ready.yaml')}`,
+        `--config=${join(stages, 'pod/fast/pod-complete.yaml')}`,
+        `--config=${join(stages, 'pod/fast/pod-delete.yaml')}`,
+      ],
+      `http://127.0.0.1:${ports.kwok}/healthz`,
+      /^ok$/,
+    );
+    for (let i = 0; i < (options.nodes ?? 1); i++) kubectl(['apply', '-f', '-'], fakeNode(`kwok-node-${i}`));
+    kubectl(['wait', '--for=condition=Ready', 'node', '--all', '--timeout=60s']);
 
-function stopProcess(p: ChildProcess, graceMs = 10_000): Promise<void> {
-  return new Promise((resolve) => {
-    if (p.exitCode !== null || p.signalCode !== null) return resolve();
-    const force = setTimeout(() => p.kill('SIGKILL'), graceMs);
-    p.once('exit', () => {
-      clearTimeout(force);
-      resolve();
-    });
-    p.kill('SIGTERM');
-  });
+    const assertServing = async (): Promise<void> => {
+      const problems = (await Promise.all([...components.values()].map((c) => c.check()))).filter(Boolean);
+      if (problems.length) throw new Error(`the control plane is broken:\n${problems.join('\n')}`);
+    };
+    await assertServing();
+    writeFileSync(join(dir, 'startup-ms'), String(Date.now() - started));
+
+    return {
+      dir,
+      bin,
+      kubeconfigPath,
+      server,
+      kubectl,
+      assertServing,
+      async restartApiserver() {
+        // Like a crash: kube-apiserver's graceful shutdown drains watches for many seconds.
+        const apiserver = components.get('kube-apiserver');
+        await apiserver?.restart(2000);
+        await apiserver?.waitServing(90_000);
+      },
+      async stop() {
+        await stopAll();
+        if (!options.dir && process.env.PROCOS_E2E_KEEP !== '1') rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    // A half-started control plane must not outlive the failure (nor leave its keys in /tmp).
+    if (!options.detached) {
+      await stopAll();
+      if (!options.dir && process.env.PROCOS_E2E_KEEP !== '1') rmSync(dir, { recursive: true, force: true });
+    }
+    throw err;
+  }
 }
 
 /** A Node object KWOK manages: annotated and labelled like kwokctl's nodes, tainted for KWOK. */

@@ -11,8 +11,13 @@ export interface TestCluster {
   kubectlAsync(args: string[], input?: string): Promise<string>;
   kubeconfigPath: string;
   controlPlane?: ControlPlane;
+  /** Throws unless every component is alive and serving (on E2E_KUBECONFIG: the apiserver's /readyz). */
+  assertServing(): Promise<void>;
   stop(): Promise<void>;
 }
+
+/** The clusters of the running test file; e2e/cluster/vitest-setup.ts checks them around every test. */
+export const activeClusters = new Set<TestCluster>();
 
 /** Installs crds/ (server-side apply) and waits until the apiserver serves them. */
 export function installCrds(cluster: TestCluster, crdDir: string): void {
@@ -47,10 +52,16 @@ export async function useCluster(): Promise<TestCluster> {
       return { code: e.status ?? 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
     }
   };
-  return {
+  const cluster: TestCluster = {
     kubeconfigPath,
     controlPlane,
     tryKubectl,
+    async assertServing() {
+      if (controlPlane) return controlPlane.assertServing();
+      const r = tryKubectl(['get', '--raw', '/readyz']);
+      if (r.code !== 0 || r.stdout.trim() !== 'ok')
+        throw new Error(`the cluster of E2E_KUBECONFIG is not ready: ${r.stderr}${r.stdout}`);
+    },
     kubectl(args, input) {
       const r = tryKubectl(args, input);
       if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}${r.stdout}`);
@@ -67,6 +78,16 @@ export async function useCluster(): Promise<TestCluster> {
         );
         child.stdin?.end(input ?? '');
       }),
-    stop: async () => controlPlane?.stop(),
+    async stop() {
+      activeClusters.delete(cluster);
+      // Checked once more before stopping: a component that died during the last test fails the file.
+      try {
+        await cluster.assertServing();
+      } finally {
+        await controlPlane?.stop();
+      }
+    },
   };
+  activeClusters.add(cluster);
+  return cluster;
 }

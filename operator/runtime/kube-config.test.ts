@@ -1,12 +1,18 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadKubeConnection } from './kube-config.js';
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
 
 function kubeconfig(users: Record<string, unknown>[], extra: Record<string, unknown> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'procos-kc-'));
+  dirs.push(dir);
   mkdirSync(join(dir, 'pki'));
   writeFileSync(join(dir, 'pki', 'ca.crt'), 'CA-BYTES');
   writeFileSync(join(dir, 'pki', 'client.crt'), 'CERT-BYTES');
