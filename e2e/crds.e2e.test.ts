@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { projectRoot } from '../lib/cli/version.js';
+import { parseManifest } from '../operator/api/index.js';
 import { loadInvalidFixtures, loadSamples } from '../operator/api/testdata/fixtures.js';
 import { installCrds, useCluster, type TestCluster } from './cluster/test-cluster.js';
+import { waitFor } from './cluster/wait.js';
 
 const NS = 'procos-crd-e2e';
 
@@ -28,18 +30,31 @@ describe('CRDs on a real kube-apiserver', () => {
 
   it('explains fields with the descriptions from the zod schemas', async () => {
     // The apiserver publishes a new CRD's OpenAPI a moment after it is Established.
-    let explain = cluster.tryKubectl(['explain', 'workerpool.spec.scaling.targetBacklogPerReplica']);
-    for (let i = 0; i < 60 && explain.code !== 0; i++) {
-      await new Promise((r) => setTimeout(r, 500));
-      explain = cluster.tryKubectl(['explain', 'workerpool.spec.scaling.targetBacklogPerReplica']);
-    }
-    expect(explain.stdout).toContain('Activatable jobs per replica the scaler aims for');
+    let last = '';
+    const explain = await waitFor(
+      'kubectl explain workerpool.spec.scaling.targetBacklogPerReplica to succeed',
+      () => {
+        const r = cluster.tryKubectl(['explain', 'workerpool.spec.scaling.targetBacklogPerReplica']);
+        last = r.stderr;
+        return r.code === 0 && r.stdout;
+      },
+      { lastSeen: () => last },
+    );
+    expect(explain).toContain('Activatable jobs per replica the scaler aims for');
   });
 
   it.each(loadSamples().map((s) => [s.file, s.doc] as const))(
-    'accepts the sample %s and applies its defaults',
+    'accepts the sample %s and applies the same defaults as the zod schema',
     (_file, doc) => {
-      cluster.kubectl(['apply', '-n', NS, '-f', '-'], stringify(doc));
+      const stored = JSON.parse(cluster.kubectl(['apply', '-n', NS, '-o', 'json', '-f', '-'], stringify(doc))) as {
+        spec: unknown;
+      };
+      // One source of defaults: what `procos lint` and the operator assume is what the apiserver stores.
+      const parsed = parseManifest(doc);
+      if (!parsed.ok) throw new Error(`the sample is invalid for zod: ${parsed.errors.join('; ')}`);
+      expect(stored.spec).toEqual(JSON.parse(JSON.stringify(parsed.manifest.spec)));
+      // And the sample leaves something to default, or this would prove nothing.
+      expect(parsed.manifest.spec).not.toEqual((doc as { spec: unknown }).spec);
     },
   );
 
