@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { main } from '../lib/cli/entry-point.js';
 import { createLogger } from '../lib/logging/logger.js';
 import { ZeebeEngineClient } from './engine-client/zeebe-engine-client.js';
+import type { FaultPoint } from './controllers/process/process-reconciler.js';
 import { startOperator } from './operator.js';
 
 const help = `
@@ -44,6 +45,13 @@ const Flags = z.object({
   concurrency: z.coerce.number().int().min(1).max(64).default(8),
 });
 
+/**
+ * Test-only fault injection for the e2e suite: PROCOS_TEST_CRASH_AFTER=instance-created makes
+ * the operator die (SIGKILL, no cleanup) right after it created a startOnDeploy instance and
+ * before it recorded that in status — the window the at-most-once start record exists for.
+ */
+const TestEnv = z.object({ PROCOS_TEST_CRASH_AFTER: z.enum(['instance-created']).optional() });
+
 await main({
   name: 'procos-operator',
   help,
@@ -66,6 +74,11 @@ await main({
       throw new Error(parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '));
     const f = parsed.data;
     const log = createLogger('procos-operator');
+    const testEnv = TestEnv.safeParse(process.env);
+    if (!testEnv.success) throw new Error(`PROCOS_TEST_CRASH_AFTER: ${testEnv.error.issues[0]?.message ?? ''}`);
+    const crashAfter = testEnv.data.PROCOS_TEST_CRASH_AFTER;
+    const crashAt = new Set<FaultPoint>(crashAfter ? [crashAfter] : []);
+    if (crashAfter) log.warn({ crashAfter }, 'test-only fault injection enabled: the operator will kill itself');
     const engine = new ZeebeEngineClient();
     const operator = await startOperator({
       kubeconfig: f.kubeconfig,
@@ -78,6 +91,9 @@ await main({
       leaseDurationSeconds: f['lease-duration-seconds'],
       concurrency: f.concurrency,
       metricsPort: f['metrics-port'],
+      faultPoint: (point) => {
+        if (crashAt.has(point)) process.kill(process.pid, 'SIGKILL');
+      },
     });
     const stop = (signal: string): void => {
       log.info({ signal }, 'shutting down');
@@ -87,6 +103,7 @@ await main({
     process.once('SIGINT', () => stop('SIGINT'));
     await operator.done;
     await engine.close().catch(() => undefined);
-    return operator.lostLeadership ? 1 : 0;
+    if (operator.failure) process.stderr.write(`procos-operator: ${operator.failure}\n`);
+    return operator.lostLeadership || operator.failure ? 1 : 0;
   },
 });

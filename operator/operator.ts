@@ -2,11 +2,11 @@
 import { createServer, type Server } from 'node:http';
 import { trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
-import { ProcessReconciler, type ProcessObject } from './controllers/process/process-reconciler.js';
+import { ProcessReconciler, type FaultPoint, type ProcessObject } from './controllers/process/process-reconciler.js';
 import type { EngineClient } from './engine-client/engine-client.js';
 import { EventRecorder } from './runtime/event-recorder.js';
 import { Informer, objectKey } from './runtime/informer.js';
-import { KubeClient, type KubeObject } from './runtime/kube-client.js';
+import { KubeClient, KubeError, type KubeObject } from './runtime/kube-client.js';
 import { LeaderElector } from './runtime/leader-election.js';
 import { operatorMetrics } from './runtime/operator-metrics.js';
 import { Workqueue } from './runtime/workqueue.js';
@@ -24,6 +24,8 @@ export interface OperatorOptions {
   leaseDurationSeconds?: number;
   concurrency: number;
   metricsPort?: number;
+  /** Test-only (PROCOS_TEST_CRASH_AFTER): called at named points of a reconcile. */
+  faultPoint?: (point: FaultPoint) => void;
 }
 
 export interface RunningOperator {
@@ -33,9 +35,32 @@ export interface RunningOperator {
   metricsPort?: number;
   /** True when the operator stopped because it lost the lease (exit non-zero: let the Deployment restart it). */
   readonly lostLeadership: boolean;
+  /** Why the operator could not run (exit non-zero), if it could not. */
+  readonly failure: string | undefined;
 }
 
 const tracer = trace.getTracer('procos-operator');
+
+/**
+ * Leader election waits forever, and silently, for a Lease in a namespace that does not exist
+ * (the README's quick start did exactly that). A dry-run create finds out at once.
+ */
+async function checkLeaseNamespace(client: KubeClient, namespace: string, name: string): Promise<void> {
+  try {
+    await client.request('POST', `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`, {
+      query: { dryRun: 'All' },
+      body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace }, spec: {} },
+    });
+  } catch (err) {
+    if (err instanceof KubeError && err.status === 404)
+      throw new Error(
+        `the leader-election namespace '${namespace}' does not exist: create it with ` +
+          `\`kubectl create namespace ${namespace}\`, or choose an existing one with --leader-election-namespace ` +
+          '(or run a single replica with --no-leader-election)',
+      );
+    // 409: the Lease exists already. 403: not allowed to ask; leader election will say more.
+  }
+}
 
 export async function startOperator(o: OperatorOptions): Promise<RunningOperator> {
   const metrics = operatorMetrics();
@@ -77,11 +102,13 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   );
   let stopping = false;
   let lostLeadership = false;
+  let failure: string | undefined;
   const informers: { stop(): void }[] = [];
   let queue: Workqueue | undefined;
 
   const run = async (): Promise<void> => {
     if (o.leaderElection) {
+      await checkLeaseNamespace(client, o.leaseNamespace, o.leaseName);
       log.info({ identity: o.identity, lease: `${o.leaseNamespace}/${o.leaseName}` }, 'waiting for leadership');
       await elector.acquire();
       metrics.leader.set(1);
@@ -110,6 +137,8 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
       policies,
       events: new EventRecorder(client, 'procos-operator', log),
       log,
+      enqueue: (key) => queue?.add(key),
+      faultPoint: o.faultPoint,
     });
     const q = new Workqueue(
       (key) =>
@@ -131,12 +160,16 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
       { concurrency: o.concurrency, baseDelayMs: 500, maxDelayMs: 60_000 },
       (key, err, retryInMs) =>
         log.warn(
-          { key, err: err instanceof Error ? err.message : String(err), retryInMs },
+          // Bounded: an apiserver or engine message can be tens of KB (a whole BPMN).
+          { key, err: (err instanceof Error ? err.message : String(err)).slice(0, 1000), retryInMs },
           'reconcile failed; retrying',
         ),
     );
     queue = q;
-    processes.on((obj) => q.add(objectKey(obj)));
+    processes.on((obj, event) => {
+      if (event === 'delete') reconciler.forget(obj);
+      q.add(objectKey(obj));
+    });
     // A ConfigMap or SandboxPolicy change re-reconciles the processes that use it.
     configMaps.on((cm) => {
       for (const p of processes.list()) {
@@ -196,7 +229,9 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
 
   const done = run()
     .catch((err: unknown) => {
-      if (!stopping) log.error({ err: err instanceof Error ? err.message : String(err) }, 'operator failed');
+      if (stopping) return;
+      failure = err instanceof Error ? err.message : String(err);
+      log.error({ err: failure }, 'operator failed');
     })
     .then(shutdown);
   return {
@@ -204,6 +239,9 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     metricsPort,
     get lostLeadership() {
       return lostLeadership;
+    },
+    get failure() {
+      return failure;
     },
     async stop() {
       stopping = true;

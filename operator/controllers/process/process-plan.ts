@@ -1,15 +1,21 @@
 // plan(facts) for a ProcOSProcess: pure, no I/O, recomputed every loop (TWC #353).
+import { MAX_VARIABLES_DEPTH } from '../../api/index.js';
 import type { ConditionInput } from '../../runtime/conditions.js';
+import type { Failure } from './process-reasons.js';
+import { listItems, quoteItem } from './status-bounds.js';
+
+export type { Failure };
 
 export const FINALIZER = 'procos.io/engine-cleanup';
 
-export type Failure = { reason: string; message: string };
+/** status.bpmnProcessId holds at most this many characters (the CRD's limit). */
+export const MAX_PROCESS_ID_LENGTH = 255;
 
 export interface ProcessFacts {
   deleting: boolean;
   finalizers: string[];
   deletionPolicy: 'Retain' | 'Delete';
-  /** What status says is deployed now. */
+  /** What is deployed now: status, or what this operator deployed and status does not show yet. */
   deployed: {
     checksum?: string;
     version?: number;
@@ -19,7 +25,17 @@ export interface ProcessFacts {
   source: { ok: true; xml: string; checksum: string; resourceName: string } | ({ ok: false } & Failure);
   /** undefined: no sandboxPolicyRef, any job type is allowed. */
   policy?: { ok: true; name: string; disallowed: (taskTypes: string[]) => string[] } | ({ ok: false } & Failure);
-  bpmn?: { problems: string[]; bpmnProcessId?: string; taskTypes: string[] };
+  bpmn?: {
+    problems: string[];
+    /** Executable processes, in document order. */
+    processIds: string[];
+    taskTypes: string[];
+    /** Whether the (single) executable process has a none start event, which startOnDeploy needs. */
+    noneStart: boolean;
+  };
+  startOnDeploy: { enabled: boolean; variablesDepth: number };
+  /** An older ProcOSProcess that deploys the same process id (ids are global in the engine). */
+  duplicateOf?: { namespace: string; name: string };
 }
 
 export type ProcessPlan =
@@ -44,6 +60,51 @@ function finalizerChange(f: ProcessFacts): 'add' | 'remove' | undefined {
   return undefined;
 }
 
+/** Why the BPMN itself cannot be deployed by this resource, if it cannot. */
+function bpmnFailure(bpmn: ProcessFacts['bpmn']): Failure | undefined {
+  if (!bpmn || bpmn.problems.length || !bpmn.processIds.length) {
+    const problems = bpmn?.problems.length ? bpmn.problems : ['the BPMN has no executable process'];
+    return {
+      reason: 'InvalidBPMN',
+      message: problems.slice(0, 5).join('; ') + (problems.length > 5 ? ` (and ${problems.length - 5} more)` : ''),
+    };
+  }
+  // Both would deploy, status could name one, and deletionPolicy Delete would leave the other
+  // behind: refuse rather than half-manage.
+  if (bpmn.processIds.length > 1)
+    return {
+      reason: 'MultipleProcesses',
+      message:
+        `the BPMN has ${bpmn.processIds.length} executable processes (${listItems(bpmn.processIds)}); ` +
+        'a ProcOSProcess deploys exactly one: split them into one resource each, or set isExecutable="false" on the others',
+    };
+  const id = bpmn.processIds[0] ?? '';
+  if (id.length > MAX_PROCESS_ID_LENGTH)
+    return {
+      reason: 'InvalidBPMN',
+      message: `process id ${quoteItem(id)} is ${id.length} characters long; at most ${MAX_PROCESS_ID_LENGTH} are supported`,
+    };
+  return undefined;
+}
+
+function startOnDeployFailure(f: ProcessFacts, bpmnProcessId: string): Failure | undefined {
+  if (!f.startOnDeploy.enabled) return undefined;
+  // Zeebe answers FAILED_PRECONDITION only after the deployment; say so before deploying.
+  if (!f.bpmn?.noneStart)
+    return {
+      reason: 'StartOnDeployNotPossible',
+      message:
+        `startOnDeploy is enabled but process ${quoteItem(bpmnProcessId)} has no none start event ` +
+        '(a message, timer or signal start cannot be started directly): add a plain start event or disable startOnDeploy',
+    };
+  if (f.startOnDeploy.variablesDepth > MAX_VARIABLES_DEPTH)
+    return {
+      reason: 'InvalidStartVariables',
+      message: `startOnDeploy.variables nest ${f.startOnDeploy.variablesDepth} levels deep; at most ${MAX_VARIABLES_DEPTH} are allowed`,
+    };
+  return undefined;
+}
+
 export function planProcess(f: ProcessFacts): ProcessPlan {
   if (f.deleting) {
     const has = f.finalizers.includes(FINALIZER);
@@ -55,39 +116,49 @@ export function planProcess(f: ProcessFacts): ProcessPlan {
     };
   }
   const finalizer = finalizerChange(f);
-  if (!f.source.ok)
-    return { kind: 'invalid', finalizer, failure: { reason: f.source.reason, message: f.source.message } };
-  if (f.policy && !f.policy.ok)
-    return { kind: 'invalid', finalizer, failure: { reason: f.policy.reason, message: f.policy.message } };
-  const bpmn = f.bpmn;
-  if (!bpmn || bpmn.problems.length || !bpmn.bpmnProcessId) {
-    const problems = bpmn?.problems.length ? bpmn.problems : ['the BPMN has no executable process'];
-    return {
-      kind: 'invalid',
-      finalizer,
-      failure: {
-        reason: 'InvalidBPMN',
-        message: problems.slice(0, 5).join('; ') + (problems.length > 5 ? ` (and ${problems.length - 5} more)` : ''),
+  const invalid = (failure: Failure, bpmnProcessId?: string, taskTypes?: string[]): ProcessPlan => ({
+    kind: 'invalid',
+    finalizer,
+    failure,
+    bpmnProcessId,
+    taskTypes,
+  });
+  if (!f.source.ok) return invalid({ reason: f.source.reason, message: f.source.message });
+  if (f.policy && !f.policy.ok) return invalid({ reason: f.policy.reason, message: f.policy.message });
+  const bpmnFailed = bpmnFailure(f.bpmn);
+  if (bpmnFailed || !f.bpmn) return invalid(bpmnFailed ?? { reason: 'InvalidBPMN', message: 'no BPMN' });
+  const { taskTypes } = f.bpmn;
+  const bpmnProcessId = f.bpmn.processIds[0] ?? '';
+  if (f.duplicateOf) {
+    const owner = `${f.duplicateOf.namespace}/${f.duplicateOf.name}`;
+    return invalid(
+      {
+        reason: 'DuplicateProcessId',
+        message:
+          `process id ${quoteItem(bpmnProcessId)} is already deployed by ProcOSProcess ${owner} (created earlier); ` +
+          'process ids are global in the engine: give this process another id, or delete one of the two',
       },
-    };
+      bpmnProcessId,
+      taskTypes,
+    );
   }
-  const { bpmnProcessId, taskTypes } = bpmn;
+  const startFailed = startOnDeployFailure(f, bpmnProcessId);
+  if (startFailed) return invalid(startFailed, bpmnProcessId, taskTypes);
   if (f.policy?.ok) {
     const disallowed = f.policy.disallowed(taskTypes);
     if (disallowed.length) {
-      return {
-        kind: 'invalid',
-        finalizer,
+      return invalid(
+        {
+          reason: 'TaskTypeNotAllowed',
+          message: `job type${disallowed.length > 1 ? 's' : ''} ${listItems(disallowed)} not allowed by SandboxPolicy '${f.policy.name}'`,
+        },
         bpmnProcessId,
         taskTypes,
-        failure: {
-          reason: 'TaskTypeNotAllowed',
-          message: `job type${disallowed.length > 1 ? 's' : ''} ${disallowed.map((t) => `'${t}'`).join(', ')} not allowed by SandboxPolicy '${f.policy.name}'`,
-        },
-      };
+      );
     }
   }
-  if (f.deployed.checksum === f.source.checksum && f.deployed.deployedCondition === 'True')
+  const d = f.deployed;
+  if (d.checksum === f.source.checksum && d.deployedCondition === 'True' && d.version && d.processDefinitionKey)
     return { kind: 'upToDate', finalizer, bpmnProcessId, taskTypes };
   return {
     kind: 'deploy',
@@ -100,40 +171,45 @@ export function planProcess(f: ProcessFacts): ProcessPlan {
   };
 }
 
+export type Outcome =
+  | { ready: true; version: number; note?: string }
+  | {
+      ready: false;
+      failure: Failure;
+      transient: boolean;
+      validated: boolean;
+      /** Set when the definition is deployed and only what comes after failed (startOnDeploy). */
+      deployedVersion?: number;
+    };
+
 /** The conditions a plan's outcome leads to (kstatus: Ready, Reconciling, Stalled; and ours). */
-export function conditionsFor(
-  outcome:
-    { ready: true; version: number } | { ready: false; failure: Failure; transient: boolean; validated: boolean },
-): ConditionInput[] {
+export function conditionsFor(outcome: Outcome): ConditionInput[] {
+  const valid: ConditionInput = {
+    type: 'Validated',
+    status: 'True',
+    reason: 'Valid',
+    message: 'the BPMN is valid and every job type is allowed',
+  };
   if (outcome.ready) {
-    const msg = `version ${outcome.version} is deployed`;
+    const msg = `version ${outcome.version} is deployed${outcome.note ? `; ${outcome.note}` : ''}`;
     return [
       { type: 'Ready', status: 'True', reason: 'Deployed', message: msg },
-      {
-        type: 'Validated',
-        status: 'True',
-        reason: 'Valid',
-        message: 'the BPMN is valid and every job type is allowed',
-      },
+      valid,
       { type: 'Deployed', status: 'True', reason: 'Deployed', message: msg },
       { type: 'Reconciling', status: 'False', reason: 'Deployed', message: msg },
       { type: 'Stalled', status: 'False', reason: 'Deployed', message: msg },
     ];
   }
-  const { failure, transient, validated } = outcome;
+  const { failure, transient, validated, deployedVersion } = outcome;
+  const { reason, message } = failure;
   return [
-    { type: 'Ready', status: 'False', reason: failure.reason, message: failure.message },
-    validated
-      ? {
-          type: 'Validated',
-          status: 'True',
-          reason: 'Valid',
-          message: 'the BPMN is valid and every job type is allowed',
-        }
-      : { type: 'Validated', status: 'False', reason: failure.reason, message: failure.message },
-    { type: 'Deployed', status: transient ? 'Unknown' : 'False', reason: failure.reason, message: failure.message },
+    { type: 'Ready', status: 'False', reason, message },
+    validated ? valid : { type: 'Validated', status: 'False', reason, message },
+    deployedVersion !== undefined
+      ? { type: 'Deployed', status: 'True', reason: 'Deployed', message: `version ${deployedVersion} is deployed` }
+      : { type: 'Deployed', status: transient ? 'Unknown' : 'False', reason, message },
     // kstatus: transient failures are still reconciling; invalid specs are stalled until edited.
-    { type: 'Reconciling', status: transient ? 'True' : 'False', reason: failure.reason, message: failure.message },
-    { type: 'Stalled', status: transient ? 'False' : 'True', reason: failure.reason, message: failure.message },
+    { type: 'Reconciling', status: transient ? 'True' : 'False', reason, message },
+    { type: 'Stalled', status: transient ? 'False' : 'True', reason, message },
   ];
 }
