@@ -1,23 +1,59 @@
 # ProcOS — the two commands: `make up` (run it) and `make test` (prove it).
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-NPM_STAMP := node_modules/.procos-installed
 
-.PHONY: help up test deps lint typecheck crds crds-check build unit e2e cluster-build cluster-up cluster-down bench clean
+# Node.js 22 LTS. A machine whose `node` is older gets the official binary from the npm
+# registry (package node-linux-<arch>, integrity checked by npm) in the git-ignored tool cache,
+# first on PATH for every target; native modules build against its headers.
+NODE_VERSION := 22.23.3
+TOOL_CACHE := $(or $(PROCOS_CACHE_DIR),$(HOME)/.cache/procos)
+SYSTEM_NODE_MAJOR := $(shell node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+ifeq ($(shell [ "$(SYSTEM_NODE_MAJOR)" -ge 22 ] 2>/dev/null && echo yes),yes)
+NODE_BIN :=
+NODE_KEY := system-node$(SYSTEM_NODE_MAJOR)
+else
+NODE_ARCH := $(subst x86_64,x64,$(subst aarch64,arm64,$(shell uname -m)))
+NODE_HOME := $(TOOL_CACHE)/node-v$(NODE_VERSION)-linux-$(NODE_ARCH)
+NODE_BIN := $(NODE_HOME)/bin/node
+NODE_KEY := node-v$(NODE_VERSION)
+export PATH := $(NODE_HOME)/bin:$(PATH)
+export npm_config_nodedir := $(NODE_HOME)
+endif
+# Keyed by the Node.js in use: switching Node reinstalls, so native modules match its ABI.
+NPM_STAMP := node_modules/.procos-installed-$(NODE_KEY)
+
+.PHONY: help up test test-stress deps node lint typecheck crds crds-check build unit e2e cluster-build cluster-up cluster-down bench clean
 
 help: ## List the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 up: deps build ## Boot ProcOS on this machine and run the demo process to a printed result
 	node bin/procos.js up
 
 test: deps lint typecheck crds-check build unit e2e ## Everything CI runs: lint, types, CRD freshness, unit and e2e tests
 
+test-stress: ## `make test` N times (default 5) while two busy loops load both cores
+	bash e2e/test-stress.sh $(or $(N),5)
+
+node: $(NODE_BIN) ## Use Node.js >= 22: the machine's, else install the pinned 22 LTS into the tool cache
+	@node --version
+
+ifneq ($(NODE_BIN),)
+$(NODE_BIN):
+	@command -v npm >/dev/null || { echo "npm not found: install Node.js and npm (Debian: apt-get install nodejs npm), then retry"; exit 1; }
+	@echo "Node.js $$(node --version 2>/dev/null || echo '(none)') is older than 22: installing Node.js $(NODE_VERSION) into $(NODE_HOME)"
+	rm -rf $(NODE_HOME).tmp && mkdir -p $(NODE_HOME).tmp
+	cd $(NODE_HOME).tmp && npm pack --silent node-linux-$(NODE_ARCH)@$(NODE_VERSION) >/dev/null \
+	  && tar xzf node-linux-$(NODE_ARCH)-$(NODE_VERSION).tgz --strip-components=1 && rm node-linux-$(NODE_ARCH)-$(NODE_VERSION).tgz
+	$(NODE_HOME).tmp/bin/node --version
+	rm -rf $(NODE_HOME) && mv $(NODE_HOME).tmp $(NODE_HOME)
+endif
+
 deps: $(NPM_STAMP) ## Install the npm dependencies from the lockfile
 
-$(NPM_STAMP): package.json package-lock.json
-	@command -v node >/dev/null || { echo "node not found: install Node.js 20 (e.g. from Debian's or NodeSource's nodejs package)"; exit 1; }
-	@node -e 'if (+process.versions.node.split(".")[0] < 20) { console.error("Node.js >= 20 needed, found " + process.version); process.exit(1) }'
+$(NPM_STAMP): package.json package-lock.json $(NODE_BIN)
+	@command -v node >/dev/null || { echo "node not found: install Node.js 22 (or any Node.js with npm: make then installs 22)"; exit 1; }
+	@node -e 'if (+process.versions.node.split(".")[0] < 22) { console.error("Node.js >= 22 needed, found " + process.version); process.exit(1) }'
 	npm ci --no-audit --no-fund
 	@touch $@
 
@@ -49,7 +85,7 @@ cluster-build: ## Build kube-apiserver, controller-manager, scheduler, kubectl, 
 cluster-up: deps cluster-build ## Start a control plane on loopback that keeps running; prints KUBECONFIG
 	npx tsx e2e/cluster/cli.ts up
 
-cluster-down: ## Stop the control plane of cluster-up
+cluster-down: deps ## Stop the control plane of cluster-up
 	npx tsx e2e/cluster/cli.ts down
 
 bench: deps build cluster-build ## Benchmarks (print ratios against a baseline measured in the same run)
