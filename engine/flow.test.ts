@@ -1,5 +1,8 @@
 // Errors, variables, FEEL and gateways (notes C19, C23–C27), and embedded subprocesses.
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_SUBPROCESS_DEPTH } from '../lib/bpmn/index.js';
+import { nestedSubprocesses } from '../lib/bpmn/testdata/nested-subprocesses.js';
 import {
   deployFixture,
   incidentOf,
@@ -210,5 +213,38 @@ describe('process flow', () => {
     const result = await run;
     expect(result.variables).toEqual({ left: true, right: true });
     expect(endOf(result)?.completed.filter((id) => id === 'join')).toEqual(['join']); // joined once
+  });
+
+  it('runs a process whose ids use letters of any script (XML names, as in Zeebe)', async () => {
+    const zbc = h.client();
+    const xml = readFileSync(new URL('../lib/bpmn/testdata/unicode-ids.bpmn', import.meta.url));
+    const d = await zbc.deployResource({ name: 'unicode-ids.bpmn', process: xml });
+    expect(d.deployments[0]?.process.bpmnProcessId).toBe('Größe-prüfen');
+    const i = await zbc.createProcessInstance({ bpmnProcessId: 'Größe-prüfen', variables: {} });
+    const job = await jobOf(zbc, 'unicode.work', i.processInstanceKey);
+    expect(job).toMatchObject({ elementId: '処理', bpmnProcessId: 'Größe-prüfen' });
+    await zbc.completeJob({ jobKey: job.key, variables: { ok: true } });
+    expect(await h.outcome(i.processInstanceKey)).toEqual({
+      state: 'COMPLETED',
+      endEvents: ['Ende_ñ'],
+      variables: { ok: true },
+    });
+  });
+
+  it(`runs, and cancels, subprocesses nested ${MAX_SUBPROCESS_DEPTH} levels deep`, async () => {
+    const zbc = h.client();
+    await zbc.deployResource({ name: 'nested.bpmn', process: Buffer.from(nestedSubprocesses(MAX_SUBPROCESS_DEPTH)) });
+    const done = await zbc.createProcessInstance({ bpmnProcessId: 'nested', variables: { n: 1 } });
+    const job = await jobOf(zbc, 'nested.work', done.processInstanceKey);
+    await zbc.completeJob({ jobKey: job.key, variables: { m: 2 } });
+    expect(await h.outcome(done.processInstanceKey)).toEqual({
+      state: 'COMPLETED',
+      endEvents: ['end'],
+      variables: { n: 1, m: 2 },
+    });
+    const cancelled = await zbc.createProcessInstance({ bpmnProcessId: 'nested', variables: {} });
+    expect(h.history.get(cancelled.processInstanceKey)?.active).toHaveLength(MAX_SUBPROCESS_DEPTH + 1);
+    await zbc.cancelProcessInstance(cancelled.processInstanceKey);
+    expect(await h.ended(cancelled.processInstanceKey)).toMatchObject({ state: 'TERMINATED', active: [] });
   });
 });

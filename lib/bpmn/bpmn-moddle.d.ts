@@ -2,6 +2,7 @@
 declare module 'bpmn-moddle' {
   export class BpmnModdle {
     constructor(packages?: Record<string, object>);
-    fromXML(xml: string, typeName?: string): Promise<unknown>;
+    /** `options` are copied onto moddle-xml's Reader for this parse. */
+    fromXML(xml: string, typeName?: string, options?: object): Promise<unknown>;
   }
 }

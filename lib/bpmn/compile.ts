@@ -8,6 +8,7 @@ import { child, children, extension, parseXml, str, type ModdleElement } from '.
 import type { ElementKind, EventDefinition, FlowNode, Mapping, ProcessModel, SequenceFlow } from './model.js';
 import { timerValueError } from './timer.js';
 import { XmlLines } from './xml-lines.js';
+import { preflightProblems } from './xml-preflight.js';
 
 export interface CompiledDefinitions {
   processes: ProcessModel[];
@@ -44,18 +45,26 @@ const ACTIVITY_KINDS: ElementKind[] = [
   'passThroughTask',
 ];
 
+/**
+ * Subprocesses nested deeper than this are refused: compiling and executing a scope recurses
+ * per level, and a document of a few MiB could otherwise nest thousands deep and overflow the
+ * stack (issue 8). Real processes stay far below it.
+ */
+export const MAX_SUBPROCESS_DEPTH = 256;
+
 /** Zeebe's job type for user tasks without a task definition (job-based user tasks). */
 export const USER_TASK_JOB_TYPE = 'io.camunda.zeebe:userTask';
 
 export async function compileBpmn(xml: string): Promise<CompiledDefinitions> {
   const checksum = createHash('sha256').update(xml).digest('hex');
   const lines = new XmlLines(xml);
-  const problems: BpmnProblem[] = [];
+  const problems: BpmnProblem[] = preflightProblems(xml, lines);
+  if (problems.length) return { processes: [], problems, checksum };
   let parsed;
   try {
     parsed = await parseXml(xml);
   } catch (err) {
-    problems.push(xmlProblem(err, xml));
+    problems.push(xmlProblem(err, xml, lines));
     return { processes: [], problems, checksum };
   }
   for (const w of parsed.warnings) {
@@ -85,15 +94,17 @@ export async function compileBpmn(xml: string): Promise<CompiledDefinitions> {
   return { processes, problems, checksum };
 }
 
-function xmlProblem(err: unknown, xml: string): BpmnProblem {
+function xmlProblem(err: unknown, xml: string, lines: XmlLines): BpmnProblem {
   const message = err instanceof Error ? err.message : String(err);
+  // The parser reports the end of a truncated document as line 0; it is where the text ends.
+  const line = /unexpected end of file/.test(message) ? lines.lineAt(xml.length) : lineFromMessage(message);
   const root = /<([A-Za-z_][\w.:-]*)/.exec(xml.replace(/<\?[\s\S]*?\?>|<!--[\s\S]*?-->/g, ''))?.[1];
   const rootHint =
     root && !/(^|:)definitions$/.test(root) ? ` (the root element is <${root}>, expected <bpmn:definitions>)` : '';
   return {
     rule: 'xml-syntax',
     message: `malformed XML: ${firstLine(message)}${nested(message)}${rootHint}`,
-    line: lineFromMessage(message),
+    line,
   };
 }
 
@@ -114,6 +125,8 @@ function lineFromMessage(message: string): number | undefined {
 
 class ProcessCompiler {
   private readonly model: ProcessModel;
+  /** The flow nodes declared directly in each scope (process or subprocess id). */
+  private readonly scopeNodes = new Map<string, FlowNode[]>();
 
   constructor(
     private readonly process: ModdleElement,
@@ -134,7 +147,7 @@ class ProcessCompiler {
   }
 
   compile(): ProcessModel {
-    this.compileScope(this.process, this.model.id);
+    this.compileScope(this.process, this.model.id, 0);
     this.checkScope(this.model.id, true);
     this.model.jobTypes = [...new Set(this.model.jobTypes)].sort();
     return this.model;
@@ -144,10 +157,20 @@ class ProcessCompiler {
     this.problems.push({ rule, message, elementId, line: elementId ? this.lines.lineOfId(elementId) : undefined });
   }
 
-  private compileScope(scope: ModdleElement, scopeId: string): void {
+  /**
+   * `depth`: how many subprocesses enclose this scope (0 for the process itself). Work per scope
+   * stays proportional to the scope's own elements: a document with thousands of sibling
+   * subprocesses must not take quadratic time (it blocks the engine while it deploys).
+   */
+  private compileScope(scope: ModdleElement, scopeId: string, depth: number): void {
+    const flows: SequenceFlow[] = [];
     for (const el of children(scope, 'flowElements')) {
-      if (el.$type === 'bpmn:SequenceFlow') this.compileFlow(el);
+      if (el.$type !== 'bpmn:SequenceFlow') continue;
+      const flow = this.compileFlow(el);
+      if (flow) flows.push(flow);
     }
+    const nodes: FlowNode[] = [];
+    this.scopeNodes.set(scopeId, nodes);
     for (const el of children(scope, 'flowElements')) {
       if (el.$type === 'bpmn:SequenceFlow') continue;
       const kind = KIND_BY_TYPE[el.$type];
@@ -159,34 +182,30 @@ class ProcessCompiler {
         el.$type === 'bpmn:BusinessRuleTask' && extension(el, 'zeebe:CalledDecision') !== undefined;
       const node = this.compileNode(el, calledDecision ? 'businessRuleTask' : kind, scopeId);
       this.model.elements.set(node.id, node);
-      if (kind === 'startEvent')
-        this.model.startEvents.set(scopeId, [...(this.model.startEvents.get(scopeId) ?? []), node.id]);
-      if (kind === 'boundaryEvent' && node.attachedTo) {
-        this.model.boundaryEvents.set(node.attachedTo, [
-          ...(this.model.boundaryEvents.get(node.attachedTo) ?? []),
-          node.id,
-        ]);
-      }
-      if (kind === 'subProcess') {
-        this.compileScope(el, node.id);
+      nodes.push(node);
+      if (kind === 'startEvent') listIn(this.model.startEvents, scopeId).push(node.id);
+      if (kind === 'boundaryEvent' && node.attachedTo) listIn(this.model.boundaryEvents, node.attachedTo).push(node.id);
+      if (kind === 'subProcess' && depth + 1 > MAX_SUBPROCESS_DEPTH) {
+        this.problem('subprocess-depth', node.id, `subprocesses nest deeper than ${MAX_SUBPROCESS_DEPTH} levels`);
+      } else if (kind === 'subProcess') {
+        this.compileScope(el, node.id, depth + 1);
         this.checkScope(node.id, false);
       }
     }
-    for (const flow of this.model.flows.values()) {
-      const source = this.model.elements.get(flow.source);
-      if (source && !source.outgoing.includes(flow.id)) source.outgoing.push(flow.id);
-      const target = this.model.elements.get(flow.target);
-      if (target && !target.incoming.includes(flow.id)) target.incoming.push(flow.id);
+    // Every flow is wired once, by the scope it is declared in (its elements exist by now).
+    for (const flow of flows) {
+      this.model.elements.get(flow.source)?.outgoing.push(flow.id);
+      this.model.elements.get(flow.target)?.incoming.push(flow.id);
     }
   }
 
-  private compileFlow(el: ModdleElement): void {
+  private compileFlow(el: ModdleElement): SequenceFlow | undefined {
     const id = el.id ?? '';
     const source = child(el, 'sourceRef')?.id;
     const target = child(el, 'targetRef')?.id;
     if (!source || !target) {
       this.problem('sequence-flow-ref', id, 'sequence flow must have a sourceRef and a targetRef that exist');
-      return;
+      return undefined;
     }
     const flow: SequenceFlow = { id, source, target };
     const body = str(child(el, 'conditionExpression'), 'body');
@@ -200,6 +219,7 @@ class ProcessCompiler {
       }
     }
     this.model.flows.set(id, flow);
+    return flow;
   }
 
   private compileNode(el: ModdleElement, kind: ElementKind, scopeId: string): FlowNode {
@@ -442,7 +462,7 @@ class ProcessCompiler {
 
   /** Rules that need the whole scope: start events, gateways, flows. */
   private checkScope(scopeId: string, isProcess: boolean): void {
-    const nodes = [...this.model.elements.values()].filter((n) => n.scopeId === scopeId);
+    const nodes = this.scopeNodes.get(scopeId) ?? [];
     const starts = nodes.filter((n) => n.kind === 'startEvent');
     if (isProcess && starts.length === 0)
       this.problem('start-event', scopeId, 'process must have at least one start event');
@@ -537,4 +557,10 @@ class ProcessCompiler {
       }
     }
   }
+}
+
+function listIn<K, V>(map: Map<K, V[]>, key: K): V[] {
+  let list = map.get(key);
+  if (!list) map.set(key, (list = []));
+  return list;
 }

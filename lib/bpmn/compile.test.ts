@@ -1,0 +1,128 @@
+// What compileBpmn refuses (and accepts) in the raw XML, before any BPMN rule: the engine and the
+// operator both answer with these problems, so each names its rule, element or line.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { compileBpmn, formatProblem, MAX_SUBPROCESS_DEPTH } from './index.js';
+import { nestedSubprocesses } from './testdata/nested-subprocesses.js';
+
+const fixture = (name: string): string => readFileSync(new URL(`./testdata/${name}`, import.meta.url), 'utf8');
+const minimal = fixture('minimal.bpmn');
+
+/** The minimal process with `text` in place of its task's name. */
+const withTaskName = (text: string): string => minimal.replace('name="Task"', `name="${text}"`);
+
+const problemsOf = async (xml: string) => (await compileBpmn(xml)).problems;
+
+describe('compileBpmn on hostile or unusual XML', () => {
+  it('accepts the minimal fixture (the base of the cases below)', async () => {
+    expect(await problemsOf(minimal)).toEqual([]);
+  });
+
+  describe('subprocess nesting', () => {
+    it(`compiles subprocesses nested ${MAX_SUBPROCESS_DEPTH} levels deep`, async () => {
+      const c = await compileBpmn(nestedSubprocesses(MAX_SUBPROCESS_DEPTH));
+      expect(c.problems).toEqual([]);
+      expect(c.processes[0]?.elements.get('work')?.scopeId).toBe(`sub-${MAX_SUBPROCESS_DEPTH}`);
+    });
+
+    it.each([MAX_SUBPROCESS_DEPTH + 1, 5000])(
+      'refuses %i levels, naming the first subprocess past the limit, instead of overflowing the stack',
+      async (depth) => {
+        const problems = await problemsOf(nestedSubprocesses(depth));
+        expect(problems.map(formatProblem)).toEqual([
+          `line ${problems[0]?.line}, element 'sub-257': subprocesses nest deeper than 256 levels [subprocess-depth]`,
+        ]);
+        expect(problems[0]?.line).toBeGreaterThan(MAX_SUBPROCESS_DEPTH); // one line per level and element
+      },
+    );
+  });
+
+  describe('DOCTYPE and entity declarations', () => {
+    it('refuses a DOCTYPE with an entity, saying so plainly, with its line', async () => {
+      expect(await problemsOf(fixture('doctype-entity.bpmn'))).toEqual([
+        {
+          rule: 'xml-doctype',
+          line: 3,
+          message: expect.stringMatching(
+            /^DOCTYPE declarations are not supported, nor the entities they declare/,
+          ) as unknown,
+        },
+      ]);
+    });
+
+    it('refuses a bare DOCTYPE too', async () => {
+      const xml = minimal.replace('<bpmn:definitions', '<!DOCTYPE bpmn:definitions>\n<bpmn:definitions');
+      expect((await problemsOf(xml)).map((p) => [p.rule, p.line])).toEqual([['xml-doctype', 3]]);
+    });
+
+    it('does not mistake a DOCTYPE in a comment for one', async () => {
+      expect(await problemsOf(withTaskName('Task').replace('<!-- start', '<!-- <!DOCTYPE x> start'))).toEqual([]);
+    });
+  });
+
+  describe('characters XML does not allow', () => {
+    it.each([
+      ['NUL', '\u0000', 'U+0000'],
+      ['BEL', '\u0007', 'U+0007'],
+      ['ESC', '\u001b', 'U+001B'],
+      ['U+FFFE', '\uFFFE', 'U+FFFE'],
+      ['a lone surrogate', '\uD800', 'U+D800'],
+    ])('refuses %s, naming the character and its line', async (_name, char, code) => {
+      expect(await problemsOf(withTaskName(`Ta${char}sk`))).toEqual([
+        {
+          rule: 'xml-character',
+          line: 6,
+          message: expect.stringContaining(`character ${code}, which XML does not allow`) as unknown,
+        },
+      ]);
+    });
+
+    it.each([
+      ['&#0;', 'U+0000'],
+      ['&#x1F;', 'U+001F'],
+      ['&#xFFFF;', 'U+FFFF'],
+      ['&#1114112;', 'U+110000'],
+    ])('refuses the character reference %s', async (ref, code) => {
+      expect(await problemsOf(withTaskName(`Task ${ref}`))).toEqual([
+        {
+          rule: 'xml-character',
+          line: 6,
+          message: `the character reference ${ref} stands for ${code}, which XML does not allow`,
+        },
+      ]);
+    });
+
+    it('accepts tabs, line breaks, legal references and any character in comments and CDATA', async () => {
+      expect(await problemsOf(withTaskName('Größe&#9;&#xE4;&#228; 処理 😀'))).toEqual([]);
+      expect(await problemsOf(minimal.replace('<!-- start', '<!-- &#0; start'))).toEqual([]);
+    });
+  });
+
+  describe('ids (XML NCNames)', () => {
+    it('accepts letters of any script in ids, as Zeebe does', async () => {
+      const c = await compileBpmn(fixture('unicode-ids.bpmn'));
+      expect(c.problems).toEqual([]);
+      const process = c.processes[0];
+      expect(process?.id).toBe('Größe-prüfen');
+      expect(process?.elements.get('処理')).toMatchObject({ incoming: ['zum_処理'], outgoing: ['zum_Ende'] });
+      expect(process?.startEvents.get('Größe-prüfen')).toEqual(['開始']);
+    });
+
+    it.each([
+      ['a leading digit', '1task'],
+      ['a space', 'my task'],
+      ['a leading hyphen', '-task'],
+      ['a symbol', 'task@'],
+    ])('still refuses an id with %s, naming it', async (_what, id) => {
+      const xml = minimal.replace('id="task"', `id="${id}"`).replaceAll('"task"', `"${id}"`);
+      const problems = await problemsOf(xml);
+      expect(problems[0]).toMatchObject({ rule: 'xml-schema', line: 6 });
+      expect(problems[0]?.message).toContain(`illegal ID <${id}>`);
+    });
+
+    it('still refuses a duplicate id', async () => {
+      const problems = await problemsOf(minimal.replace('<bpmn:endEvent id="end" />', '<bpmn:endEvent id="task" />'));
+      expect(problems.map((p) => p.message).join('\n')).toContain('duplicate ID <task>');
+    });
+  });
+});
