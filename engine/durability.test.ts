@@ -76,38 +76,4 @@ describe('procos-engine durability (real process, kill -9)', () => {
       await engine.kill('SIGKILL');
     }
   }, 120_000);
-
-  it('a worker that dies mid-job: the job is activated again after its timeout and completes exactly once', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'procos-crash-'));
-    const engine = await spawnEngine({ port: await freePort(), monitoringPort: await freePort(), dataDir });
-    const crashing = sdkClient(engine.grpc);
-    const healthy = sdkClient(engine.grpc);
-    try {
-      await healthy.deployResource({ name: 'two-steps.bpmn', process: fixture('two-steps.bpmn') });
-      const instance = await healthy.createProcessInstance({ bpmnProcessId: 'two-steps', variables: {} });
-      const [lost] = await crashing.activateJobs({
-        type: 'durable.work',
-        worker: 'crashing',
-        timeout: 500,
-        maxJobsToActivate: 1,
-        requestTimeout: 5000,
-      });
-      expect(lost?.processInstanceKey).toBe(instance.processInstanceKey);
-      await crashing.close(100); // the worker "dies" holding the job
-      const [again] = await healthy.activateJobs({
-        type: 'durable.work',
-        worker: 'healthy',
-        timeout: 30_000,
-        maxJobsToActivate: 1,
-        requestTimeout: 20_000,
-      });
-      expect(again?.key).toBe(lost?.key);
-      expect(again?.worker).toBe('healthy');
-      await healthy.completeJob({ jobKey: again!.key, variables: {} });
-      await expect(healthy.completeJob({ jobKey: again!.key, variables: {} })).rejects.toThrow(/5 NOT_FOUND/);
-    } finally {
-      await healthy.close(100).catch(() => undefined);
-      await engine.kill('SIGKILL');
-    }
-  }, 60_000);
 });

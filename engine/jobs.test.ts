@@ -210,16 +210,24 @@ describe('jobs', () => {
     );
   });
 
-  it('times out an activated job: activatable again with the same key and retries (C16)', async () => {
+  it('times out an activated job whose worker died: activatable again with the same key and retries, completed once (C16)', async () => {
     const zbc = h.client();
-    await zbc.createProcessInstance({ bpmnProcessId: 'io-mapping', variables: { region: 'timeout', customer: {} } });
-    const [job] = await activate(h, 'lookup.timeout', { timeout: 100 });
+    const i = await zbc.createProcessInstance({
+      bpmnProcessId: 'io-mapping',
+      variables: { region: 'timeout', customer: {} },
+    });
+    const [job] = await activate(h, 'lookup.timeout', { timeout: 100, worker: 'dies' });
     await clock.advance(99);
     expect(await activate(h, 'lookup.timeout')).toEqual([]);
     await clock.advance(1);
     const again = await activate(h, 'lookup.timeout', { worker: 'second' });
     expect(again).toHaveLength(1);
     expect(again[0]).toMatchObject({ key: job!.key, retries: job!.retries, worker: 'second' });
+    await zbc.completeJob({ jobKey: again[0]!.key, variables: { response: { name: 'x', score: 1 } } });
+    expect((await rejectionOf(zbc.completeJob({ jobKey: job!.key, variables: {} }))).message).toMatch(/^5 NOT_FOUND/);
+    const ended = await h.ended(i.processInstanceKey);
+    expect(ended).toMatchObject({ state: 'COMPLETED', endEvents: ['end'] });
+    expect(ended.completed.filter((id) => id === 'lookup')).toEqual(['lookup']);
   });
 
   it('reports the backlog per job type on the read API: activatable, activated, age of the oldest', async () => {
