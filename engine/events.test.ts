@@ -1,4 +1,4 @@
-// Messages and timers (notes C28–C30). Timers and message TTLs run on a manual clock: each test
+// Messages and timers (docs/zeebe-compatibility.md C28–C30). Timers and message TTLs run on a manual clock: each test
 // moves time to just before and exactly to the due date, so nothing depends on the machine's speed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

@@ -1,4 +1,4 @@
-// Errors, variables, FEEL and gateways (notes C19, C23–C27), and embedded subprocesses.
+// Errors, variables, FEEL and gateways (docs/zeebe-compatibility.md C19, C23–C27), and embedded subprocesses.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_SUBPROCESS_DEPTH } from '../lib/bpmn/index.js';

@@ -1,4 +1,4 @@
-// Jobs: creation, activation, streams, completion, failure, retries, timeouts (notes C14–C22).
+// Jobs: creation, activation, streams, completion, failure, retries, timeouts (docs/zeebe-compatibility.md C14–C22).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   deployFixture,

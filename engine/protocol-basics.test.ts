@@ -1,4 +1,4 @@
-// Transport, errors, keys, tenancy, deployment and instances (notes C1–C13).
+// Transport, errors, keys, tenancy, deployment and instances (docs/zeebe-compatibility.md C1–C13).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   deployFixture,

@@ -1,4 +1,4 @@
-// Call activities (notes C31): start the latest version of the called process as a child
+// Call activities (docs/zeebe-compatibility.md C31): start the latest version of the called process as a child
 // instance; when it completes, its variables come back through the call activity.
 import { evaluateExpression } from '../../lib/feel/index.js';
 import { noneStartEvent, type FlowNode } from '../../lib/bpmn/index.js';

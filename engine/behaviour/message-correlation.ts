@@ -1,4 +1,4 @@
-// Message correlation (notes C28, C29): a message correlates at most once per bpmnProcessId,
+// Message correlation (docs/zeebe-compatibility.md C28, C29): a message correlates at most once per bpmnProcessId,
 // to the oldest matching subscription, or starts an instance through a message start event;
 // with a TTL it is buffered and correlates to subscriptions opened later, oldest first.
 import type { BufferedMessage, DeployedProcess, MessageSubscription } from '../state/engine-state.js';

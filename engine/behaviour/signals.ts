@@ -1,4 +1,4 @@
-// Signals (notes C32): a broadcast reaches every open signal catch event and starts every
+// Signals (docs/zeebe-compatibility.md C32): a broadcast reaches every open signal catch event and starts every
 // latest process version with a matching signal start event.
 import type { Flow } from './flow.js';
 import { triggerCatch } from './event-triggers.js';

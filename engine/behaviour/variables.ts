@@ -1,4 +1,4 @@
-// Variable scopes (notes C19, C24, C25): each element instance is a scope; a scope sees its own
+// Variable scopes (docs/zeebe-compatibility.md C19, C24, C25): each element instance is a scope; a scope sees its own
 // variables and those of every enclosing scope; merged documents propagate upward.
 import { evaluateExpression, type FeelResult } from '../../lib/feel/index.js';
 import type { Mapping } from '../../lib/bpmn/index.js';

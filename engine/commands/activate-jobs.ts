@@ -1,4 +1,4 @@
-// Job activation (notes C14–C16): FIFO among activatable jobs of a type whose retry back-off
+// Job activation (docs/zeebe-compatibility.md C14–C16): FIFO among activatable jobs of a type whose retry back-off
 // has passed; each activation sets worker and deadline and is durable before it is sent.
 import type { Engine } from '../processor/engine.js';
 import { visibleVariables } from '../behaviour/variables.js';

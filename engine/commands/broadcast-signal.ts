@@ -1,4 +1,4 @@
-// BroadcastSignal (notes C32).
+// BroadcastSignal (docs/zeebe-compatibility.md C32).
 import type { Engine } from '../processor/engine.js';
 import { Rejection } from '../processor/rejection.js';
 import { broadcastSignal as broadcast } from '../behaviour/signals.js';

@@ -1,4 +1,4 @@
-// CreateProcessInstance (notes C11): by key, or by bpmnProcessId and version (-1 = latest).
+// CreateProcessInstance (docs/zeebe-compatibility.md C11): by key, or by bpmnProcessId and version (-1 = latest).
 import { noneStartEvent } from '../../lib/bpmn/index.js';
 import type { Engine } from '../processor/engine.js';
 import { Rejection } from '../processor/rejection.js';

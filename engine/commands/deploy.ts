@@ -1,4 +1,4 @@
-// DeployResource (notes C7–C10): atomic; a resource that is unchanged (same checksum and
+// DeployResource (docs/zeebe-compatibility.md C7–C10): atomic; a resource that is unchanged (same checksum and
 // resource name as the latest version) keeps its keys and versions, anything else is
 // version + 1. BPMN (.bpmn/.xml), DMN (.dmn) and forms (.form) are accepted.
 import { createHash } from 'node:crypto';

@@ -1,4 +1,4 @@
-// CompleteJob, FailJob, ThrowError, UpdateJobRetries, UpdateJobTimeout (notes C18–C23).
+// CompleteJob, FailJob, ThrowError, UpdateJobRetries, UpdateJobTimeout (docs/zeebe-compatibility.md C18–C23).
 import type { Engine } from '../processor/engine.js';
 import { Rejection } from '../processor/rejection.js';
 import { setLocal } from '../behaviour/variables.js';

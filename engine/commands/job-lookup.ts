@@ -10,7 +10,7 @@ const VERB: Record<string, string> = {
   UPDATE_TIMEOUT: 'update the deadline of',
 };
 
-/** The job a command targets, in one of the allowed states (notes C18). */
+/** The job a command targets, in one of the allowed states (docs/zeebe-compatibility.md C18). */
 export function jobFor(
   engine: Engine,
   intent: string,

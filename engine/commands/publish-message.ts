@@ -1,4 +1,4 @@
-// PublishMessage (notes C28, C29).
+// PublishMessage (docs/zeebe-compatibility.md C28, C29).
 import type { Engine } from '../processor/engine.js';
 import { Rejection } from '../processor/rejection.js';
 import { correlatePublishedMessage } from '../behaviour/message-correlation.js';

@@ -1,4 +1,4 @@
-// Hands activatable jobs to workers (notes C15–C17): open job streams first (round robin),
+// Hands activatable jobs to workers (docs/zeebe-compatibility.md C15–C17): open job streams first (round robin),
 // then long-polling ActivateJobs calls (oldest first); the rest stays in the backlog.
 // A job goes out only once its activation is in the log (engine.durable()).
 import type { Engine } from '../processor/engine.js';

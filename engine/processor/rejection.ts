@@ -1,4 +1,4 @@
-// A command the engine refuses, in Zeebe's words (notes C2): the gateway maps the type to a gRPC
+// A command the engine refuses, in Zeebe's words (docs/zeebe-compatibility.md C2): the gateway maps the type to a gRPC
 // status and the message reads "Command '<INTENT>' rejected with code '<TYPE>': <reason>".
 export type RejectionType =
   | 'INVALID_ARGUMENT'

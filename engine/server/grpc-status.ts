@@ -1,4 +1,4 @@
-// Maps engine errors to gRPC statuses once, at the edge (notes C2, C3).
+// Maps engine errors to gRPC statuses once, at the edge (docs/zeebe-compatibility.md C2, C3).
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { Metadata } from '@grpc/grpc-js';
 import { Rejection, type RejectionType } from '../processor/rejection.js';

@@ -1,5 +1,5 @@
-// Camunda's FEEL extension functions that feelin lacks (notes/zeebe-protocol.md §E), injected
-// through the evaluation context — feelin resolves names with spaces from the context.
+// Camunda's FEEL extension functions that feelin lacks (is defined, get or else, to json, …),
+// injected through the evaluation context — feelin resolves names with spaces from the context.
 import { randomUUID } from 'node:crypto';
 
 type Fn = (...args: unknown[]) => unknown;
