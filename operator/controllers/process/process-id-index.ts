@@ -37,17 +37,24 @@ export class ProcessIdIndex {
   }
 }
 
-export interface ClaimantMeta {
+export interface Claimant {
   namespace?: string;
   name: string;
   creationTimestamp?: string;
+  /** Whether status shows it deployed the id (and not as a duplicate). */
+  holds: boolean;
 }
 
-/** Negative when `a` was created first (ties: namespace/name), so it owns a shared id. */
-export function olderFirst(a: ClaimantMeta, b: ClaimantMeta): number {
+/**
+ * Negative when `a` owns a shared id before `b`: created first; in the same second
+ * (creationTimestamp has no more precision) the one that already deployed it, so a burst of
+ * creations does not hand the id to a later resource; then by namespace/name.
+ */
+export function ownsBefore(a: Claimant, b: Claimant): number {
   const ta = a.creationTimestamp ?? '';
   const tb = b.creationTimestamp ?? '';
   if (ta !== tb) return ta < tb ? -1 : 1;
+  if (a.holds !== b.holds) return a.holds ? -1 : 1;
   const ka = `${a.namespace ?? ''}/${a.name}`;
   const kb = `${b.namespace ?? ''}/${b.name}`;
   return ka < kb ? -1 : ka > kb ? 1 : 0;

@@ -12,7 +12,7 @@ import {
 import { conditionOf } from '../../runtime/conditions.js';
 import type { Informer } from '../../runtime/informer.js';
 import type { KubeObject } from '../../runtime/kube-client.js';
-import { olderFirst, ProcessIdIndex } from './process-id-index.js';
+import { ownsBefore, ProcessIdIndex, type Claimant } from './process-id-index.js';
 import { LruMap, type ProcessMemo } from './process-memo.js';
 import type { ProcessFacts } from './process-plan.js';
 import { listItems } from './status-bounds.js';
@@ -52,6 +52,15 @@ class CompileCache {
 /** The id a resource would deploy: its single executable process, when the BPMN compiles. */
 function deployableId(bpmn: BpmnFacts | undefined): string | undefined {
   return bpmn && !bpmn.problems.length && bpmn.processIds.length === 1 ? bpmn.processIds[0] : undefined;
+}
+
+function claimant(p: ProcessObject, id: string): Claimant {
+  const s = p.status;
+  const ready = conditionOf(s?.conditions, 'Ready');
+  return {
+    ...p.metadata,
+    holds: s?.bpmnProcessId === id && Boolean(s.processDefinitionKey) && ready?.reason !== 'DuplicateProcessId',
+  };
 }
 
 export interface ObserverDeps {
@@ -129,19 +138,20 @@ export class ProcessObserver {
     }
   }
 
-  /** The oldest other resource deploying `id`, if it is older than `obj`. */
+  /** The other resource that owns `id` before `obj` does, if there is one. */
   private async ownerOtherThan(
     obj: ProcessObject,
     id: string,
   ): Promise<{ namespace: string; name: string } | undefined> {
-    const me = { ...obj.metadata };
-    let owner: ProcessObject | undefined;
+    const me = claimant(obj, id);
+    let owner: Claimant | undefined;
     for (const p of this.d.processes.list()) {
-      if (p.metadata.uid === obj.metadata.uid || olderFirst(p.metadata, me) >= 0) continue;
-      if (owner && olderFirst(p.metadata, owner.metadata) >= 0) continue;
-      if ((await this.idOf(p)) === id) owner = p;
+      if (p.metadata.uid === obj.metadata.uid) continue;
+      const other = claimant(p, id);
+      if (ownsBefore(other, me) >= 0 || (owner && ownsBefore(other, owner) >= 0)) continue;
+      if ((await this.idOf(p)) === id) owner = other;
     }
-    return owner ? { namespace: owner.metadata.namespace ?? '', name: owner.metadata.name } : undefined;
+    return owner ? { namespace: owner.namespace ?? '', name: owner.name } : undefined;
   }
 
   /**

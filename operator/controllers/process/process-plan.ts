@@ -135,7 +135,8 @@ export function planProcess(f: ProcessFacts): ProcessPlan {
       {
         reason: 'DuplicateProcessId',
         message:
-          `process id ${quoteItem(bpmnProcessId)} is already deployed by ProcOSProcess ${owner} (created earlier); ` +
+          `process id ${quoteItem(bpmnProcessId)} is already deployed by ProcOSProcess ${owner}, which owns it ` +
+          '(the oldest resource with an id owns it); ' +
           'process ids are global in the engine: give this process another id, or delete one of the two',
       },
       bpmnProcessId,

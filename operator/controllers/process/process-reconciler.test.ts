@@ -339,6 +339,21 @@ describe('ProcessReconciler', () => {
     });
   });
 
+  it('created in the same second: the one that already deployed the id keeps it', async () => {
+    const { api, processes, engine, reconciler } = setup();
+    const r = reconciler();
+    api.create('zeta', { bpmn: { inline: withId('shared') } }, '2026-01-01T00:00:00Z');
+    processes.sync();
+    await r.reconcile('ns/zeta');
+    api.create('alpha', { bpmn: { inline: withId('shared', ' 2') } }, '2026-01-01T00:00:00Z');
+    processes.sync();
+    await r.reconcile('ns/alpha');
+    await r.reconcile('ns/zeta');
+    expect(engine.definitions.map((d) => d.resourceName)).toEqual(['ns_zeta.bpmn']);
+    expect(api.get('alpha').status?.conditions?.[0]?.reason).toBe('DuplicateProcessId');
+    expect(api.get('zeta').status?.conditions?.[0]?.reason).toBe('Deployed');
+  });
+
   it('deletion blocked by the engine: Ready=False/DeletionBlocked while terminating', async () => {
     const { api, processes, engine, reconciler } = setup();
     api.create('doomed', { bpmn: { inline: withId('doomed') }, deletionPolicy: 'Delete' });
