@@ -221,21 +221,23 @@ describe('ProcOSProcess controller (real apiserver, real engine process, operato
     expect(get('booted').status?.version).toBe(1);
   });
 
-  it('the apiserver refuses a status apply on a stale resourceVersion (what the start record relies on)', () => {
-    const stale = get('booted').metadata.resourceVersion;
-    cluster.kubectl(['label', 'procosprocess', 'booted', '-n', NS, 'stale=yes']);
+  it('the apiserver refuses a status apply on a stale resourceVersion (what the start record relies on)', async () => {
+    cluster.kubectl(['apply', '-f', '-'], processManifest('stale-rv', hello.replace('id="hello"', 'id="stale-rv"')));
+    await readyReason('stale-rv', 'Deployed');
+    const stale = get('stale-rv').metadata.resourceVersion;
+    cluster.kubectl(['label', 'procosprocess', 'stale-rv', '-n', NS, 'stale=yes']);
     const r = cluster.tryKubectl(
-      ['apply', '--server-side', '--subresource=status', '--field-manager=procos-e2e', '-f', '-'],
+      ['apply', '--server-side', '--force-conflicts', '--subresource=status', '--field-manager=procos-e2e', '-f', '-'],
       JSON.stringify({
         apiVersion: 'procos.io/v1alpha1',
         kind: 'ProcOSProcess',
-        metadata: { name: 'booted', namespace: NS, resourceVersion: stale },
+        metadata: { name: 'stale-rv', namespace: NS, resourceVersion: stale },
         status: { checksum: 'stale' },
       }),
     );
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/the object has been modified|Conflict/);
-    expect(get('booted').status?.checksum).not.toBe('stale');
+    expect(r.stderr).toContain('the object has been modified');
+    expect(get('stale-rv').status?.checksum).not.toBe('stale');
   });
 
   it('rapid edits with startOnDeploy: exactly one instance per deployed version', async () => {
