@@ -12,6 +12,7 @@ import { waitFor } from '../engine/testing/wait-for.js';
 import { projectRoot } from '../lib/cli/version.js';
 import { READY_REASONS } from '../operator/controllers/process/process-reasons.js';
 import { installCrds, useCluster, type TestCluster } from './cluster/test-cluster.js';
+import { httpGet } from './testing/http-get.js';
 import { spawnOperator, type OperatorProcess } from './testing/operator-process.js';
 
 const NS = 'procos-bad-input';
@@ -272,8 +273,8 @@ describe('bad and odd ProcOSProcesses (real apiserver, engine and operator)', ()
         const op = operator; // the one probed, even if the test replaces it meanwhile
         const url = op.alive ? op.monitoring() : undefined;
         if (url) {
-          const ok = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(5000) }).then(
-            (r) => r.ok,
+          const ok = await httpGet(`${url}/healthz`, 5000).then(
+            (r) => r.status === 200,
             (err: unknown) => (killed.has(op.identity) ? true : String(err)),
           );
           if (ok !== true) healthFailures.push(`${op.identity}: ${ok === false ? 'not ok' : ok}`);

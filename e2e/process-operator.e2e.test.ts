@@ -14,6 +14,7 @@ import { projectRoot } from '../lib/cli/version.js';
 import { sdkClient } from '../lib/zeebe/sdk-client.js';
 import { installCrds, useCluster, type TestCluster } from './cluster/test-cluster.js';
 import { engineEventCount, engineInstances } from './testing/engine-observer.js';
+import { httpGet } from './testing/http-get.js';
 import { spawnOperator, type OperatorProcess } from './testing/operator-process.js';
 
 const NS = 'procos-operator-e2e';
@@ -131,9 +132,7 @@ describe('ProcOSProcess controller (real apiserver, real engine process, operato
   });
 
   it('a changed BPMN becomes version 2; running instances stay on version 1', async () => {
-    const running = JSON.parse(await (await fetch(`${engine.monitoring}/v1/process-instances`)).text()) as {
-      version: number;
-    }[];
+    const running = await engineInstances(engine.monitoring, 'hello');
     expect(running.some((i) => i.version === 1)).toBe(true);
     cluster.kubectl(
       ['apply', '-f', '-'],
@@ -142,9 +141,7 @@ describe('ProcOSProcess controller (real apiserver, real engine process, operato
       }),
     );
     await until('version 2', () => (get('hello').status?.version === 2 ? true : undefined));
-    const after = JSON.parse(await (await fetch(`${engine.monitoring}/v1/process-instances`)).text()) as {
-      version: number;
-    }[];
+    const after = await engineInstances(engine.monitoring, 'hello');
     expect(after.filter((i) => i.version === 1).length).toBe(running.filter((i) => i.version === 1).length);
   });
 
@@ -317,7 +314,7 @@ describe('ProcOSProcess controller (real apiserver, real engine process, operato
       expect(holder()).toBe('op-a');
       const standbyReady = await until('op-b to serve /readyz', async () => {
         const url = standby.monitoring();
-        return url ? (await fetch(`${url}/readyz`)).status : undefined;
+        return url ? (await httpGet(`${url}/readyz`)).status : undefined;
       });
       expect(standbyReady, 'a standby is not ready').toBe(503);
       await operator.kill('SIGKILL');

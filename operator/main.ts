@@ -17,7 +17,7 @@ Usage:
 Options:
   --kubeconfig FILE             Cluster to manage (default: in-cluster, or $KUBECONFIG, or ~/.kube/config)
   --metrics-port PORT           /metrics, /healthz, /readyz (default 8080; 0 picks a free port)
-  --leader-election-namespace NS  Namespace of the Lease (default $POD_NAMESPACE or procos-system)
+  --leader-election-namespace NS  Namespace of the Lease, which must exist (default $POD_NAMESPACE or procos-system)
   --lease-name NAME             Lease name (default procos-operator)
   --identity ID                 This replica's identity in the Lease (default hostname-pid)
   --lease-duration-seconds N    How long a leader's lease lasts without renewal (default 15)

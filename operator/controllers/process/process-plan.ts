@@ -50,7 +50,7 @@ export type ProcessPlan =
       bpmnProcessId: string;
       taskTypes: string[];
     }
-  | { kind: 'upToDate'; finalizer?: 'add' | 'remove'; bpmnProcessId: string; taskTypes: string[] };
+  | { kind: 'upToDate'; finalizer?: 'add' | 'remove'; checksum: string; bpmnProcessId: string; taskTypes: string[] };
 
 function finalizerChange(f: ProcessFacts): 'add' | 'remove' | undefined {
   const has = f.finalizers.includes(FINALIZER);
@@ -160,7 +160,7 @@ export function planProcess(f: ProcessFacts): ProcessPlan {
   }
   const d = f.deployed;
   if (d.checksum === f.source.checksum && d.deployedCondition === 'True' && d.version && d.processDefinitionKey)
-    return { kind: 'upToDate', finalizer, bpmnProcessId, taskTypes };
+    return { kind: 'upToDate', finalizer, checksum: f.source.checksum, bpmnProcessId, taskTypes };
   return {
     kind: 'deploy',
     finalizer,

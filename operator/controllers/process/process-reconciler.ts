@@ -168,10 +168,7 @@ export class ProcessReconciler {
     plan: Extract<ProcessPlan, { kind: 'deploy' | 'upToDate' }>,
     definition: DeployedDefinition,
   ): Promise<Deployment> {
-    const checksum =
-      plan.kind === 'deploy'
-        ? plan.checksum
-        : (this.memo.deployed.get(t.obj.metadata.uid ?? '')?.checksum ?? t.obj.status?.checksum);
+    const { checksum } = plan;
     const types = boundTaskTypes(plan.taskTypes);
     const status: ProcessStatus = {
       ...t.obj.status,
