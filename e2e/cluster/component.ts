@@ -107,7 +107,9 @@ export class Component {
 export function probeHttp(url: string, expect: RegExp, tls?: RequestOptions): Promise<string | undefined> {
   return new Promise((resolve) => {
     const request = url.startsWith('https:') ? httpsRequest : httpRequest;
-    const req = request(url, { ...tls, timeout: 5000 }, (res) => {
+    // agent: false — a fresh connection each time: Node's default keep-alive agent may hand out
+    // a socket the server already closed, and the probe would report a healthy component as down.
+    const req = request(url, { ...tls, agent: false, timeout: 5000 }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));
