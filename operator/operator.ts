@@ -6,7 +6,7 @@ import { ProcessReconciler, type FaultPoint, type ProcessObject } from './contro
 import type { EngineClient } from './engine-client/engine-client.js';
 import { EventRecorder } from './runtime/event-recorder.js';
 import { Informer, objectKey } from './runtime/informer.js';
-import { KubeClient, KubeError, type KubeObject } from './runtime/kube-client.js';
+import { KubeClient, type KubeObject } from './runtime/kube-client.js';
 import { LeaderElector } from './runtime/leader-election.js';
 import { operatorMetrics } from './runtime/operator-metrics.js';
 import { Workqueue } from './runtime/workqueue.js';
@@ -40,27 +40,6 @@ export interface RunningOperator {
 }
 
 const tracer = trace.getTracer('procos-operator');
-
-/**
- * Leader election waits forever, and silently, for a Lease in a namespace that does not exist
- * (the README's quick start did exactly that). A dry-run create finds out at once.
- */
-async function checkLeaseNamespace(client: KubeClient, namespace: string, name: string): Promise<void> {
-  try {
-    await client.request('POST', `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`, {
-      query: { dryRun: 'All' },
-      body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace }, spec: {} },
-    });
-  } catch (err) {
-    if (err instanceof KubeError && err.status === 404)
-      throw new Error(
-        `the leader-election namespace '${namespace}' does not exist: create it with ` +
-          `\`kubectl create namespace ${namespace}\`, or choose an existing one with --leader-election-namespace ` +
-          '(or run a single replica with --no-leader-election)',
-      );
-    // 409: the Lease exists already. 403: not allowed to ask; leader election will say more.
-  }
-}
 
 export async function startOperator(o: OperatorOptions): Promise<RunningOperator> {
   const metrics = operatorMetrics();
@@ -108,7 +87,6 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
 
   const run = async (): Promise<void> => {
     if (o.leaderElection) {
-      await checkLeaseNamespace(client, o.leaseNamespace, o.leaseName);
       log.info({ identity: o.identity, lease: `${o.leaseNamespace}/${o.leaseName}` }, 'waiting for leadership');
       await elector.acquire();
       metrics.leader.set(1);

@@ -121,7 +121,7 @@ describe('leader election on a Lease', () => {
   it('fails at once, naming the namespace and the fix, when the lease namespace does not exist', async () => {
     const store = new LeaseStore();
     await expect(elector(store, 'op-a', 'missing-ns').acquire()).rejects.toThrow(
-      "the lease namespace 'missing-ns' does not exist: create it (kubectl create namespace missing-ns) or pass --leader-election-namespace",
+      "the leader-election namespace 'missing-ns' does not exist: create it with `kubectl create namespace missing-ns`, or choose an existing one with --leader-election-namespace (or run a single replica with --no-leader-election)",
     );
   });
 });

@@ -125,7 +125,9 @@ export class LeaderElector {
           // Waiting would never help: say what to create instead of hanging "waiting for leadership".
           if (err instanceof KubeError && err.status === 404)
             throw new Error(
-              `the lease namespace '${this.o.namespace}' does not exist: create it (kubectl create namespace ${this.o.namespace}) or pass --leader-election-namespace`,
+              `the leader-election namespace '${this.o.namespace}' does not exist: create it with ` +
+                `\`kubectl create namespace ${this.o.namespace}\`, or choose an existing one with ` +
+                '--leader-election-namespace (or run a single replica with --no-leader-election)',
             );
           return false;
         },
