@@ -7,10 +7,12 @@ SHELL := /bin/bash
 # first on PATH for every target; native modules build against its headers.
 NODE_VERSION := 22.23.3
 TOOL_CACHE := $(or $(PROCOS_CACHE_DIR),$(HOME)/.cache/procos)
-SYSTEM_NODE_MAJOR := $(shell node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
-ifeq ($(shell [ "$(SYSTEM_NODE_MAJOR)" -ge 22 ] 2>/dev/null && echo yes),yes)
+# undici 8 (in @kubernetes/client-node 2) needs 22.19 or newer.
+NODE_OK = const [a, b] = process.versions.node.split(".").map(Number); a > 22 || (a === 22 && b >= 19)
+SYSTEM_NODE_OK := $(shell node -p '$(NODE_OK)' 2>/dev/null)
+ifeq ($(SYSTEM_NODE_OK),true)
 NODE_BIN :=
-NODE_KEY := system-node$(SYSTEM_NODE_MAJOR)
+NODE_KEY := system-node$(shell node -p 'process.versions.node')
 else
 NODE_ARCH := $(subst x86_64,x64,$(subst aarch64,arm64,$(shell uname -m)))
 NODE_HOME := $(TOOL_CACHE)/node-v$(NODE_VERSION)-linux-$(NODE_ARCH)
@@ -35,13 +37,13 @@ test: deps lint typecheck crds-check build unit e2e ## Everything CI runs: lint,
 test-stress: ## `make test` N times (default 5) while two busy loops load both cores
 	bash e2e/test-stress.sh $(or $(N),5)
 
-node: $(NODE_BIN) ## Use Node.js >= 22: the machine's, else install the pinned 22 LTS into the tool cache
+node: $(NODE_BIN) ## Use Node.js >= 22.19: the machine's, else install the pinned 22 LTS into the tool cache
 	@node --version
 
 ifneq ($(NODE_BIN),)
 $(NODE_BIN):
 	@command -v npm >/dev/null || { echo "npm not found: install Node.js and npm (Debian: apt-get install nodejs npm), then retry"; exit 1; }
-	@echo "Node.js $$(node --version 2>/dev/null || echo '(none)') is older than 22: installing Node.js $(NODE_VERSION) into $(NODE_HOME)"
+	@echo "Node.js $$(node --version 2>/dev/null || echo '(none)') is older than 22.19: installing Node.js $(NODE_VERSION) into $(NODE_HOME)"
 	rm -rf $(NODE_HOME).tmp && mkdir -p $(NODE_HOME).tmp
 	cd $(NODE_HOME).tmp && npm pack --silent node-linux-$(NODE_ARCH)@$(NODE_VERSION) >/dev/null \
 	  && tar xzf node-linux-$(NODE_ARCH)-$(NODE_VERSION).tgz --strip-components=1 && rm node-linux-$(NODE_ARCH)-$(NODE_VERSION).tgz
@@ -53,7 +55,7 @@ deps: $(NPM_STAMP) ## Install the npm dependencies from the lockfile
 
 $(NPM_STAMP): package.json package-lock.json $(NODE_BIN)
 	@command -v node >/dev/null || { echo "node not found: install Node.js 22 (or any Node.js with npm: make then installs 22)"; exit 1; }
-	@node -e 'if (+process.versions.node.split(".")[0] < 22) { console.error("Node.js >= 22 needed, found " + process.version); process.exit(1) }'
+	@node -e '$(NODE_OK) || (console.error("Node.js >= 22.19 needed, found " + process.version), process.exit(1))'
 	npm ci --no-audit --no-fund
 	@touch $@
 
