@@ -2,10 +2,9 @@
 // procos-engine: whatever the apiserver accepts, the operator must survive — it keeps running
 // and answering /healthz, gives every resource a status whose Ready reason is a documented
 // one, does not loop on any of them, and converges after a kill -9 in the middle of the flood.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../lib/testing/temp-dir.js';
 import { freePort } from '../cli/free-port.js';
 import { spawnEngine, type EngineProcess } from '../engine/testing/engine-process.js';
 import { waitFor } from '../engine/testing/wait-for.js';
@@ -195,7 +194,8 @@ describe('bad and odd ProcOSProcesses (real apiserver, engine and operator)', ()
   let cluster: TestCluster;
   let engine: EngineProcess;
   let operator: OperatorProcess;
-  const logDir = mkdtempSync(join(tmpdir(), 'procos-bad-input-e2e-'));
+  const logDir = tempDir('procos-bad-input-e2e-');
+  const engineDataDir = tempDir('procos-bad-input-engine-');
   const flood = generate();
 
   const spawn = (identity: string): OperatorProcess =>
@@ -238,7 +238,7 @@ describe('bad and odd ProcOSProcesses (real apiserver, engine and operator)', ()
     engine = await spawnEngine({
       port: await freePort(),
       monitoringPort: await freePort(),
-      dataDir: mkdtempSync(join(tmpdir(), 'procos-bad-input-engine-')),
+      dataDir: engineDataDir,
     });
     operator = spawn('op-flood-a');
   }, 900_000);

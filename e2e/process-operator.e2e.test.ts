@@ -2,10 +2,10 @@
 // apply to Ready, versions, invalid specs, deletion policies, engine outages, leadership,
 // startOnDeploy across crashes.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../lib/testing/temp-dir.js';
 import { stringify } from 'yaml';
 import { freePort } from '../cli/free-port.js';
 import { spawnEngine, type EngineProcess } from '../engine/testing/engine-process.js';
@@ -58,7 +58,8 @@ describe('ProcOSProcess controller (real apiserver, real engine process, operato
   let engine: EngineProcess;
   let engineArgs: { port: number; monitoringPort: number; dataDir: string };
   let operator: OperatorProcess;
-  const logDir = mkdtempSync(join(tmpdir(), 'procos-operator-e2e-'));
+  const logDir = tempDir('procos-operator-e2e-');
+  const engineDataDir = tempDir('procos-e2e-engine-');
 
   const get = (name: string): ProcessView =>
     JSON.parse(cluster.kubectl(['get', 'procosprocess', name, '-n', NS, '-o', 'json'])) as ProcessView;
@@ -101,7 +102,7 @@ describe('ProcOSProcess controller (real apiserver, real engine process, operato
     engineArgs = {
       port: await freePort(),
       monitoringPort: await freePort(),
-      dataDir: mkdtempSync(join(tmpdir(), 'procos-e2e-engine-')),
+      dataDir: engineDataDir,
     };
     engine = await spawnEngine(engineArgs);
     operator = start('op-a');

@@ -1,7 +1,5 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../lib/testing/temp-dir.js';
 import { freePort } from '../cli/free-port.js';
 import { sdkClient } from '../lib/zeebe/sdk-client.js';
 import { spawnEngine } from './testing/engine-process.js';
@@ -23,7 +21,7 @@ function completedInstanceCounts(dataDir: string): Map<number, number> {
 
 describe('procos-engine durability (real process, kill -9)', () => {
   it(`kill -9 during a load of ${INSTANCES} instances: after restart all complete, none twice`, async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'procos-durability-'));
+    const dataDir = tempDir('procos-durability-');
     const ports = { port: await freePort(), monitoringPort: await freePort(), dataDir };
     let engine = await spawnEngine(ports);
     const zbc = sdkClient(engine.grpc, { retry: true });

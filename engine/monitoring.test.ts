@@ -1,12 +1,12 @@
 // The monitoring port and transport options: /metrics, /ready, TLS, gzip and empty authorization (C1).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { Camunda8 } from '@camunda8/sdk';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../lib/testing/temp-dir.js';
 import { startEngine } from './procos-engine.js';
 import { loadGatewayPackage } from './server/grpc-server.js';
 import { deployFixture, startHarness, type Harness } from './testing/engine-harness.js';
@@ -51,7 +51,7 @@ describe('monitoring and transport', () => {
   });
 
   it('serves TLS when given a certificate; the SDK connects with grpcs://', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'procos-tls-'));
+    const dir = tempDir('procos-tls-');
     execFileSync(
       'openssl',
       [

@@ -1,15 +1,13 @@
 // Restart resumes what was waiting: timers, message subscriptions, activated jobs, buffered
 // messages — state comes back from the event log alone. One manual clock spans both engines,
 // so "the timer is due after the restart" is a fact of the test, not of the machine's speed.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../lib/testing/temp-dir.js';
 import { deployFixture, ManualClock, startHarness } from './testing/engine-harness.js';
 
 describe('engine restart from its event log', () => {
   it('resumes timers, subscriptions, jobs and buffered messages, and keeps issuing fresh keys', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'procos-restart-'));
+    const dataDir = tempDir('procos-restart-');
     const clock = new ManualClock();
     const first = await startHarness({ dataDir, clock });
     const a = first.client();

@@ -1,10 +1,8 @@
 // Snapshots: a restart from the newest snapshot plus the events after it yields exactly the
 // state a full replay of the log yields, and the engine goes on from there.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { deserialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../lib/testing/temp-dir.js';
 import { SqliteEventLog, type EventLog } from './log/event-log.js';
 import { Engine } from './processor/engine.js';
 import { encodeSnapshot } from './state/snapshot.js';
@@ -28,7 +26,7 @@ async function stateOf(log: EventLog): Promise<{ engine: Engine; state: unknown 
 
 describe('engine snapshots', () => {
   it('restoring the newest snapshot and the events after it equals a full replay', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'procos-snapshot-'));
+    const dataDir = tempDir('procos-snapshot-');
     // Small enough that several snapshots are taken while the load below runs.
     const harness = await startHarness({ dataDir, snapshotEvery: 40 });
     const zbc = harness.client();
@@ -63,7 +61,7 @@ describe('engine snapshots', () => {
   });
 
   it('a graceful stop saves a snapshot; the restarted engine replays nothing and goes on', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'procos-snapshot-'));
+    const dataDir = tempDir('procos-snapshot-');
     const first = await startHarness({ dataDir });
     const a = first.client();
     await deployFixture(a, 'two-steps.bpmn');

@@ -1,0 +1,21 @@
+// Temporary folders for tests, removed when the test (or, created at describe level, the file)
+// ends — pass or fail. PROCOS_KEEP_TEMP=1 keeps them to read logs after a failure.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, onTestFinished } from 'vitest';
+
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const remove = (): void => {
+    if (process.env.PROCOS_KEEP_TEMP !== '1') rmSync(dir, { recursive: true, force: true });
+  };
+  let inTest = true;
+  try {
+    onTestFinished(remove);
+  } catch {
+    inTest = false; // not inside a test: collecting a describe block
+  }
+  if (!inTest) afterAll(remove);
+  return dir;
+}
