@@ -34,17 +34,18 @@ describe('event subprocesses', () => {
     const zbc = h.client();
     const i = await zbc.createProcessInstance({ bpmnProcessId: 'event-subprocess', variables: { orderId: 'o-2' } });
     const main = await jobOf(zbc, 'es.main', i.processInstanceKey);
-    const done = zbc.createProcessInstanceWithResult({
+    // The message overtakes the instance it is meant for: with a TTL it waits, buffered, and
+    // correlates as soon as the instance opens its event subprocess subscription.
+    await zbc.publishMessage({ name: 'abort', correlationKey: 'o-3', timeToLive: 10_000, variables: {} });
+    const result = await zbc.createProcessInstanceWithResult({
       bpmnProcessId: 'event-subprocess',
       variables: { orderId: 'o-3' },
     });
-    // With a TTL, the message waits if it overtakes the instance it is meant for.
-    await zbc.publishMessage({ name: 'abort', correlationKey: 'o-3', timeToLive: 10_000, variables: {} });
-    const result = await done;
     expect(result.variables).toEqual({ orderId: 'o-3', outcome: 'aborted' });
     expect(h.history.get(result.processInstanceKey)).toMatchObject({ state: 'COMPLETED', endEvents: [] });
-    expect(h.history.get(result.processInstanceKey)?.completed).toEqual([
-      'start',
+    // Whether the none start event completes before the buffered message interrupts it is a
+    // matter of timing in Zeebe (the subscription opens asynchronously); the main task never runs.
+    expect(h.history.get(result.processInstanceKey)?.completed.filter((e) => e !== 'start')).toEqual([
       'abort-requested',
       'aborted',
       'abort',
