@@ -5,6 +5,7 @@
 // failures cannot turn into hundreds of Event objects.
 import type { Logger } from 'pino';
 import { KubeError, type KubeClient, type KubeObject } from './kube-client.js';
+import { LruMap } from './lru-map.js';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -34,28 +35,9 @@ interface Series {
   pending: Promise<void>;
 }
 
-/** A Map that forgets its least recently used entries beyond `max`. */
-class Lru<V> {
-  private readonly map = new Map<string, V>();
-  constructor(private readonly max: number) {}
-  get(key: string): V | undefined {
-    const v = this.map.get(key);
-    if (v !== undefined) {
-      this.map.delete(key);
-      this.map.set(key, v);
-    }
-    return v;
-  }
-  set(key: string, v: V): void {
-    this.map.delete(key);
-    this.map.set(key, v);
-    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value ?? '');
-  }
-}
-
 export class EventRecorder implements EventSink {
-  private readonly series: Lru<Series>;
-  private readonly buckets: Lru<{ tokens: number; at: number }>;
+  private readonly series: LruMap<Series>;
+  private readonly buckets: LruMap<{ tokens: number; at: number }>;
   private readonly burst: number;
   private readonly refill: number;
   private readonly now: () => number;
@@ -70,8 +52,8 @@ export class EventRecorder implements EventSink {
     this.burst = o.burst ?? 25;
     this.refill = o.refillPerSecond ?? 1 / 300;
     this.now = o.now ?? Date.now;
-    this.series = new Lru(o.maxEntries ?? 4096);
-    this.buckets = new Lru(o.maxEntries ?? 4096);
+    this.series = new LruMap(o.maxEntries ?? 4096);
+    this.buckets = new LruMap(o.maxEntries ?? 4096);
   }
 
   record(obj: KubeObject, type: EventType, reason: string, message: string): void {

@@ -3,32 +3,8 @@
 // between must not deploy, start or report again because of a stale status. Keyed by uid, so
 // a re-created resource starts afresh; bounded, so 10 000 resources cost a few MB at most.
 import type { DeployedDefinition } from '../../engine-client/engine-client.js';
+import { LruMap } from '../../runtime/lru-map.js';
 import type { StartOutcome } from './start-plan.js';
-
-/** A Map that forgets its least recently used entries beyond `max`. */
-export class LruMap<V> {
-  private readonly map = new Map<string, V>();
-  constructor(private readonly max: number) {}
-
-  get(key: string): V | undefined {
-    const v = this.map.get(key);
-    if (v !== undefined) {
-      this.map.delete(key);
-      this.map.set(key, v);
-    }
-    return v;
-  }
-
-  set(key: string, v: V): void {
-    this.map.delete(key);
-    this.map.set(key, v);
-    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value ?? '');
-  }
-
-  delete(key: string): void {
-    this.map.delete(key);
-  }
-}
 
 export class ProcessMemo {
   /** The last definition deployed for a resource, and from which BPMN (checksum). */

@@ -13,7 +13,8 @@ import { conditionOf } from '../../runtime/conditions.js';
 import type { Informer } from '../../runtime/informer.js';
 import type { KubeObject } from '../../runtime/kube-client.js';
 import { ownsBefore, ProcessIdIndex, type Claimant } from './process-id-index.js';
-import { LruMap, type ProcessMemo } from './process-memo.js';
+import { LruMap } from '../../runtime/lru-map.js';
+import type { ProcessMemo } from './process-memo.js';
 import type { ProcessFacts } from './process-plan.js';
 import { listItems } from './status-bounds.js';
 
