@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../lib/testing/temp-dir.js';
 import { freePort } from '../cli/free-port.js';
 import { spawnEngine, type EngineProcess } from '../engine/testing/engine-process.js';
-import { waitFor } from '../engine/testing/wait-for.js';
+import { waitFor } from '../lib/testing/wait-for.js';
 import { projectRoot } from '../lib/cli/version.js';
 import { READY_REASONS } from '../operator/controllers/process/process-reasons.js';
 import { installCrds, useCluster, type TestCluster } from './cluster/test-cluster.js';

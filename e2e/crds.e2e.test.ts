@@ -8,7 +8,7 @@ import { projectRoot } from '../lib/cli/version.js';
 import { parseManifest } from '../operator/api/index.js';
 import { loadInvalidFixtures, loadSamples } from '../operator/api/testdata/fixtures.js';
 import { installCrds, useCluster, type TestCluster } from './cluster/test-cluster.js';
-import { waitFor } from './cluster/wait.js';
+import { waitFor } from '../lib/testing/wait-for.js';
 
 const NS = 'procos-crd-e2e';
 
@@ -32,13 +32,13 @@ describe('CRDs on a real kube-apiserver', () => {
     // The apiserver publishes a new CRD's OpenAPI a moment after it is Established.
     let last = '';
     const explain = await waitFor(
-      'kubectl explain workerpool.spec.scaling.targetBacklogPerReplica to succeed',
+      () => `kubectl explain workerpool.spec.scaling.targetBacklogPerReplica to succeed (last: ${last})`,
       () => {
         const r = cluster.tryKubectl(['explain', 'workerpool.spec.scaling.targetBacklogPerReplica']);
         last = r.stderr;
-        return r.code === 0 && r.stdout;
+        return r.code === 0 ? r.stdout : undefined;
       },
-      { lastSeen: () => last },
+      { timeoutMs: 30_000 },
     );
     expect(explain).toContain('Activatable jobs per replica the scaler aims for');
   });

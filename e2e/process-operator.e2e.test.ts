@@ -9,7 +9,7 @@ import { tempDir } from '../lib/testing/temp-dir.js';
 import { stringify } from 'yaml';
 import { freePort } from '../cli/free-port.js';
 import { spawnEngine, type EngineProcess } from '../engine/testing/engine-process.js';
-import { waitFor } from '../engine/testing/wait-for.js';
+import { waitFor } from '../lib/testing/wait-for.js';
 import { projectRoot } from '../lib/cli/version.js';
 import { sdkClient } from '../lib/zeebe/sdk-client.js';
 import { installCrds, useCluster, type TestCluster } from './cluster/test-cluster.js';

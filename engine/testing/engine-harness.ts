@@ -8,7 +8,7 @@ import { startEngine, type RunningEngine } from '../procos-engine.js';
 import { sdkClient } from '../../lib/zeebe/sdk-client.js';
 import { InstanceHistory, type InstanceRecord } from './instance-history.js';
 import { ManualClock } from './manual-clock.js';
-import { waitFor, waitUntil } from './wait-for.js';
+import { waitFor, waitUntil } from '../../lib/testing/wait-for.js';
 
 export { sdkClient, ManualClock, waitFor, waitUntil, type InstanceRecord };
 

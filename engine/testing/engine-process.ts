@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../lib/cli/version.js';
-import { waitFor } from './wait-for.js';
+import { waitFor } from '../../lib/testing/wait-for.js';
 
 export interface EngineProcess {
   child: ChildProcess;

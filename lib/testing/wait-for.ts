@@ -1,4 +1,4 @@
-// The one way engine tests wait: for an observable condition, with a deadline that only bounds a
+// The one way tests wait (engine and e2e alike): for an observable condition, with a deadline that only bounds a
 // failure and then says what did not happen and what was seen last — never a silent give-up,
 // never a sleep that hopes the machine is fast enough (issue 8).
 
