@@ -1,4 +1,5 @@
-// plan(facts) for a ProcOSProcess: pure, no I/O, recomputed every loop (TWC #353).
+// plan(facts) for a ProcOSProcess: pure, no I/O, recomputed every loop — a plan kept between
+// loops goes stale and is then retried against a world that has moved on.
 import { MAX_VARIABLES_DEPTH } from '../../api/index.js';
 import type { ConditionInput } from '../../runtime/conditions.js';
 import type { Failure } from './process-reasons.js';

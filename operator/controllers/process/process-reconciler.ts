@@ -258,7 +258,8 @@ export class ProcessReconciler {
 
   private async patchFinalizer(t: WriteTarget, change: 'add' | 'remove'): Promise<void> {
     const list = t.obj.metadata.finalizers ?? [];
-    // Targeted JSON patch, never a full update: SSA ownership of other fields stays (TWC #317).
+    // Targeted JSON patch, never a full update: a full update would take server-side-apply
+    // ownership of every field (and overwrite concurrent changes to them).
     const ops =
       change === 'add'
         ? list.length
