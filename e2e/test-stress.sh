@@ -9,8 +9,10 @@ logs=.cache/test-stress
 mkdir -p "$logs"
 
 hogs=()
-stop_hogs() { for pid in "${hogs[@]}"; do kill "$pid" 2>/dev/null; done; wait 2>/dev/null; }
-trap stop_hogs EXIT INT TERM
+stop_hogs() { for pid in "${hogs[@]}"; do kill "$pid" 2>/dev/null; done; }
+trap stop_hogs EXIT
+# Interrupted: stop here (make and its children get the same signal from the terminal).
+trap 'echo "test-stress: interrupted"; exit 130' INT TERM
 for _ in 1 2; do
   (while :; do :; done) &
   hogs+=($!)
