@@ -3,7 +3,7 @@ import { tempDir } from '../lib/testing/temp-dir.js';
 import { freePort } from '../cli/free-port.js';
 import { sdkClient } from '../lib/zeebe/sdk-client.js';
 import { spawnEngine } from './testing/engine-process.js';
-import { waitFor } from './testing/wait-for.js';
+import { waitFor } from '../lib/testing/wait-for.js';
 import { fixture } from './testing/engine-harness.js';
 import { readEventLog } from './log/event-log.js';
 
