@@ -7,7 +7,7 @@
 // SDK workers can reach at most). Instances are started with a plain grpc-js client.
 // Prints ratios; no thresholds.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../cli/free-port.js';
@@ -175,7 +175,8 @@ const startTime = async (dir: string): Promise<number> => {
   return ms;
 };
 await engine.kill('SIGKILL');
-const emptyMs = await startTime(mkdtempSync(join(tmpdir(), 'procos-bench-empty-')));
+const emptyDir = mkdtempSync(join(tmpdir(), 'procos-bench-empty-'));
+const emptyMs = await startTime(emptyDir);
 const afterCrashMs = await startTime(dataDir);
 const again = await spawnEngine({ port: await freePort(), monitoringPort: await freePort(), dataDir });
 await again.kill('SIGTERM');
@@ -184,3 +185,4 @@ console.log(
   `
 start-up to /ready with the log of ${INSTANCES * 5 + RSS_INSTANCES + calls} instances: after kill -9 ${afterCrashMs.toFixed(0)} ms, after SIGTERM ${afterStopMs.toFixed(0)} ms; empty data dir ${emptyMs.toFixed(0)} ms (ratios ${(afterCrashMs / emptyMs).toFixed(2)}, ${(afterStopMs / emptyMs).toFixed(2)})`,
 );
+for (const dir of [dataDir, emptyDir]) rmSync(dir, { recursive: true, force: true });

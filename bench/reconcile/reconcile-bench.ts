@@ -3,7 +3,7 @@
 // the operator does not reconcile). Also: apiserver requests per CR, operator RSS at 1000 CRs.
 // Prints ratios; no thresholds.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { pino } from 'pino';
@@ -51,11 +51,8 @@ const root = projectRoot();
 const hello = readFileSync(join(root, 'processes/hello.bpmn'), 'utf8');
 
 const cp = await startControlPlane();
-const engine = await spawnEngine({
-  port: await freePort(),
-  monitoringPort: await freePort(),
-  dataDir: mkdtempSync(join(tmpdir(), 'procos-rb-')),
-});
+const engineDataDir = mkdtempSync(join(tmpdir(), 'procos-rb-'));
+const engine = await spawnEngine({ port: await freePort(), monitoringPort: await freePort(), dataDir: engineDataDir });
 const logDir = mkdtempSync(join(tmpdir(), 'procos-rb-logs-'));
 try {
   cp.kubectl(['apply', '--server-side', '-f', join(root, 'crds')]);
@@ -174,4 +171,5 @@ try {
 } finally {
   await engine.kill('SIGTERM');
   await cp.stop();
+  for (const dir of [engineDataDir, logDir]) rmSync(dir, { recursive: true, force: true });
 }
