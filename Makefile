@@ -24,7 +24,7 @@ endif
 # Keyed by the Node.js in use: switching Node reinstalls, so native modules match its ABI.
 NPM_STAMP := node_modules/.procos-installed-$(NODE_KEY)
 
-.PHONY: help up test test-stress deps node lint typecheck crds crds-check build unit e2e cluster-build cluster-up cluster-down bench clean
+.PHONY: help up test test-stress deps node env lint typecheck crds crds-check build unit e2e cluster-build cluster-up cluster-down bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -40,14 +40,17 @@ test-stress: ## `make test` N times (default 5) while two busy loops load both c
 node: $(NODE_BIN) ## Use Node.js >= 22.19: the machine's, else install the pinned 22 LTS into the tool cache
 	@node --version
 
+env: $(NODE_BIN) ## Print the PATH export for this Node.js; use: eval "$(make -s env)"
+	@$(if $(NODE_BIN),echo 'export PATH="$(NODE_HOME)/bin:$$PATH"',echo '# the machine'"'"'s Node.js is new enough: nothing to change')
+
 ifneq ($(NODE_BIN),)
 $(NODE_BIN):
 	@command -v npm >/dev/null || { echo "npm not found: install Node.js and npm (Debian: apt-get install nodejs npm), then retry"; exit 1; }
-	@echo "Node.js $$(node --version 2>/dev/null || echo '(none)') is older than 22.19: installing Node.js $(NODE_VERSION) into $(NODE_HOME)"
+	@echo "Node.js $$(node --version 2>/dev/null || echo '(none)') is older than 22.19: installing Node.js $(NODE_VERSION) into $(NODE_HOME)" >&2
 	rm -rf $(NODE_HOME).tmp && mkdir -p $(NODE_HOME).tmp
 	cd $(NODE_HOME).tmp && npm pack --silent node-linux-$(NODE_ARCH)@$(NODE_VERSION) >/dev/null \
 	  && tar xzf node-linux-$(NODE_ARCH)-$(NODE_VERSION).tgz --strip-components=1 && rm node-linux-$(NODE_ARCH)-$(NODE_VERSION).tgz
-	$(NODE_HOME).tmp/bin/node --version
+	$(NODE_HOME).tmp/bin/node --version >&2
 	rm -rf $(NODE_HOME) && mv $(NODE_HOME).tmp $(NODE_HOME)
 endif
 

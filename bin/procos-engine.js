@@ -1,3 +1,6 @@
 #!/usr/bin/env node
 // Built by `npm run build` (make build) into dist/.
-import '../dist/engine/main.js';
+import { requireSupportedNode } from './node-version.js';
+
+requireSupportedNode('procos-engine');
+await import('../dist/engine/main.js');

@@ -1,3 +1,6 @@
 #!/usr/bin/env node
 // Built by `npm run build` (make build) into dist/.
-import '../dist/workers/main.js';
+import { requireSupportedNode } from './node-version.js';
+
+requireSupportedNode('procos-worker');
+await import('../dist/workers/main.js');
