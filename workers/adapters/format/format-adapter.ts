@@ -1,0 +1,57 @@
+// format: renders a Liquid template (LiquidJS: no arbitrary code, no file access) from the
+// job's variables — and the task's headers, which variables of the same name override — into
+// one output variable, as text or parsed as JSON.
+import { Liquid } from 'liquidjs';
+import { z } from 'zod';
+import type { ServiceAdapter } from '../service-adapter.js';
+
+const liquid = new Liquid({ strictFilters: true, ownPropertyOnly: true, cache: 256 });
+
+export const formatConfig = z
+  .object({
+    template: z
+      .string()
+      .min(1)
+      .max(64 * 1024)
+      .refine(
+        (t) => {
+          try {
+            liquid.parse(t);
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        { error: (issue) => `the template does not parse: ${parseError(String(issue.input))}` },
+      ),
+    output: z.string().min(1).max(255).default('formatted'),
+    as: z.enum(['text', 'json']).default('text'),
+  })
+  .strict();
+
+export type FormatConfig = z.infer<typeof formatConfig>;
+
+function parseError(template: string): string {
+  try {
+    liquid.parse(template);
+    return 'unknown error';
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
+export const formatAdapter: ServiceAdapter<FormatConfig> = {
+  name: 'format',
+  configSchema: formatConfig,
+  async execute(variables, config, context) {
+    const text: string = String(await liquid.parseAndRender(config.template, { ...context.headers, ...variables }));
+    if (config.as === 'text') return { [config.output]: text };
+    try {
+      return { [config.output]: JSON.parse(text) as unknown };
+    } catch (err) {
+      throw new Error(
+        `format: the rendered template is not JSON (as: json): ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+  },
+};
