@@ -115,4 +115,32 @@ describe('procos-worker job runtime on procos-engine', () => {
     expect(incident).toMatchObject({ errorType: 'JOB_NO_RETRIES', elementId: 'work' });
     expect(incident.errorMessage).toMatch(/^format: the rendered template is not JSON \(as: json\)/);
   });
+
+  it('a VALIDATION_FAILED from the validate adapter is routed by the BPMN (error boundary), valid input goes on', async () => {
+    const zbc = h.client();
+    await deployFixture(zbc, 'error-boundary.bpmn');
+    startJobWorkers(
+      h.client(),
+      pool({
+        apiVersion: 'procos.io/v1alpha1',
+        kind: 'WorkerPool',
+        metadata: { name: 'checks' },
+        spec: {
+          taskTypes: ['errors.fetch'],
+          handlers: [
+            {
+              taskType: 'errors.fetch',
+              adapter: 'validate',
+              config: { schema: { type: 'object', required: ['id'], properties: { id: { type: 'integer' } } } },
+            },
+          ],
+        },
+      }),
+      silent,
+    );
+    const bad = await zbc.createProcessInstance({ bpmnProcessId: 'error-boundary', variables: { id: 'x' } });
+    expect(await h.outcome(bad.processInstanceKey)).toMatchObject({ state: 'COMPLETED', endEvents: ['handled-other'] });
+    const good = await zbc.createProcessInstance({ bpmnProcessId: 'error-boundary', variables: { id: 7 } });
+    expect(await h.outcome(good.processInstanceKey)).toMatchObject({ state: 'COMPLETED', endEvents: ['done'] });
+  });
 });

@@ -19,9 +19,13 @@ Options:
   --check       Only check the pool file, then exit (0 valid, 1 not).
   --help, --version
 
-Adapters built so far: format (a Liquid template over the job's variables and task headers
-into one variable: config template, output (default "formatted"), as: text | json).
-Not built yet: http, python, smtp, ai, validate, compute; metrics, secrets and drain on SIGTERM.
+Adapters built so far:
+  format    a Liquid template over the job's variables and task headers into one variable.
+            config: template, output (default "formatted"), as: text | json
+  validate  a JSON Schema (ajv, with formats) over the variables or one of them; violations
+            throw the BPMN error VALIDATION_FAILED listing each path.
+            config: schema, variable (optional), errorCode (default VALIDATION_FAILED)
+Not built yet: http, python, smtp, ai, compute; metrics, secrets and drain on SIGTERM.
 
 Outcomes: the adapter's variables complete the job; a business error throws a BPMN error;
 a transient failure is retried locally, then failed back with one retry less; any other

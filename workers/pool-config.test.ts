@@ -42,7 +42,7 @@ describe('procos-worker pool configuration (the WorkerPool manifest itself)', ()
     expect(bindPool(doc)).toEqual({
       ok: false,
       errors: [
-        "spec.handlers[1] (hello.reply).adapter: 'smtp' is not built into this procos-worker yet (built: format)",
+        "spec.handlers[1] (hello.reply).adapter: 'smtp' is not built into this procos-worker yet (built: format, validate)",
       ],
     });
   });

@@ -4,6 +4,7 @@
 import type { z } from 'zod';
 import { formatAdapter } from './format/format-adapter.js';
 import type { JobContext, ServiceAdapter } from './service-adapter.js';
+import { validateAdapter } from './validate/validate-adapter.js';
 
 export type JobRun = (variables: Record<string, unknown>, context: JobContext) => Promise<Record<string, unknown>>;
 
@@ -24,6 +25,9 @@ function entry<C>(adapter: ServiceAdapter<C>): AdapterEntry {
   };
 }
 
-export const ADAPTERS_BUILT: ReadonlyMap<string, AdapterEntry> = new Map([['format', entry(formatAdapter)]]);
+export const ADAPTERS_BUILT: ReadonlyMap<string, AdapterEntry> = new Map([
+  ['format', entry(formatAdapter)],
+  ['validate', entry(validateAdapter)],
+]);
 
 export { BpmnError, TransientError, type JobContext, type ServiceAdapter } from './service-adapter.js';
