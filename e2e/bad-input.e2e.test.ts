@@ -279,6 +279,7 @@ describe('bad and odd ProcOSProcesses (real apiserver, engine and operator)', ()
           );
           if (ok !== true) healthFailures.push(`${op.identity}: ${ok === false ? 'not ok' : ok}`);
         }
+        // The sampling cadence of this background monitor, not a wait for something to happen.
         await new Promise((r) => setTimeout(r, 250));
       }
     })();

@@ -14,6 +14,16 @@ import { bindPool, type LoadedPool } from './pool-config.js';
 const silent = pino({ level: 'silent' });
 const context = { jobKey: '1', jobType: 't', processInstanceKey: '2', elementId: 'e', headers: {} };
 
+/** A pool with one handler, for the tests that need a type the sample does not serve. */
+function onePool(taskType: string, adapter: string, config: Record<string, unknown>): LoadedPool {
+  return pool({
+    apiVersion: 'procos.io/v1alpha1',
+    kind: 'WorkerPool',
+    metadata: { name: `${adapter}-pool` },
+    spec: { taskTypes: [taskType], handlers: [{ taskType, adapter, config }] },
+  });
+}
+
 function pool(doc: unknown): LoadedPool {
   const r = bindPool(doc);
   if (!r.ok) throw new Error(r.errors.join('\n'));
@@ -97,19 +107,7 @@ describe('procos-worker job runtime on procos-engine', () => {
   it('a permanent adapter failure becomes an incident with the message and no retries left', async () => {
     const zbc = h.client();
     await deployFixture(zbc, 'two-steps.bpmn');
-    startJobWorkers(
-      h.client(),
-      pool({
-        apiVersion: 'procos.io/v1alpha1',
-        kind: 'WorkerPool',
-        metadata: { name: 'broken' },
-        spec: {
-          taskTypes: ['durable.work'],
-          handlers: [{ taskType: 'durable.work', adapter: 'format', config: { template: 'not json', as: 'json' } }],
-        },
-      }),
-      silent,
-    );
+    startJobWorkers(h.client(), onePool('durable.work', 'format', { template: 'not json', as: 'json' }), silent);
     const i = await zbc.createProcessInstance({ bpmnProcessId: 'two-steps', variables: {} });
     const incident = await incidentOf(h, i.processInstanceKey);
     expect(incident).toMatchObject({ errorType: 'JOB_NO_RETRIES', elementId: 'work' });
@@ -121,20 +119,8 @@ describe('procos-worker job runtime on procos-engine', () => {
     await deployFixture(zbc, 'error-boundary.bpmn');
     startJobWorkers(
       h.client(),
-      pool({
-        apiVersion: 'procos.io/v1alpha1',
-        kind: 'WorkerPool',
-        metadata: { name: 'checks' },
-        spec: {
-          taskTypes: ['errors.fetch'],
-          handlers: [
-            {
-              taskType: 'errors.fetch',
-              adapter: 'validate',
-              config: { schema: { type: 'object', required: ['id'], properties: { id: { type: 'integer' } } } },
-            },
-          ],
-        },
+      onePool('errors.fetch', 'validate', {
+        schema: { type: 'object', required: ['id'], properties: { id: { type: 'integer' } } },
       }),
       silent,
     );
