@@ -9,10 +9,11 @@ import { deployFixture, incidentOf, startHarness, type Harness } from '../engine
 import { projectRoot } from '../lib/cli/version.js';
 import { BpmnError, TransientError } from './adapters/index.js';
 import { runHandler, startJobWorkers } from './job-runtime.js';
+import { testJobContext } from './testing/job-context.js';
 import { bindPool, type LoadedPool } from './pool-config.js';
 
 const silent = pino({ level: 'silent' });
-const context = { jobKey: '1', jobType: 't', processInstanceKey: '2', elementId: 'e', headers: {} };
+const context = testJobContext();
 
 /** A pool with one handler, for the tests that need a type the sample does not serve. */
 function onePool(taskType: string, adapter: string, config: Record<string, unknown>): LoadedPool {
@@ -97,7 +98,9 @@ describe('procos-worker job runtime on procos-engine', () => {
       name: 'hello.bpmn',
       process: readFileSync(join(projectRoot(), 'processes/hello.bpmn')),
     });
-    const sample = parse(readFileSync(join(projectRoot(), 'processes/samples/workerpool.yaml'), 'utf8')) as unknown;
+    const sample = ['workerpool.yaml', 'sandboxpolicy.yaml'].map(
+      (f) => parse(readFileSync(join(projectRoot(), 'processes/samples', f), 'utf8')) as unknown,
+    );
     startJobWorkers(h.client(), pool(sample), silent);
     const result = await zbc.createProcessInstanceWithResult({ bpmnProcessId: 'hello', variables: { name: 'Ada' } });
     expect(result.variables).toEqual({ name: 'Ada', greeting: 'Hello, Ada!', reply: 'Hello, Ada! (short reply)' });

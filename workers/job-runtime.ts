@@ -51,6 +51,7 @@ export function startJobWorkers(
       taskType: h.taskType,
       maxJobsToActivate: pool.maxJobsActive,
       timeout: h.timeoutSeconds * 1000,
+      fetchVariable: h.fetchVariables,
       taskHandler: async (job) => {
         const jobLog = log.child({ jobKey: job.key, jobType: job.type, processInstanceKey: job.processInstanceKey });
         const context: JobContext = {
@@ -59,6 +60,9 @@ export function startJobWorkers(
           processInstanceKey: job.processInstanceKey,
           elementId: job.elementId,
           headers: job.customHeaders as Record<string, string>,
+          signal: new AbortController().signal,
+          policy: pool.policy,
+          log: jobLog,
         };
         const outcome = await runHandler(h, job.variables, context, o.retryBaseMs);
         switch (outcome.kind) {

@@ -26,7 +26,13 @@ async function worker(...args: string[]): Promise<{ code: number; stdout: string
 
 describe('procos-worker (the built binary)', () => {
   it('checks a pool file without connecting', async () => {
-    const r = await worker('--pool', 'processes/samples/workerpool.yaml', '--check');
+    const r = await worker(
+      '--pool',
+      'processes/samples/workerpool.yaml',
+      '--policy',
+      'processes/samples/sandboxpolicy.yaml',
+      '--check',
+    );
     expect(r).toMatchObject({
       code: 0,
       stdout: 'ok    processes/samples/workerpool.yaml: hello.greet (format), hello.reply (format)\n',

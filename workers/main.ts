@@ -40,12 +40,20 @@ await main({
   name: 'procos-worker',
   help,
   async run(args) {
-    const { values } = parseArgs({ args, options: { pool: { type: 'string' }, check: { type: 'boolean' } } });
+    const { values } = parseArgs({
+      args,
+      options: {
+        pool: { type: 'string' },
+        policy: { type: 'string' },
+        'secrets-dir': { type: 'string' },
+        check: { type: 'boolean' },
+      },
+    });
     if (!values.pool) {
       process.stderr.write('procos-worker: --pool FILE is required (a WorkerPool manifest)\n');
       return 2;
     }
-    const loaded = await loadPool(values.pool);
+    const loaded = await loadPool(values.pool, { policyFile: values.policy, secretsDir: values['secrets-dir'] });
     if (!loaded.ok) {
       process.stderr.write(
         `procos-worker: ${values.pool} is not a usable pool:\n${loaded.errors.map((e) => `  ${e}`).join('\n')}\n`,

@@ -5,14 +5,16 @@ import { parse } from 'yaml';
 import { projectRoot } from '../lib/cli/version.js';
 import { bindPool, loadPool } from './pool-config.js';
 
+const samples = join(projectRoot(), 'processes/samples');
 const sample = (): { spec: { handlers: Record<string, unknown>[] } } =>
-  parse(readFileSync(join(projectRoot(), 'processes/samples/workerpool.yaml'), 'utf8')) as {
+  parse(readFileSync(join(samples, 'workerpool.yaml'), 'utf8')) as {
     spec: { handlers: Record<string, unknown>[] };
   };
+const samplePolicy = (): unknown => parse(readFileSync(join(samples, 'sandboxpolicy.yaml'), 'utf8'));
 
 describe('procos-worker pool configuration (the WorkerPool manifest itself)', () => {
   it('binds every handler of the sample pool, with the CRD defaults', async () => {
-    const r = await loadPool(join(projectRoot(), 'processes/samples/workerpool.yaml'));
+    const r = await loadPool(join(samples, 'workerpool.yaml'), { policyFile: join(samples, 'sandboxpolicy.yaml') });
     if (!r.ok) throw new Error(r.errors.join('\n'));
     expect(r.pool.name).toBe('hello');
     expect(r.pool.maxJobsActive).toBe(32);
@@ -25,7 +27,7 @@ describe('procos-worker pool configuration (the WorkerPool manifest itself)', ()
   it("names the handler, the field and the rule when a config fails its adapter's schema", () => {
     const doc = sample();
     doc.spec.handlers[0] = { taskType: 'hello.greet', adapter: 'format', config: { template: 'Hi {{ name', extra: 1 } };
-    const r = bindPool(doc);
+    const r = bindPool([doc, samplePolicy()]);
     expect(r.ok).toBe(false);
     const errors = r.ok ? [] : r.errors;
     expect(errors).toContainEqual(
@@ -39,7 +41,7 @@ describe('procos-worker pool configuration (the WorkerPool manifest itself)', ()
   it('refuses an adapter this worker does not have yet, saying which it has', () => {
     const doc = sample();
     doc.spec.handlers[1] = { taskType: 'hello.reply', adapter: 'smtp', config: {} };
-    expect(bindPool(doc)).toEqual({
+    expect(bindPool([doc, samplePolicy()])).toEqual({
       ok: false,
       errors: [
         "spec.handlers[1] (hello.reply).adapter: 'smtp' is not built into this procos-worker yet (built: format, validate)",
@@ -50,14 +52,13 @@ describe('procos-worker pool configuration (the WorkerPool manifest itself)', ()
   it('reports schema errors of the manifest itself, and files that are missing or not YAML', async () => {
     const doc = sample();
     doc.spec.handlers[0] = { taskType: 'not.listed', adapter: 'format', config: { template: 'x' } };
-    const r = bindPool(doc);
+    const r = bindPool([doc, samplePolicy()]);
     expect(r.ok ? [] : r.errors.join('\n')).toContain('every handler must serve a task type listed in taskTypes');
-    expect(
-      bindPool({ apiVersion: 'procos.io/v1alpha1', kind: 'SandboxPolicy', metadata: { name: 'x' }, spec: {} }),
-    ).toEqual({
+    expect(bindPool({ apiVersion: 'procos.io/v1alpha1', kind: 'ConfigMap', metadata: { name: 'x' } })).toEqual({
       ok: false,
-      errors: ['kind: expected a WorkerPool, found SandboxPolicy'],
+      errors: ['kind: expected a WorkerPool (and optionally its SandboxPolicy), found ConfigMap'],
     });
+    expect(bindPool(samplePolicy())).toEqual({ ok: false, errors: ['expected exactly one WorkerPool, found 0'] });
     const missing = await loadPool('/no/such/pool.yaml');
     expect(missing.ok ? '' : missing.errors[0]).toContain('/no/such/pool.yaml: ENOENT');
   });

@@ -110,6 +110,15 @@ export const sandboxPolicySpec = z
     resources: resourceRequirements
       .optional()
       .describe('Default and maximum container resources of worker pods under this policy.'),
+    egressAllowlist: z
+      .array(egressRule)
+      .max(64)
+      .optional()
+      .describe(
+        "Where the pool's http, smtp and ai handlers may connect: hosts (exact or *.domain), host:port " +
+          'pairs or CIDRs. The worker checks the resolved address before it connects; unset allows any. ' +
+          'Scripts are bounded by script.network instead.',
+      ),
     script: scriptLimits.prefault({}),
     podSecurity: podSecurity.prefault({}),
   })

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { testJobContext } from '../../testing/job-context.js';
 import { formatAdapter, formatConfig } from './format-adapter.js';
 
-const context = { jobKey: '1', jobType: 't', processInstanceKey: '2', elementId: 'e', headers: { style: 'short' } };
+const context = testJobContext({ headers: { style: 'short' } });
 
 describe('format adapter', () => {
   it('renders variables and task headers into the output variable (variables win over headers)', async () => {

@@ -23,9 +23,13 @@ export const formatConfig = z
           }
         },
         { error: (issue) => `the template does not parse: ${parseError(String(issue.input))}` },
-      ),
-    output: z.string().min(1).max(255).default('formatted'),
-    as: z.enum(['text', 'json']).default('text'),
+      )
+      .describe('Liquid template (https://liquidjs.com); sees the task headers and the job variables (which win).'),
+    output: z.string().min(1).max(255).default('formatted').describe('Variable the result is written to.'),
+    as: z
+      .enum(['text', 'json'])
+      .default('text')
+      .describe('text: the rendered string; json: the rendered text parsed as JSON (a failure is an incident).'),
   })
   .strict();
 
@@ -42,6 +46,7 @@ function parseError(template: string): string {
 
 export const formatAdapter: ServiceAdapter<FormatConfig> = {
   name: 'format',
+  summary: 'a Liquid template over the variables and task headers, rendered to text or JSON into one variable',
   configSchema: formatConfig,
   async execute(variables, config, context) {
     const text: string = String(await liquid.parseAndRender(config.template, { ...context.headers, ...variables }));

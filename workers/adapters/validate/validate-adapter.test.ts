@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { testJobContext } from '../../testing/job-context.js';
 import { BpmnError } from '../service-adapter.js';
 import { validateAdapter, validateConfig } from './validate-adapter.js';
 
-const context = { jobKey: '1', jobType: 't', processInstanceKey: '2', elementId: 'e', headers: {} };
+const context = testJobContext();
 const order = {
   type: 'object',
   required: ['amount', 'email'],

@@ -45,7 +45,12 @@ export const validateConfig = z
       .max(255)
       .optional()
       .describe('Validate only this variable (default: all the job variables as one object).'),
-    errorCode: z.string().min(1).max(255).default('VALIDATION_FAILED'),
+    errorCode: z
+      .string()
+      .min(1)
+      .max(255)
+      .default('VALIDATION_FAILED')
+      .describe('BPMN error code thrown when the variables do not match.'),
   })
   .strict();
 
@@ -60,6 +65,7 @@ function describeError(e: ErrorObject): string {
 
 export const validateAdapter: ServiceAdapter<ValidateConfig> = {
   name: 'validate',
+  summary: 'a JSON Schema over the variables; violations throw VALIDATION_FAILED listing each path',
   configSchema: validateConfig,
   execute(variables, config) {
     const subject = config.variable === undefined ? variables : variables[config.variable];
