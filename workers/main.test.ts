@@ -35,7 +35,8 @@ describe('procos-worker (the built binary)', () => {
     );
     expect(r).toMatchObject({
       code: 0,
-      stdout: 'ok    processes/samples/workerpool.yaml: hello.greet (format), hello.reply (format)\n',
+      stdout:
+        'ok    processes/samples/workerpool.yaml: hello.greet (format), hello.reply (format); SandboxPolicy hello\n',
     });
   });
 
@@ -56,5 +57,28 @@ describe('procos-worker (the built binary)', () => {
     const r = await worker();
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--pool FILE is required');
+  });
+
+  it('--help-adapter lists every config field of an adapter from its schema', async () => {
+    const r = await worker('--help-adapter', 'format');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('template  (string; required)');
+    expect(r.stdout).toContain('output  (string; default "formatted")');
+    const unknown = await worker('--help-adapter', 'ftp');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("no adapter 'ftp' (built: ");
+  });
+
+  it('exits 1 before connecting when a secret a config names does not exist', async () => {
+    const file = join(tempDir('procos-worker-test-'), 'pool.yaml');
+    writeFileSync(
+      file,
+      'apiVersion: procos.io/v1alpha1\nkind: WorkerPool\nmetadata: { name: p }\nspec:\n  taskTypes: [t]\n  handlers:\n    - { taskType: t, adapter: format, config: { template: "{{secrets.NOPE_TOKEN}}" } }\n',
+    );
+    const r = await worker('--pool', file, '--secrets-dir', tempDir('procos-worker-secrets-'), '--check');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /spec\.handlers\[0\] \(t\)\.config: secret 'NOPE_TOKEN' not found \(no file .*NOPE_TOKEN, no environment variable NOPE_TOKEN\)/,
+    );
   });
 });

@@ -15,6 +15,11 @@ export interface JobStream {
   request: Omit<ActivationRequest, 'maxJobs'>;
   /** Writes one job; false when the stream is gone (the job then returns to the backlog). */
   push(job: ActivatedJob): boolean;
+  /**
+   * False while gRPC flow control holds the stream (the worker is full and stopped reading):
+   * jobs then go to other streams or polls, as Zeebe's gateway yields them (C17).
+   */
+  ready(): boolean;
 }
 
 /** Zeebe holds a long poll with requestTimeout 0 for its default of 10 s. */
@@ -80,9 +85,10 @@ export class JobDispatcher {
   }
 
   dispatch(type: string): void {
-    const streams = this.streams.get(type) ?? [];
+    let streams = (this.streams.get(type) ?? []).filter((s) => s.ready());
     if (streams.length) {
       for (const key of [...(this.engine.state.activatable.get(type) ?? [])]) {
+        streams = streams.filter((s) => s.ready()); // a push may have filled a stream's window
         if (!streams.length) break;
         const stream = streams[this.nextStream++ % streams.length];
         if (!stream) break;

@@ -292,13 +292,22 @@ export function gatewayService(o: GatewayOptions): UntypedServiceImplementation 
         const r = call.request;
         checkTenants(r.tenantIds);
         const request = activationRequest(r, 1);
+        let held = false;
         const remove = dispatcher.addStream({
           request,
           push: (job) => {
             if (call.cancelled || call.destroyed) return false;
-            call.write(wireJob(job));
+            if (!call.write(wireJob(job)) && !held) {
+              // The worker stopped reading: push nothing more until its window opens again.
+              held = true;
+              call.once('drain', () => {
+                held = false;
+                dispatcher.dispatch(request.type);
+              });
+            }
             return true;
           },
+          ready: () => !held,
         });
         call.on('cancelled', remove);
         call.on('close', remove);

@@ -4,8 +4,11 @@
 // secrets are resolved again per job, so a rotated Secret volume takes effect without a restart.
 import type { z } from 'zod';
 import { resolveSecrets, SecretNotFound, secretNames, type SecretStore } from '../secrets.js';
+import { aiAdapter } from './ai/ai-adapter.js';
 import { formatAdapter } from './format/format-adapter.js';
+import { httpAdapter } from './http/http-adapter.js';
 import type { AdapterEnvironment, JobContext, ServiceAdapter } from './service-adapter.js';
+import { smtpAdapter } from './smtp/smtp-adapter.js';
 import { validateAdapter } from './validate/validate-adapter.js';
 
 export type JobRun = (variables: Record<string, unknown>, context: JobContext) => Promise<Record<string, unknown>>;
@@ -72,7 +75,10 @@ function entry<C>(adapter: ServiceAdapter<C>): AdapterEntry {
 }
 
 export const ADAPTERS_BUILT: ReadonlyMap<string, AdapterEntry> = new Map([
+  ['ai', entry(aiAdapter)],
   ['format', entry(formatAdapter)],
+  ['http', entry(httpAdapter)],
+  ['smtp', entry(smtpAdapter)],
   ['validate', entry(validateAdapter)],
 ]);
 

@@ -33,4 +33,11 @@ describe('format adapter', () => {
   it('cannot reach beyond the variables (no prototype walking, no unknown filters)', () => {
     expect(formatConfig.safeParse({ template: '{{ a | shell: "rm" }}' }).success).toBe(false);
   });
+
+  it('cannot read files: {% include %} and {% render %} find nothing', async () => {
+    for (const tag of ['include', 'render']) {
+      const config = formatConfig.parse({ template: `{% ${tag} "package.json" %}` });
+      await expect(formatAdapter.execute({}, config, context)).rejects.toThrow(/Failed to lookup "package.json"/);
+    }
+  });
 });

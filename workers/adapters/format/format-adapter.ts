@@ -1,11 +1,9 @@
-// format: renders a Liquid template (LiquidJS: no arbitrary code, no file access) from the
+// format: renders a Liquid template (LiquidJS: no arbitrary code; no file access, see liquid.ts) from the
 // job's variables — and the task's headers, which variables of the same name override — into
 // one output variable, as text or parsed as JSON.
-import { Liquid } from 'liquidjs';
+import { liquid } from '../liquid.js';
 import { z } from 'zod';
 import type { ServiceAdapter } from '../service-adapter.js';
-
-const liquid = new Liquid({ strictFilters: true, ownPropertyOnly: true, cache: 256 });
 
 export const formatConfig = z
   .object({
