@@ -24,15 +24,15 @@ endif
 # Keyed by the Node.js in use: switching Node reinstalls, so native modules match its ABI.
 NPM_STAMP := node_modules/.procos-installed-$(NODE_KEY)
 
-.PHONY: help up test test-stress deps node env lint typecheck crds crds-check build unit e2e cluster-build cluster-up cluster-down bench clean
+.PHONY: help up test test-stress deps host-tools node env lint typecheck crds crds-check build unit e2e cluster-build cluster-up cluster-down bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-up: deps build ## Boot ProcOS on this machine and run the demo process to a printed result
+up: deps host-tools build ## Boot ProcOS on this machine and run the demo process to a printed result
 	node bin/procos.js up
 
-test: deps lint typecheck crds-check build unit e2e ## Everything CI runs: lint, types, CRD freshness, unit and e2e tests
+test: deps host-tools lint typecheck crds-check build unit e2e ## Everything CI runs: lint, types, CRD freshness, unit and e2e tests
 
 test-stress: ## `make test` N times (default 5) while two busy loops load both cores
 	bash e2e/test-stress.sh $(or $(N),5)
@@ -55,6 +55,12 @@ $(NODE_BIN):
 endif
 
 deps: $(NPM_STAMP) ## Install the npm dependencies from the lockfile
+
+host-tools: ## Install bubblewrap and scilab-cli from Debian when missing (script sandbox, compute adapter)
+	@if command -v bwrap >/dev/null && command -v scilab-cli >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=; elif command -v sudo >/dev/null; then sudo=sudo; else \
+	  echo "bwrap or scilab-cli is missing, and installing needs root or sudo: as root, install the Debian packages bubblewrap and scilab-cli (apt-get install --no-install-recommends bubblewrap scilab-cli)" >&2; exit 1; fi; \
+	$$sudo apt-get update && $$sudo apt-get install -y --no-install-recommends bubblewrap scilab-cli
 
 $(NPM_STAMP): package.json package-lock.json $(NODE_BIN)
 	@command -v node >/dev/null || { echo "node not found: install Node.js 22 (or any Node.js with npm: make then installs 22)"; exit 1; }
@@ -93,8 +99,9 @@ cluster-up: deps cluster-build ## Start a control plane on loopback that keeps r
 cluster-down: deps ## Stop the control plane of cluster-up
 	npx tsx e2e/cluster/cli.ts down
 
-bench: deps build cluster-build ## Benchmarks (print ratios against a baseline measured in the same run)
+bench: deps host-tools build cluster-build ## Benchmarks (print ratios against a baseline measured in the same run)
 	npx tsx bench/engine/engine-bench.ts
+	npx tsx bench/worker/worker-bench.ts
 	npx tsx bench/reconcile/reconcile-bench.ts
 
 clean: ## Remove build output and installed packages

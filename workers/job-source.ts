@@ -102,6 +102,8 @@ export class JobSource {
   }
   /** The last poll got fewer jobs than it asked for: only new jobs will come, a stream may open. */
   private backlogEmpty = false;
+  /** The last poll came back full: the next one is answered at once (drain waits for it). */
+  private backlogSeen = false;
   private wakeStream: () => void = () => undefined;
   private streamUnsupported = false;
   private readonly loops: Promise<void>[] = [];
@@ -143,7 +145,7 @@ export class JobSource {
     // jobs already on the wire, to come back only at their timeout. Let it land (its jobs are
     // given back); cancel only a poll that is parked waiting for work.
     const poll = this.poll;
-    if (poll && !this.backlogEmpty) {
+    if (poll && this.backlogSeen) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([this.pollDone, new Promise<void>((r) => (timer = setTimeout(r, POLL_LANDING_MS)))]);
       clearTimeout(timer);
@@ -243,6 +245,7 @@ export class JobSource {
         failures = 0;
         this.o.onConnected(true);
         this.backlogEmpty = got < asked;
+        this.backlogSeen = got === asked;
         if (this.backlogEmpty && !this.full) this.wakeStream();
       }
     }

@@ -5,8 +5,10 @@
 import type { z } from 'zod';
 import { resolveSecrets, SecretNotFound, secretNames, type SecretStore } from '../secrets.js';
 import { aiAdapter } from './ai/ai-adapter.js';
+import { computeAdapter } from './compute/compute-adapter.js';
 import { formatAdapter } from './format/format-adapter.js';
 import { httpAdapter } from './http/http-adapter.js';
+import { pythonAdapter } from './python/python-adapter.js';
 import type { AdapterEnvironment, JobContext, ServiceAdapter } from './service-adapter.js';
 import { smtpAdapter } from './smtp/smtp-adapter.js';
 import { validateAdapter } from './validate/validate-adapter.js';
@@ -76,8 +78,10 @@ function entry<C>(adapter: ServiceAdapter<C>): AdapterEntry {
 
 export const ADAPTERS_BUILT: ReadonlyMap<string, AdapterEntry> = new Map([
   ['ai', entry(aiAdapter)],
+  ['compute', entry(computeAdapter)],
   ['format', entry(formatAdapter)],
   ['http', entry(httpAdapter)],
+  ['python', entry(pythonAdapter)],
   ['smtp', entry(smtpAdapter)],
   ['validate', entry(validateAdapter)],
 ]);
