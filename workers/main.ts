@@ -43,7 +43,7 @@ Options:
   --help-adapter NAME  Every config field of an adapter.
   --help, --version
 
-Adapters: ${[...ADAPTERS_BUILT.values()].map((a) => `\n  ${a.name.padEnd(9)} ${a.summary}`).join('')}
+Adapters:${[...ADAPTERS_BUILT.values()].map((a) => `\n  ${a.name.padEnd(9)} ${a.summary}`).join('')}
 
 Outcomes: the adapter's variables complete the job; a business error throws a BPMN error;
 a transient failure (timeout, refused connection, 5xx) is retried locally \`retries\` times,

@@ -62,7 +62,7 @@ async function httpPortOf(w: WorkerProcess): Promise<number> {
   return serving.httpPort as number;
 }
 
-function poolFile(dir: string, maxJobsActive: number): string {
+function poolFile(dir: string, maxJobsActive: number, timeoutSeconds = 3600): string {
   const file = join(dir, 'pool.yaml');
   writeFileSync(
     file,
@@ -75,7 +75,7 @@ spec:
   handlers:
     - taskType: work.item
       adapter: format
-      timeoutSeconds: 3600 # a job left to time out would stall the test, not pass it
+      timeoutSeconds: ${timeoutSeconds}
       config: { template: 'item {{ i }}', output: done }
 `,
   );
@@ -123,6 +123,26 @@ describe('procos-worker process on procos-engine', () => {
       requestTimeout: -1,
     });
     expect(left).toEqual([]);
+    b.child.kill('SIGTERM');
+    expect(await b.exited).toBe(0);
+  });
+
+  it('kill -9 mid-burst loses nothing: jobs the dead worker held come back at their timeout and complete once', async () => {
+    const pool = poolFile(tempDir('procos-worker-crash-'), 4, 2); // the engine re-offers held jobs after 2 s
+    const zbc = h.client();
+    const keys: string[] = [];
+    for (let i = 0; i < 60; i++)
+      keys.push((await zbc.createProcessInstance({ bpmnProcessId: 'one-task', variables: { i } })).processInstanceKey);
+    const completed = (): number => keys.filter((k) => h.history.get(k)?.state === 'COMPLETED').length;
+    const a = startWorker(h.running.address, ['--pool', pool, '--http-port', '0']);
+    await waitUntil('worker A to complete some jobs', completed, (n) => n >= 10);
+    a.child.kill('SIGKILL');
+    await a.exited;
+    expect(completed()).toBeLessThan(keys.length);
+    const b = startWorker(h.running.address, ['--pool', pool, '--http-port', '0']);
+    for (const [i, key] of keys.entries())
+      expect(await h.outcome(key)).toMatchObject({ state: 'COMPLETED', variables: { i, done: `item ${i}` } });
+    for (const key of keys) expect(h.history.get(key)?.completed.filter((e) => e === 'work')).toEqual(['work']);
     b.child.kill('SIGTERM');
     expect(await b.exited).toBe(0);
   });
