@@ -6,7 +6,10 @@ import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { deployFixture, incidentOf, startHarness, waitUntil, type Harness } from '../engine/testing/engine-harness.js';
+import { gatewayService } from '../engine/server/gateway-service.js';
+import { startGrpcServer } from '../engine/server/grpc-server.js';
 import { projectRoot } from '../lib/cli/version.js';
+import { sdkClient } from '../lib/zeebe/sdk-client.js';
 import { BpmnError, TransientError, type JobRun } from './adapters/index.js';
 import { runHandler, startJobWorkers as startWorkers, type JobWorkers } from './job-runtime.js';
 import { testJobContext, testPolicy } from './testing/job-context.js';
@@ -311,5 +314,50 @@ describe('procos-worker job flow and drain on procos-engine', () => {
     expect(jobs.map((j) => j.retries)).toEqual([3, 3, 3]);
     for (const j of jobs) await zbc.completeJob({ jobKey: j.key, variables: {} });
     for (const key of keys) expect(await h.outcome(key)).toMatchObject({ state: 'COMPLETED' });
+  });
+});
+
+describe('procos-worker against a gateway without job streaming (Zeebe before 8.3)', () => {
+  it('--job-flow stream falls back to long polling, says so once, and keeps completing jobs', async () => {
+    const h = await startHarness();
+    // The same engine behind a second gateway that lacks StreamActivatedJobs: grpc-js answers
+    // UNIMPLEMENTED for it, as an old Zeebe gateway does.
+    const { StreamActivatedJobs: _dropped, ...older } = gatewayService({
+      engine: h.running.engine,
+      dispatcher: h.running.dispatcher,
+      log: silent,
+      host: '127.0.0.1',
+      port: () => 0,
+    });
+    const old = await startGrpcServer(older, '127.0.0.1', 0);
+    try {
+      const zbc = sdkClient(`127.0.0.1:${old.port}`);
+      await zbc.deployResource({ name: 'one-task.bpmn', process: readFileSync(join(here, 'testdata/one-task.bpmn')) });
+      const lines: { msg?: string }[] = [];
+      const log = pino(
+        { level: 'warn' },
+        { write: (line: string) => lines.push(JSON.parse(line) as { msg?: string }) },
+      );
+      const { pool, openGate } = gatedPool(4);
+      openGate();
+      startJobWorkers(zbc, pool, log, { flow: 'stream' });
+      for (let i = 0; i < 3; i++) {
+        const { processInstanceKey } = await zbc.createProcessInstance({ bpmnProcessId: 'one-task', variables: { i } });
+        expect(await h.outcome(processInstanceKey)).toMatchObject({
+          state: 'COMPLETED',
+          variables: { doneBy: 'gate' },
+        });
+      }
+      await waitUntil(
+        'the fallback warning',
+        () => lines.filter((l) => l.msg === 'the gateway does not support job streaming: long polling only'),
+        (w) => w.length === 1,
+      );
+      await zbc.close(1000);
+    } finally {
+      old.server.forceShutdown();
+      await Promise.all(started.splice(0).map((w) => w.close()));
+      await h.stop();
+    }
   });
 });
