@@ -40,4 +40,11 @@ describe('format adapter', () => {
       await expect(formatAdapter.execute({}, config, context)).rejects.toThrow(/Failed to lookup "package.json"/);
     }
   });
+
+  it('fetches only the variables the template names', () => {
+    const config = formatConfig.parse({
+      template: '{{ greeting }} {{ order.id }} {% for x in items %}{{ x }}{% endfor %}',
+    });
+    expect(formatAdapter.fetchVariables?.(config)).toEqual(['greeting', 'order', 'items']);
+  });
 });

@@ -46,6 +46,8 @@ export const formatAdapter: ServiceAdapter<FormatConfig> = {
   name: 'format',
   summary: 'a Liquid template over the variables and task headers, rendered to text or JSON into one variable',
   configSchema: formatConfig,
+  /** Only what the template names (headers are not variables); an empty list fetches all. */
+  fetchVariables: (config) => liquid.globalVariablesSync(config.template),
   async execute(variables, config, context) {
     const text: string = String(await liquid.parseAndRender(config.template, { ...context.headers, ...variables }));
     if (config.as === 'text') return { [config.output]: text };

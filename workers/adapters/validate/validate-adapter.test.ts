@@ -40,4 +40,11 @@ describe('validate adapter', () => {
     expect(r.error?.issues[0]?.message).toMatch(/^the JSON Schema does not compile: /);
     expect(r.error?.issues[0]?.path).toEqual(['schema']);
   });
+
+  it('fetches just the one variable it checks, or all of them', () => {
+    expect(validateAdapter.fetchVariables?.(validateConfig.parse({ schema: order, variable: 'order' }))).toEqual([
+      'order',
+    ]);
+    expect(validateAdapter.fetchVariables?.(validateConfig.parse({ schema: order }))).toBeUndefined();
+  });
 });

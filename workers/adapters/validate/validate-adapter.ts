@@ -67,6 +67,7 @@ export const validateAdapter: ServiceAdapter<ValidateConfig> = {
   name: 'validate',
   summary: 'a JSON Schema over the variables; violations throw VALIDATION_FAILED listing each path',
   configSchema: validateConfig,
+  fetchVariables: (config) => (config.variable === undefined ? undefined : [config.variable]),
   execute(variables, config) {
     const subject = config.variable === undefined ? variables : variables[config.variable];
     const check = compile(config.schema);
