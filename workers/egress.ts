@@ -20,10 +20,15 @@ interface ResolvedAddress {
   family: 4 | 6;
 }
 
-type Rule =
+/** One egressAllowlist entry as read by the worker (the script sandbox plans its listeners from these). */
+export type EgressEntry =
   | { kind: 'host'; host: string; port?: number }
   | { kind: 'subdomain'; suffix: string; port?: number }
-  | { kind: 'address'; list: BlockList; port?: number };
+  /** A literal address (bits = 32 or 128) or a CIDR; address as written, without brackets. */
+  | { kind: 'address'; address: string; family: 4 | 6; bits: number; port?: number };
+
+type Rule =
+  Exclude<EgressEntry, { kind: 'address' }> | (Extract<EgressEntry, { kind: 'address' }> & { list: BlockList });
 
 /**
  * Resolves host (dns.lookup, all addresses) and checks host name, port and every resolved
@@ -31,7 +36,7 @@ type Rule =
  * allowed. Node skips a `lookup` option for an IP literal, so call this before connecting to one.
  */
 export async function resolveAllowed(
-  policy: SandboxPolicySpec,
+  policy: Pick<SandboxPolicySpec, 'egressAllowlist'>,
   host: string,
   port: number,
 ): Promise<{ address: string; family: 4 | 6 }> {
@@ -46,7 +51,7 @@ export async function resolveAllowed(
  * check, so the connection goes to exactly the address that was checked (no DNS-rebinding gap).
  * The callback receives the EgressDenied itself, so the socket's 'error' is that instance.
  */
-export function allowedLookup(policy: SandboxPolicySpec, port: number): LookupFunction {
+export function allowedLookup(policy: Pick<SandboxPolicySpec, 'egressAllowlist'>, port: number): LookupFunction {
   return (hostname, options, callback) => {
     resolveAllAllowed(policy, hostname, port, options.family).then(
       (addresses) => {
@@ -60,7 +65,7 @@ export function allowedLookup(policy: SandboxPolicySpec, port: number): LookupFu
 }
 
 async function resolveAllAllowed(
-  policy: SandboxPolicySpec,
+  policy: Pick<SandboxPolicySpec, 'egressAllowlist'>,
   host: string,
   port: number,
   family: number | string | undefined,
@@ -133,6 +138,14 @@ function rulesOf(allowlist: readonly string[]): Rule[] {
   return rules;
 }
 
+/** Reads one egressAllowlist entry; throws naming the entry when it cannot be read. */
+export function egressEntry(entry: string): EgressEntry {
+  const rule = parseRule(entry);
+  if (rule.kind !== 'address') return rule;
+  const { kind, address, family, bits, port } = rule;
+  return { kind, address, family, bits, ...(port !== undefined && { port }) };
+}
+
 function parseRule(entry: string): Rule {
   const bad = (why: string): Error =>
     new Error(`the SandboxPolicy's egressAllowlist entry '${entry}' ${why}; fix spec.egressAllowlist`);
@@ -147,14 +160,22 @@ function parseRule(entry: string): Rule {
     if (!family) throw bad('is not an IP address or CIDR');
     const kind = family === 6 ? 'ipv6' : 'ipv4';
     const list = new BlockList();
+    const full = family === 6 ? 128 : 32;
+    let bits = full;
     if (prefix === undefined) list.addAddress(addr, kind);
     else {
-      const bits = Number(prefix);
-      if (!/^\d{1,3}$/.test(prefix) || bits > (family === 6 ? 128 : 32))
-        throw bad(`has a prefix length that is not 0-${family === 6 ? 128 : 32}`);
+      bits = Number(prefix);
+      if (!/^\d{1,3}$/.test(prefix) || bits > full) throw bad(`has a prefix length that is not 0-${full}`);
       list.addSubnet(addr, bits, kind);
     }
-    return { kind: 'address', list, ...(port !== undefined && { port }) };
+    return {
+      kind: 'address',
+      address: addr,
+      family: family === 6 ? 6 : 4,
+      bits,
+      list,
+      ...(port !== undefined && { port }),
+    };
   };
 
   const e = entry.trim().toLowerCase();

@@ -52,7 +52,11 @@ const scriptLimits = withCelRules(
         .array(egressRule)
         .max(64)
         .optional()
-        .describe('Hosts, host:port pairs or CIDRs a script may reach when network is Allowlist.'),
+        .describe(
+          'Destinations a script may reach when network is Allowlist: host:port or address:port ' +
+            '(each name resolves only to its entry inside the sandbox). Entries without a port, *.domain ' +
+            'and CIDR ranges cannot be enforced per script and make the worker refuse the handler at start.',
+        ),
       readOnlyFilesystem: z.boolean().default(true).describe('Mount everything read-only except a private /tmp.'),
     })
     .strict()

@@ -4,6 +4,7 @@
 import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { sandboxPolicySpec } from '../../operator/api/index.js';
+import { EGRESS_PYTHON } from './script-egress.js';
 import { runSandboxed } from './script-sandbox.js';
 
 export interface SandboxTools {
@@ -83,4 +84,35 @@ async function probe(path: string): Promise<SandboxCheck> {
       '(sysctl kernel.unprivileged_userns_clone=1, user.max_user_namespaces > 0; in a pod, a seccomp profile ' +
       'that allows unshare with CLONE_NEWUSER)',
   };
+}
+
+const egressChecks = new WeakMap<SandboxTools, Promise<string | undefined>>();
+
+/**
+ * Why script.network Allowlist cannot work here, or undefined: a trial run of the forwarder
+ * (listening on a port below 1024 and on a mapped name, then running /usr/bin/true), once per tools.
+ */
+export function checkScriptEgress(tools: SandboxTools): Promise<string | undefined> {
+  let check = egressChecks.get(tools);
+  if (!check) {
+    check = probeEgress(tools);
+    egressChecks.set(tools, check);
+  }
+  return check;
+}
+
+async function probeEgress(tools: SandboxTools): Promise<string | undefined> {
+  if (!which('python3', '/usr/bin'))
+    return `script.network Allowlist needs ${EGRESS_PYTHON} (its forwarder runs on it inside the sandbox); install python3`;
+  const limits = sandboxPolicySpec.parse({
+    allowedTaskTypes: ['*'],
+    script: { wallTimeSeconds: 10, network: 'Allowlist', egressAllowlist: ['127.0.0.1:9', 'probe.invalid:9'] },
+  }).script;
+  const r = await runSandboxed(tools, limits, { argv: ['/usr/bin/true'] });
+  if (!r.failure) return undefined;
+  return (
+    `script.network Allowlist is unavailable: a trial run of its forwarder failed (${r.failure.message}); it ` +
+    'needs unshare(CLONE_NEWNET) inside the sandbox — in a pod, a seccomp profile that allows it as well as ' +
+    'CLONE_NEWUSER'
+  );
 }

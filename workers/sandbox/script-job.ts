@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { AdapterEnvironment, JobContext } from '../adapters/service-adapter.js';
 import { TransientError } from '../adapters/service-adapter.js';
-import { checkSandbox, type SandboxTools } from './sandbox-check.js';
+import { checkSandbox, checkScriptEgress, type SandboxTools } from './sandbox-check.js';
 import { unsupportedScriptPolicy } from './script-policy.js';
 import { DEFAULT_MAX_OUTPUT_BYTES, type SandboxResult } from './script-sandbox.js';
 
@@ -68,7 +68,11 @@ export class ScriptJobs {
   async start(config: ScriptJobConfig, env: AdapterEnvironment): Promise<void> {
     const policyProblem = unsupportedScriptPolicy(env.policy.script);
     if (policyProblem) throw new Error(`${this.adapter}: ${policyProblem}`);
-    await this.tools();
+    const tools = await this.tools();
+    if (env.policy.script.network === 'Allowlist') {
+      const egressProblem = await checkScriptEgress(tools);
+      if (egressProblem) throw new Error(`${this.adapter}: ${egressProblem}`);
+    }
     if (config.file !== undefined) this.readFile(config.file);
   }
 

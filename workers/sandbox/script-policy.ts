@@ -1,6 +1,7 @@
 // Which SandboxPolicy `script` settings this worker can honour. Anything else is refused at start:
 // a script never runs with less isolation than its policy asks for.
 import type { SandboxPolicySpec } from '../../operator/api/index.js';
+import { unenforceableAllowlist } from './egress-plan.js';
 
 export type ScriptLimits = SandboxPolicySpec['script'];
 
@@ -12,10 +13,6 @@ export function unsupportedScriptPolicy(limits: ScriptLimits): string | undefine
       '(a bubblewrap sandbox inside the worker); Pod isolation is run by the operator — use isolation: Process ' +
       'for this pool'
     );
-  if (limits.network !== 'None')
-    return (
-      `SandboxPolicy script.network is ${limits.network}, which is not supported yet for Process isolation ` +
-      '(scripts would need a filtering proxy); use network: None'
-    );
+  if (limits.network === 'Allowlist') return unenforceableAllowlist(limits.egressAllowlist);
   return undefined;
 }

@@ -88,12 +88,14 @@ describe('sandbox check', () => {
     });
   });
 
-  it('refuses Pod isolation and network Allowlist, which this worker cannot honour', () => {
+  it('refuses Pod isolation and an allowlist it cannot enforce, which this worker cannot honour', () => {
     expect(unsupportedScriptPolicy(scriptTestPolicy({ isolation: 'Pod' }).script)).toMatch(
       /only runs Process isolation/,
     );
-    const allowlist = scriptTestPolicy({ network: 'Allowlist', egressAllowlist: ['example.com'] }).script;
-    expect(unsupportedScriptPolicy(allowlist)).toMatch(/network is Allowlist, which is not supported yet/);
+    const noPort = scriptTestPolicy({ network: 'Allowlist', egressAllowlist: ['example.com'] }).script;
+    expect(unsupportedScriptPolicy(noPort)).toMatch(/entry 'example\.com' has no port/);
+    const withPort = scriptTestPolicy({ network: 'Allowlist', egressAllowlist: ['example.com:443'] }).script;
+    expect(unsupportedScriptPolicy(withPort)).toBeUndefined();
     expect(unsupportedScriptPolicy(limits)).toBeUndefined();
   });
 });

@@ -7,11 +7,15 @@
 //   in one run must not starve the next.
 // - The job's files come in through pipes (--ro-bind-data), so nothing of the job touches the
 //   worker's disk and nothing of the worker's disk is bound in besides /usr.
+// - script.network Allowlist adds a forwarder in front of the script and a unix socket the worker
+//   answers (script-egress.ts); None leaves the sandbox with `lo` only.
 // - bwrap --new-session puts the script in its own session, but killing the outer bwrap kills
 //   the pid namespace's init (--die-with-parent), and with it every process of the run.
 import { spawn } from 'node:child_process';
+import type { Logger } from 'pino';
 import { quantityBytes } from './memory-quantity.js';
 import type { SandboxTools } from './sandbox-check.js';
+import { egressNote, startScriptEgress, type BoundFile, type SandboxEgress } from './script-egress.js';
 import type { ScriptLimits } from './script-policy.js';
 
 /** A file bound read-only under /tmp/job inside the sandbox. */
@@ -33,6 +37,8 @@ export interface SandboxRun {
   signal?: AbortSignal;
   /** Recognises an out-of-memory failure in the stderr of this language (e.g. Python's MemoryError). */
   outOfMemory?: (stderr: string) => boolean;
+  /** Where the worker logs a script connection it refused (script.network Allowlist). */
+  log?: Pick<Logger, 'info' | 'warn'>;
 }
 
 export type FailureKind =
@@ -45,6 +51,8 @@ export interface SandboxResult {
   stderr: string;
   /** Why the run failed, in words a user can act on; undefined when it exited 0 on its own. */
   failure?: { kind: FailureKind; message: string };
+  /** On a failed run under script.network Allowlist: what the network did (also in failure.message). */
+  egressNote?: string;
 }
 
 export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
@@ -85,6 +93,7 @@ export function sandboxCommand(
   limits: ScriptLimits,
   run: Pick<SandboxRun, 'argv' | 'files' | 'env'>,
   uid: number,
+  egress?: Pick<SandboxEgress, 'bwrapArgs' | 'files' | 'argv'>,
 ): string[] {
   const memory = quantityBytes(limits.memory);
   const cmd: string[] = [];
@@ -108,6 +117,7 @@ export function sandboxCommand(
     '--clearenv',
   );
   if (!tools.asRoot) cmd.push('--uid', '65534', '--gid', '65534');
+  if (egress) cmd.push(...egress.bwrapArgs);
   cmd.push(
     '--ro-bind',
     '/usr',
@@ -136,21 +146,60 @@ export function sandboxCommand(
     '--dir',
     '/tmp/job',
   );
-  (run.files ?? []).forEach((f, i) => cmd.push('--ro-bind-data', String(3 + i), `/tmp/job/${f.name}`));
+  boundFiles(run, egress).forEach((f, i) => cmd.push('--ro-bind-data', String(3 + i), f.path));
   cmd.push('--chdir', '/tmp/job');
   if (limits.readOnlyFilesystem) cmd.push('--remount-ro', '/');
   const env = { PATH: '/usr/bin', HOME: '/tmp', LANG: 'C.UTF-8', ...run.env };
   for (const [k, v] of Object.entries(env)) cmd.push('--setenv', k, v);
-  cmd.push(...run.argv);
+  cmd.push(...(egress ? egress.argv(run.argv) : run.argv));
   return cmd;
 }
 
+/** The files bound in through pipes (fd 3 on): the job's under /tmp/job, then the forwarder's. */
+function boundFiles(run: Pick<SandboxRun, 'files'>, egress: Pick<SandboxEgress, 'files'> | undefined): BoundFile[] {
+  return [
+    ...(run.files ?? []).map((f) => ({ path: `/tmp/job/${f.name}`, content: f.content })),
+    ...(egress?.files ?? []),
+  ];
+}
+
 /** Runs one script in the sandbox; never throws for what the script does, only reports it. */
-export function runSandboxed(tools: SandboxTools, limits: ScriptLimits, run: SandboxRun): Promise<SandboxResult> {
+export async function runSandboxed(tools: SandboxTools, limits: ScriptLimits, run: SandboxRun): Promise<SandboxResult> {
   const uid = takeUid();
-  const files = run.files ?? [];
+  let egress: SandboxEgress | undefined;
+  try {
+    if (limits.network === 'Allowlist')
+      egress = await startScriptEgress(limits, tools.asRoot ? uid : undefined, run.log);
+    const result = await spawnSandboxed(tools, limits, run, uid, egress);
+    const note =
+      egress && result.failure && result.failure.kind !== 'aborted'
+        ? egressNote(limits, egress.proxy.problems(), result.stderr)
+        : undefined;
+    if (!note || !result.failure) return result;
+    return {
+      ...result,
+      failure: { ...result.failure, message: `${result.failure.message}; ${note}` },
+      egressNote: note,
+    };
+  } catch (err) {
+    const message = `the sandbox could not start the script's egress forwarding: ${err instanceof Error ? err.message : String(err)}`;
+    return { exitCode: null, stdout: '', stderr: '', failure: { kind: 'sandbox', message } };
+  } finally {
+    egress?.proxy.close();
+    uidsInUse.delete(uid);
+  }
+}
+
+function spawnSandboxed(
+  tools: SandboxTools,
+  limits: ScriptLimits,
+  run: SandboxRun,
+  uid: number,
+  egress: SandboxEgress | undefined,
+): Promise<SandboxResult> {
+  const files = boundFiles(run, egress);
   const maxOutput = run.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
-  const [command, ...args] = sandboxCommand(tools, limits, run, uid) as [string, ...string[]];
+  const [command, ...args] = sandboxCommand(tools, limits, run, uid, egress) as [string, ...string[]];
   const child = spawn(command, args, {
     stdio: ['pipe', 'pipe', 'pipe', ...files.map(() => 'pipe' as const)],
     detached: true, // its own process group, killed as a whole
@@ -212,7 +261,6 @@ export function runSandboxed(tools: SandboxTools, limits: ScriptLimits, run: San
     const done = (exitCode: number | null, failure?: SandboxResult['failure']): void => {
       clearTimeout(wall);
       run.signal?.removeEventListener('abort', onAbort);
-      uidsInUse.delete(uid);
       const out = Buffer.concat(stdout).toString('utf8');
       const err = stderrTail.toString('utf8');
       resolve({ exitCode, stdout: out, stderr: err, failure: failure ?? classify(exitCode, err, limits, run) });

@@ -1,8 +1,10 @@
 // The compute adapter on the real sandbox and Debian's scilab-cli: variables in as Scilab values,
 // outputs back as JSON, Scilab's own errors as the job's failure.
 import { symlinkSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { tempDir } from '../../../lib/testing/temp-dir.js';
 import { requireScilab } from '../../sandbox/require-host-tools.js';
 import { scriptTestPolicy } from '../../sandbox/test-script-policy.js';
@@ -16,6 +18,16 @@ const run = (script: string, outputs: string[], variables: Record<string, unknow
   computeAdapter.execute(variables, computeConfig.parse({ script, outputs, ...o }), context);
 
 beforeAll(requireScilab);
+
+// A made-up name the worker resolves to 127.0.0.1: the Allowlist test's traffic stays on loopback.
+vi.mock('node:dns/promises', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:dns/promises')>();
+  const lookup = (host: string, options: object) =>
+    host.toLowerCase() === 'rates.test'
+      ? Promise.resolve([{ address: '127.0.0.1', family: 4 }])
+      : real.lookup(host, options as never);
+  return { ...real, default: { ...real, lookup }, lookup };
+});
 
 describe('compute adapter (Scilab)', () => {
   it('computes from the inputs and returns the named outputs as JSON', async () => {
@@ -99,5 +111,43 @@ describe('compute adapter (Scilab)', () => {
     await expect(createComputeAdapter({ sandboxPath: bin }).start?.(c, testEnvironment(policy))).rejects.toThrow(
       /^compute: script sandbox unavailable: bwrap not found on PATH/,
     );
+  });
+});
+
+describe('compute adapter: network Allowlist', () => {
+  let server: Server;
+  let port: number;
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ rate: 0.25, path: req.url }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(() => new Promise((r) => server.close(r)));
+
+  it("fetches from an allowlisted host:port with Scilab's http_get; another port does not connect", async () => {
+    const allow = scriptTestPolicy({
+      wallTimeSeconds: 10,
+      cpuTimeSeconds: 5,
+      memory: '512Mi',
+      network: 'Allowlist',
+      egressAllowlist: [`rates.test:${port}`],
+    });
+    const c = computeConfig.parse({
+      script: `answer = http_get("http://rates.test:${port}/rate");
+interest = principal * answer.rate;
+try
+  http_get("http://rates.test:${port + 1}/rate"); other = "connected";
+catch
+  other = lasterror();
+end`,
+      outputs: ['interest', 'other'],
+    });
+    await computeAdapter.start?.(c, testEnvironment(allow));
+    const out = await computeAdapter.execute({ principal: 1000 }, c, testJobContext({ policy: allow }));
+    expect(out).toMatchObject({ interest: 250 });
+    expect(out.other).toEqual(['http_get: CURL execution failed.', "Couldn't connect to server"]);
   });
 });

@@ -91,9 +91,13 @@ export function createComputeAdapter(o: { sandboxPath?: string } = {}): ServiceA
         ],
         maxOutputBytes: config.maxOutputBytes,
         signal: context.signal,
+        log: context.log,
         outOfMemory: (stderr) => /Can ?not allocate|stack size exceeded/i.test(stderr),
       });
-      if (result.failure?.kind === 'exit') throw new Error(`compute: Scilab error: ${scilabError(result.stderr)}`);
+      if (result.failure?.kind === 'exit')
+        throw new Error(
+          `compute: Scilab error: ${scilabError(result.stderr)}${result.egressNote ? `; ${result.egressNote}` : ''}`,
+        );
       throwIfFailed('compute', result, context);
       const line = result.stdout.split('\n').find((l) => l.startsWith(marker));
       if (line === undefined)

@@ -1,7 +1,8 @@
 // The python adapter on the real sandbox: the stdin/stdout JSON protocol, its failures, and escape
 // attempts — each contained and reported as a job failure whose message says why.
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../lib/testing/temp-dir.js';
@@ -87,14 +88,14 @@ describe('python adapter', () => {
     await expect(adapter.execute({}, config({ script: 'print("{}")' }), context)).rejects.toThrow(/bwrap not found/);
   });
 
-  it('refuses to start under Pod isolation or network Allowlist', async () => {
+  it('refuses to start under Pod isolation or an egressAllowlist entry the sandbox cannot enforce', async () => {
     const pod = testEnvironment(scriptTestPolicy({ isolation: 'Pod' }));
     await expect(pythonAdapter.start?.(config({ script: 'pass' }), pod)).rejects.toThrow(
       /^python: SandboxPolicy script\.isolation is Pod, but this worker only runs Process isolation/,
     );
-    const allow = testEnvironment(scriptTestPolicy({ network: 'Allowlist', egressAllowlist: ['10.0.0.0/8'] }));
-    await expect(pythonAdapter.start?.(config({ script: 'pass' }), allow)).rejects.toThrow(
-      /script\.network is Allowlist, which is not supported yet for Process isolation/,
+    const range = testEnvironment(scriptTestPolicy({ network: 'Allowlist', egressAllowlist: ['10.0.0.0/8'] }));
+    await expect(pythonAdapter.start?.(config({ script: 'pass' }), range)).rejects.toThrow(
+      /^python: SandboxPolicy script\.egressAllowlist cannot be enforced for Process isolation: entry '10\.0\.0\.0\/8' is an address range/,
     );
   });
 
@@ -194,5 +195,55 @@ describe('python adapter: escape attempts are contained and reported', () => {
     expect(await failureOf('while True: print("x" * 4096)')).toBe(
       'python: output exceeded 1 MiB (stdout); the run was killed',
     );
+  });
+});
+
+describe('python adapter: network Allowlist', () => {
+  let allowed: HttpServer;
+  let other: Server;
+  let otherConnections = 0;
+  const ports = { allowed: 0, other: 0 };
+  beforeAll(async () => {
+    allowed = createHttpServer((req, res) => res.end(JSON.stringify({ price: 42, path: req.url })));
+    other = createServer((s) => {
+      otherConnections++;
+      s.destroy();
+    });
+    for (const [name, server] of [
+      ['allowed', allowed],
+      ['other', other],
+    ] as const) {
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      ports[name] = (server.address() as AddressInfo).port;
+    }
+  });
+  afterAll(async () => {
+    for (const server of [allowed, other]) await new Promise((r) => server.close(r));
+  });
+
+  it('starts, and a job reaches the allowlisted address:port while every other port is refused', async () => {
+    const allow = scriptTestPolicy({
+      wallTimeSeconds: 10,
+      cpuTimeSeconds: 5,
+      memory: '256Mi',
+      network: 'Allowlist',
+      egressAllowlist: [`127.0.0.1:${ports.allowed}`],
+    });
+    const c = config({
+      script: `import json, socket, urllib.request
+quote = json.load(urllib.request.urlopen("http://127.0.0.1:${ports.allowed}/price", timeout=5))
+try:
+    socket.create_connection(("127.0.0.1", ${ports.other}), timeout=5)
+    other = "connected"
+except OSError as e:
+    other = type(e).__name__
+print(json.dumps({"quote": quote, "other": other}))`,
+    });
+    await pythonAdapter.start?.(c, testEnvironment(allow));
+    expect(await pythonAdapter.execute({}, c, testJobContext({ policy: allow }))).toEqual({
+      quote: { price: 42, path: '/price' },
+      other: 'ConnectionRefusedError',
+    });
+    expect(otherConnections).toBe(0);
   });
 });

@@ -54,6 +54,7 @@ export function createPythonAdapter(o: { sandboxPath?: string } = {}): ServiceAd
         stdin: JSON.stringify(pickInputs(variables, config.inputs)),
         maxOutputBytes: config.maxOutputBytes,
         signal: context.signal,
+        log: context.log,
         outOfMemory: (stderr) => /^MemoryError/m.test(stderr),
       });
       throwIfFailed('python', result, context);
