@@ -1,6 +1,6 @@
 // The sandbox itself, with plain commands from /usr/bin: what a run sees, what its limits say when
 // they stop it, and the checker that makes adapters refuse when the sandbox cannot work here.
-import { symlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../lib/testing/temp-dir.js';
@@ -68,6 +68,29 @@ describe('script sandbox', () => {
     const running = sh('while :; do sleep 1; done', { signal: abort.signal });
     abort.abort();
     expect((await running).failure?.kind).toBe('aborted');
+  });
+
+  it('an abort at any moment of start-up stops the whole run: nothing of it keeps running', async () => {
+    const marker = `procos-abort-${process.pid}`;
+    for (let i = 0; i < 20; i++) {
+      const abort = new AbortController();
+      const running = sh(`while :; do sleep 1; done # ${marker}`, { signal: abort.signal });
+      // Land the abort before the spawn, during bwrap's set-up, and once the script runs.
+      if (i % 3 === 1) await new Promise((r) => setImmediate(r));
+      if (i % 3 === 2) await new Promise((r) => setTimeout(r, i % 7));
+      abort.abort();
+      expect((await running).failure?.kind).toBe('aborted');
+    }
+    const left = readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .filter((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker);
+        } catch {
+          return false;
+        }
+      });
+    expect(left).toEqual([]);
   });
 
   it('leaves the host filesystem read-only and /tmp private', async () => {

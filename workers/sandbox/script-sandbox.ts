@@ -12,6 +12,7 @@
 // - bwrap --new-session puts the script in its own session, but killing the outer bwrap kills
 //   the pid namespace's init (--die-with-parent), and with it every process of the run.
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { quantityBytes } from './memory-quantity.js';
 import type { SandboxTools } from './sandbox-check.js';
@@ -69,6 +70,25 @@ const SIGKILL_EXIT = 128 + 9;
 const SIGXFSZ_EXIT = 128 + 25;
 
 const uidsInUse = new Set<number>();
+
+/** SIGKILL to every process owned by `uid` (a run's own uid: nothing else has it). */
+function killUid(uid: number): void {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return;
+  }
+  for (const pid of pids) {
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const real = /^Uid:\s+(\d+)/m.exec(status)?.[1];
+      if (real === String(uid)) process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+}
 
 function takeUid(): number {
   for (;;) {
@@ -218,7 +238,15 @@ function spawnSandboxed(
     } catch {
       // already gone
     }
+    // bwrap --new-session puts the script in a session of its own, and a kill that lands while
+    // bwrap is still setting up (before --die-with-parent is armed) can leave it running,
+    // holding our pipes. As root every run has a uid of its own: kill whatever still has it.
+    if (tools.asRoot) killUid(uid);
   };
+  // Once the direct child is gone after a stop, sweep again for anything it forked meanwhile.
+  child.on('exit', () => {
+    if (stopped && tools.asRoot) killUid(uid);
+  });
   const wall = setTimeout(
     () =>
       stop({
