@@ -56,11 +56,16 @@ endif
 
 deps: $(NPM_STAMP) ## Install the npm dependencies from the lockfile
 
-host-tools: ## Install bubblewrap and scilab-cli from Debian when missing (script sandbox, compute adapter)
-	@if command -v bwrap >/dev/null && command -v scilab-cli >/dev/null; then exit 0; fi; \
+host-tools: ## Install from Debian when missing: bubblewrap, scilab-cli (script sandbox, compute adapter), runc, containernetworking-plugins (a real node's runtime and CNI)
+	@missing=; \
+	command -v bwrap >/dev/null || missing="$$missing bubblewrap"; \
+	command -v scilab-cli >/dev/null || missing="$$missing scilab-cli"; \
+	[ -x /usr/sbin/runc ] || missing="$$missing runc"; \
+	for p in bridge host-local loopback; do [ -x /usr/lib/cni/$$p ] || { missing="$$missing containernetworking-plugins"; break; }; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then sudo=; elif command -v sudo >/dev/null; then sudo=sudo; else \
-	  echo "bwrap or scilab-cli is missing, and installing needs root or sudo: as root, install the Debian packages bubblewrap and scilab-cli (apt-get install --no-install-recommends bubblewrap scilab-cli)" >&2; exit 1; fi; \
-	$$sudo apt-get update && $$sudo apt-get install -y --no-install-recommends bubblewrap scilab-cli
+	  echo "Debian packages missing:$$missing; installing needs root or sudo: as root, install them (apt-get install --no-install-recommends$$missing)" >&2; exit 1; fi; \
+	$$sudo apt-get update && $$sudo apt-get install -y --no-install-recommends$$missing
 
 $(NPM_STAMP): package.json package-lock.json $(NODE_BIN)
 	@command -v node >/dev/null || { echo "node not found: install Node.js 22 (or any Node.js with npm: make then installs 22)"; exit 1; }
@@ -90,7 +95,7 @@ unit: deps build ## Unit tests (vitest)
 e2e: deps build cluster-build ## End-to-end tests on a real control plane (or E2E_KUBECONFIG's cluster)
 	npx vitest run -c vitest.e2e.config.ts
 
-cluster-build: ## Build kube-apiserver, controller-manager, scheduler, kubectl, etcd, KWOK, helm (cached)
+cluster-build: ## Build kube-apiserver, controller-manager, scheduler, kubectl, etcd, KWOK, helm; and a node's kubelet, containerd, ctr, shim, pause (cached)
 	bash e2e/cluster/build.sh
 
 cluster-up: deps cluster-build ## Start a control plane on loopback that keeps running; prints KUBECONFIG

@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
-# Builds the real control plane from Go modules (through the Go module proxy) into a cache
-# keyed by version, outside the work tree so fresh clones (CI) reuse it:
-#   ${PROCOS_CACHE_DIR:-$HOME/.cache/procos}/cluster/<component>-<version>/
-# Prints the bin directory on the last line. Each component builds once; delete its folder to rebuild.
+# Builds the real control plane, and the binaries of a real node, from Go modules (through the
+# Go module proxy) into caches keyed by version, outside the work tree so fresh clones (CI) reuse them:
+#   ${PROCOS_CACHE_DIR:-$HOME/.cache/procos}/cluster/bin-k8s-…-etcd-…-kwok-…-helm-…/   control plane
+#   ${PROCOS_CACHE_DIR:-$HOME/.cache/procos}/cluster/bin-node-k8s-…-containerd-…/       kubelet, containerd, ctr,
+#                                                          containerd-shim-runc-v2, pause (static, from pause.c)
+# stdout, nothing else: `PROCOS_NODE_BIN=<node bin directory>`, then the control-plane bin
+# directory alone on the last line (control-plane.ts reads the last line). Progress goes to stderr.
+# Each binary builds once (to .tmp, then renamed); delete a folder, or a binary in it, to rebuild.
+# runc and the CNI plugins come from Debian (make host-tools), not from here.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${PROCOS_CACHE_DIR:-$HOME/.cache/procos}/cluster
 
 if ! command -v go >/dev/null; then
-  echo "build.sh: the Go toolchain is missing. Install Go >= 1.26 (https://go.dev/doc/install, or Debian's golang-go if new enough) and retry." >&2
+  echo "build.sh: the Go toolchain is missing. Install Go >= 1.26.6 (https://go.dev/doc/install, or Debian's golang-go if new enough) and retry." >&2
   exit 1
 fi
 
@@ -20,15 +25,18 @@ K8S=$(version_of k8s k8s.io/kubernetes)
 ETCD=$(version_of etcd go.etcd.io/etcd/server/v3)
 KWOK=$(version_of kwok sigs.k8s.io/kwok)
 HELM=$(version_of helm helm.sh/helm/v4)
+CONTAINERD=$(version_of containerd github.com/containerd/containerd/v2)
 bin="$cache/bin-k8s-$K8S-etcd-$ETCD-kwok-$KWOK-helm-$HELM"
-mkdir -p "$bin"
+node="$cache/bin-node-k8s-$K8S-containerd-$CONTAINERD"
+mkdir -p "$bin" "$node"
 
-build() { # tools dir, output name, package, ldflags
-  local dir=$1 out=$2 pkg=$3 ldflags=${4:-}
-  [ -x "$bin/$out" ] && return 0
+build() { # bin dir, tools dir, output name, package, ldflags, build tags
+  local into=$1 dir=$2 out=$3 pkg=$4 ldflags=${5:-} tags=${6:-} start=$SECONDS
+  [ -x "$into/$out" ] && return 0
   echo "building $out from $pkg ($(date +%T))" >&2
-  (cd "$here/tools/$dir" && CGO_ENABLED=0 go build -trimpath -p 2 -ldflags "-s -w $ldflags" -o "$bin/$out.tmp" "$pkg")
-  mv "$bin/$out.tmp" "$bin/$out"
+  (cd "$here/tools/$dir" && CGO_ENABLED=0 go build -trimpath -p 2 -tags "$tags" -ldflags "-s -w $ldflags" -o "$into/$out.tmp" "$pkg")
+  mv "$into/$out.tmp" "$into/$out"
+  echo "built $out in $((SECONDS - start)) s" >&2
 }
 
 minor=${K8S#v1.}; minor=${minor%%.*}
@@ -38,15 +46,40 @@ for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
 done
 # Stamped, or the server reports v0.0.0-master and Helm's kubeVersion checks fail.
 for c in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
-  build k8s "$c" "k8s.io/kubernetes/cmd/$c" "$stamp"
+  build "$bin" k8s "$c" "k8s.io/kubernetes/cmd/$c" "$stamp"
 done
-build etcd etcd go.etcd.io/etcd/server/v3
-build kwok kwok sigs.k8s.io/kwok/cmd/kwok "-X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK"
-build helm helm helm.sh/helm/v4/cmd/helm "-X helm.sh/helm/v4/internal/version.version=$HELM"
+build "$bin" etcd etcd go.etcd.io/etcd/server/v3
+build "$bin" kwok kwok sigs.k8s.io/kwok/cmd/kwok "-X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK"
+build "$bin" helm helm helm.sh/helm/v4/cmd/helm "-X helm.sh/helm/v4/internal/version.version=$HELM"
 # KWOK needs its stage files; copy them beside the binaries.
 if [ ! -d "$bin/kwok-stages" ]; then
   src="$(go env GOMODCACHE)/sigs.k8s.io/kwok@$KWOK/kustomize/stage"
   (cd "$here/tools/kwok" && go mod download sigs.k8s.io/kwok)
   cp -r "$src" "$bin/kwok-stages.tmp" && chmod -R u+w "$bin/kwok-stages.tmp" && mv "$bin/kwok-stages.tmp" "$bin/kwok-stages"
 fi
+
+# The node: kubelet from the same k8s.io/kubernetes module and stamp as the control plane;
+# containerd with the tags of its release Makefile (urfave_cli_no_docs; the shim also no_grpc)
+# plus no_btrfs (that snapshotter needs cgo), stamped with its version.
+build "$node" k8s kubelet k8s.io/kubernetes/cmd/kubelet "$stamp"
+ctrd="-X github.com/containerd/containerd/v2/version.Version=$CONTAINERD"
+build "$node" containerd containerd github.com/containerd/containerd/v2/cmd/containerd "$ctrd" "urfave_cli_no_docs no_btrfs"
+build "$node" containerd ctr github.com/containerd/containerd/v2/cmd/ctr "$ctrd" "urfave_cli_no_docs no_btrfs"
+build "$node" containerd containerd-shim-runc-v2 github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2 "$ctrd" "urfave_cli_no_docs no_grpc"
+# The sandbox (pause) container's binary: pause.c of the same k8s.io/kubernetes module, linked
+# statically as upstream's build/pause/Makefile does, so an image of this one file runs.
+if [ ! -x "$node/pause" ]; then
+  if ! command -v gcc >/dev/null || [ ! -e "$(gcc -print-file-name=libc.a)" ]; then
+    echo "build.sh: building pause needs gcc and a static libc: as root, apt-get install --no-install-recommends gcc libc6-dev" >&2
+    exit 1
+  fi
+  (cd "$here/tools/k8s" && go mod download k8s.io/kubernetes)
+  src="$(go env GOMODCACHE)/k8s.io/kubernetes@$K8S/build/pause"
+  tag=$(awk '$1 == "TAG" && $2 == "?=" { print $3 }' "$src/Makefile")
+  echo "building pause $tag from $src/linux/pause.c ($(date +%T))" >&2
+  gcc -Os -Wall -Werror -static "-DVERSION=v$tag-$K8S" -o "$node/pause.tmp" "$src/linux/pause.c"
+  mv "$node/pause.tmp" "$node/pause"
+fi
+
+echo "PROCOS_NODE_BIN=$node"
 echo "$bin"
