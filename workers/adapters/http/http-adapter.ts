@@ -4,28 +4,12 @@
 // socket opens. How the status ends the job is configurable: success codes complete it with
 // { status, headers, body }, retry codes are transient (the runtime retries), any other status
 // is a BPMN error HTTP_<status> the process can catch.
-import { liquid } from '../liquid.js';
+import { liquid, templateField } from '../liquid.js';
 import { z } from 'zod';
 import { BpmnError, TransientError, type JobContext, type ServiceAdapter } from '../service-adapter.js';
 import { exchange, HttpFailure, shown, type HttpResponse } from './http-exchange.js';
 
-function parseError(t: string): string | undefined {
-  try {
-    liquid.parse(t);
-    return undefined;
-  } catch (err) {
-    return err instanceof Error ? err.message : String(err);
-  }
-}
-
-const template = (what: string) =>
-  z
-    .string()
-    .max(64 * 1024)
-    .refine((t) => parseError(t) === undefined, {
-      error: (issue) => `the template does not parse: ${parseError(String(issue.input)) ?? ''}`,
-    })
-    .describe(`${what} (a Liquid template over the job variables and task headers)`);
+const template = (what: string) => templateField(what, 64 * 1024);
 
 const statusClass = z.enum(['1xx', '2xx', '3xx', '4xx', '5xx']);
 const statusCodes = (what: string) =>

@@ -6,29 +6,13 @@
 // bad credentials or TLS setup → incident; busy or unreachable (4xx, refused, timeout) →
 // retried; a recipient or message refused for good (5xx) → BPMN error SMTP_<code>.
 import { isIP } from 'node:net';
-import { liquid } from '../liquid.js';
+import { liquid, templateField } from '../liquid.js';
 import nodemailer from 'nodemailer';
 import { z } from 'zod';
 import { resolveAllowed } from '../../egress.js';
 import { BpmnError, TransientError, type ServiceAdapter } from '../service-adapter.js';
 
-function parseError(t: string): string | undefined {
-  try {
-    liquid.parse(t);
-    return undefined;
-  } catch (err) {
-    return err instanceof Error ? err.message : String(err);
-  }
-}
-
-const template = (what: string) =>
-  z
-    .string()
-    .max(256 * 1024)
-    .refine((t) => parseError(t) === undefined, {
-      error: (issue) => `the template does not parse: ${parseError(String(issue.input)) ?? ''}`,
-    })
-    .describe(`${what} (a Liquid template over the job variables and task headers)`);
+const template = (what: string) => templateField(what, 256 * 1024);
 
 const addresses = (what: string) =>
   z
