@@ -4,7 +4,6 @@
 // allows only the loopback servers this file starts: a price API, an OpenAI-compatible model
 // server (a tiny GGUF model written here) and an SMTP server with STARTTLS. The SMTP password and
 // the API key come from files in the secrets dir and must never leave the worker.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -22,15 +21,14 @@ import {
   type InstanceRecord,
   type IncidentView,
 } from '../engine/testing/engine-harness.js';
-import { projectRoot } from '../lib/cli/version.js';
 import { tempDir } from '../lib/testing/temp-dir.js';
 import { disposeLocalModels, localModel } from './adapters/ai/local-model.js';
 import { startOpenAiServer, type ModelServer } from './adapters/ai/testing/model-servers.js';
 import { writeTinyGguf } from './adapters/ai/testing/tiny-gguf.js';
 import { testCertificates } from './adapters/testdata/test-certificates.js';
 import { requireScilab } from './sandbox/require-host-tools.js';
+import { startWorkerProcess, type WorkerProcess } from './testing/worker-process.js';
 
-const root = projectRoot();
 const certs = testCertificates();
 // Created at module level: tempDir removes them when the file ends (not from inside a hook).
 const dir = tempDir('procos-all-adapters-');
@@ -58,53 +56,7 @@ discount = v["total"] * rates[v["coupon"]] / 100
 print(json.dumps({"discount": discount, "toPay": v["total"] - discount}))
 `;
 
-interface WorkerProcess {
-  child: ChildProcess;
-  /** Parsed JSON log lines so far. */
-  logs: Record<string, unknown>[];
-  /** Everything the process wrote, as written. */
-  output: { stdout: string; stderr: string };
-  /** Exit code once the process ended and its pipes closed. */
-  closed: Promise<number | null>;
-}
-
-function startWorker(address: string, args: string[]): WorkerProcess {
-  const child = spawn(process.execPath, [join(root, 'bin/procos-worker.js'), ...args], {
-    cwd: root,
-    env: {
-      ...process.env,
-      ZEEBE_GRPC_ADDRESS: `grpc://${address}`,
-      CAMUNDA_AUTH_STRATEGY: 'NONE',
-      CAMUNDA_OAUTH_DISABLED: 'true',
-      LOG_LEVEL: 'debug', // every job logged: more for the secret grep to search
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output = { stdout: '', stderr: '' };
-  const logs: Record<string, unknown>[] = [];
-  let rest = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    output.stdout += chunk.toString();
-    const lines = (rest + chunk.toString()).split('\n');
-    rest = lines.pop() ?? '';
-    for (const line of lines) {
-      if (!line.trim()) continue;
-      try {
-        logs.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        logs.push({ msg: 'NOT A JSON LOG LINE', line });
-      }
-    }
-  });
-  child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
-  const closed = new Promise<number | null>((resolve) =>
-    child.on('close', (code) => {
-      if (code !== 0 && output.stderr) process.stderr.write(`procos-worker stderr:\n${output.stderr}\n`);
-      resolve(code);
-    }),
-  );
-  return { child, logs, output, closed };
-}
+const startWorker = (address: string, args: string[]): WorkerProcess => startWorkerProcess(address, args, 'debug'); // every job logged: more for the secret grep to search
 
 const listen = (s: Server | SMTPServer['server']) =>
   new Promise<number>((r) => s.listen(0, '127.0.0.1', () => r((s.address() as AddressInfo).port)));

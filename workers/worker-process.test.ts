@@ -1,21 +1,12 @@
 // procos-worker as a real process against a real procos-engine: SIGTERM in the middle of a burst
 // loses nothing and finishes nothing twice; /metrics, /ready and /health answer as probes expect.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, waitUntil, type Harness } from '../engine/testing/engine-harness.js';
-import { projectRoot } from '../lib/cli/version.js';
 import { tempDir } from '../lib/testing/temp-dir.js';
-
-const root = projectRoot();
-
-interface WorkerProcess {
-  child: ChildProcess;
-  /** Parsed JSON log lines so far. */
-  logs: Record<string, unknown>[];
-  exited: Promise<number | null>;
-}
+import { startWorkerProcess, type WorkerProcess } from './testing/worker-process.js';
 
 const children: ChildProcess[] = [];
 afterEach(() => {
@@ -23,34 +14,9 @@ afterEach(() => {
 });
 
 function startWorker(address: string, args: string[]): WorkerProcess {
-  const child = spawn(process.execPath, [join(root, 'bin/procos-worker.js'), ...args], {
-    cwd: root,
-    env: {
-      ...process.env,
-      ZEEBE_GRPC_ADDRESS: `grpc://${address}`,
-      CAMUNDA_AUTH_STRATEGY: 'NONE',
-      CAMUNDA_OAUTH_DISABLED: 'true',
-      LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  const logs: Record<string, unknown>[] = [];
-  let rest = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    const lines = (rest + chunk.toString()).split('\n');
-    rest = lines.pop() ?? '';
-    for (const line of lines) if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) =>
-    child.on('exit', (code) => {
-      if (code !== 0 && stderr) process.stderr.write(`procos-worker stderr:\n${stderr}\n`);
-      resolve(code);
-    }),
-  );
-  return { child, logs, exited };
+  const w = startWorkerProcess(address, args);
+  children.push(w.child);
+  return w;
 }
 
 async function httpPortOf(w: WorkerProcess): Promise<number> {
@@ -104,7 +70,7 @@ describe('procos-worker process on procos-engine', () => {
     const a = startWorker(h.running.address, ['--pool', pool, '--http-port', '0']);
     await waitUntil('worker A to complete some jobs', completed, (n) => n >= 20);
     a.child.kill('SIGTERM');
-    expect(await a.exited).toBe(0);
+    expect(await a.closed).toBe(0);
     const drained = a.logs.find((l) => l.msg === 'drained');
     expect(drained).toMatchObject({ finished: expect.any(Number) as number, handedBack: expect.any(Number) as number });
     const doneByA = completed();
@@ -124,7 +90,7 @@ describe('procos-worker process on procos-engine', () => {
     });
     expect(left).toEqual([]);
     b.child.kill('SIGTERM');
-    expect(await b.exited).toBe(0);
+    expect(await b.closed).toBe(0);
   });
 
   it('kill -9 mid-burst loses nothing: jobs the dead worker held come back at their timeout and complete once', async () => {
@@ -137,14 +103,14 @@ describe('procos-worker process on procos-engine', () => {
     const a = startWorker(h.running.address, ['--pool', pool, '--http-port', '0']);
     await waitUntil('worker A to complete some jobs', completed, (n) => n >= 10);
     a.child.kill('SIGKILL');
-    await a.exited;
+    await a.closed;
     expect(completed()).toBeLessThan(keys.length);
     const b = startWorker(h.running.address, ['--pool', pool, '--http-port', '0']);
     for (const [i, key] of keys.entries())
       expect(await h.outcome(key)).toMatchObject({ state: 'COMPLETED', variables: { i, done: `item ${i}` } });
     for (const key of keys) expect(h.history.get(key)?.completed.filter((e) => e === 'work')).toEqual(['work']);
     b.child.kill('SIGTERM');
-    expect(await b.exited).toBe(0);
+    expect(await b.closed).toBe(0);
   });
 
   it('serves /metrics with the seed names, /ready while connected, and /health', async () => {
@@ -183,6 +149,6 @@ describe('procos-worker process on procos-engine', () => {
     expect(metrics).toContain(`procos_worker_saturation_ratio{${labels}} 0`);
 
     w.child.kill('SIGTERM');
-    expect(await w.exited).toBe(0);
+    expect(await w.closed).toBe(0);
   });
 });

@@ -76,6 +76,8 @@ describe('script sandbox', () => {
       const abort = new AbortController();
       const running = sh(`while :; do sleep 1; done # ${marker}`, { signal: abort.signal });
       // Land the abort before the spawn, during bwrap's set-up, and once the script runs.
+      // Not a wait for anything: the delay places the abort inside bwrap's set-up, where the bug
+      // was (event-loop turns alone land before the spawn and miss it).
       if (i % 3 === 1) await new Promise((r) => setImmediate(r));
       if (i % 3 === 2) await new Promise((r) => setTimeout(r, i % 7));
       abort.abort();

@@ -3,7 +3,7 @@
 import type { SandboxPolicySpec } from '../../../operator/api/index.js';
 import type { AiConfig } from './ai-config.js';
 import { apiUrl, httpJson } from './http-json.js';
-import type { AiAnswer, AiQuestion } from './provider.js';
+import { chatMessages, type AiAnswer, type AiQuestion } from './provider.js';
 import { failHttp, type CallSite } from './provider-errors.js';
 
 export const OLLAMA_DEFAULT_URL = 'http://127.0.0.1:11434';
@@ -22,7 +22,7 @@ export function ollamaSite(config: AiConfig, path: string): CallSite & { url: UR
 
 export async function askOllama(config: AiConfig, q: AiQuestion): Promise<AiAnswer> {
   const site = ollamaSite(config, 'api/chat');
-  const messages = [...(q.system ? [{ role: 'system', content: q.system }] : []), { role: 'user', content: q.prompt }];
+  const messages = chatMessages(q);
   const res = await httpJson({
     method: 'POST',
     url: site.url,

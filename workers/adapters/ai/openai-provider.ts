@@ -3,7 +3,7 @@
 import type { SandboxPolicySpec } from '../../../operator/api/index.js';
 import type { AiConfig } from './ai-config.js';
 import { apiUrl, httpJson } from './http-json.js';
-import type { AiAnswer, AiQuestion } from './provider.js';
+import { chatMessages, type AiAnswer, type AiQuestion } from './provider.js';
 import { failHttp, type CallSite } from './provider-errors.js';
 
 export const OPENAI_DEFAULT_URL = 'https://api.openai.com/v1';
@@ -21,7 +21,7 @@ export function openaiSite(config: AiConfig, path: string): CallSite & { url: UR
 
 export async function askOpenAi(config: AiConfig, q: AiQuestion): Promise<AiAnswer> {
   const site = openaiSite(config, 'chat/completions');
-  const messages = [...(q.system ? [{ role: 'system', content: q.system }] : []), { role: 'user', content: q.prompt }];
+  const messages = chatMessages(q);
   const res = await httpJson({
     method: 'POST',
     url: site.url,

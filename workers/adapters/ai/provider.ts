@@ -19,3 +19,8 @@ export interface AiAnswer {
   tokensUsed: number;
   model: string;
 }
+
+/** The chat messages both HTTP APIs take: an optional system message, then the prompt. */
+export function chatMessages(q: AiQuestion): { role: 'system' | 'user'; content: string }[] {
+  return [...(q.system ? [{ role: 'system' as const, content: q.system }] : []), { role: 'user', content: q.prompt }];
+}
