@@ -24,7 +24,7 @@ endif
 # Keyed by the Node.js in use: switching Node reinstalls, so native modules match its ABI.
 NPM_STAMP := node_modules/.procos-installed-$(NODE_KEY)
 
-.PHONY: help up test test-stress deps host-tools node env lint typecheck crds crds-check build unit e2e cluster-build cluster-up cluster-down bench clean
+.PHONY: help up test test-stress deps host-tools node env lint typecheck crds crds-check build unit e2e images cluster-build cluster-up cluster-down bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -87,21 +87,25 @@ crds-check: deps ## Fail when crds/ is stale
 	npx tsx operator/api/generate-crds.ts --check
 
 build: deps ## Compile TypeScript into dist/ (the bin/ entry points run it)
-	rm -rf dist && npx tsc -p tsconfig.build.json
+	@# Fresh output (no stale .js of a deleted .ts), but keep dist/images: its layers are a cache.
+	find dist -mindepth 1 -maxdepth 1 ! -name images -exec rm -rf {} + 2>/dev/null; npx tsc -p tsconfig.build.json
 
 unit: deps build ## Unit tests (vitest)
 	npx vitest run
 
-e2e: deps build cluster-build ## End-to-end tests on a real control plane (or E2E_KUBECONFIG's cluster)
-	npx vitest run -c vitest.e2e.config.ts
+e2e: deps host-tools build cluster-build images ## End-to-end tests on a real control plane with a real node, in a network namespace of their own (or E2E_KUBECONFIG's cluster)
+	npx tsx e2e/cluster/in-netns.ts -- npx vitest run -c vitest.e2e.config.ts
+
+images: deps host-tools build ## Build the engine, operator and worker images without a registry: docker-archive tars + Containerfiles in dist/images (images/README.md)
+	npx tsx images/build.ts
 
 cluster-build: ## Build kube-apiserver, controller-manager, scheduler, kubectl, etcd, KWOK, helm; and a node's kubelet, containerd, ctr, shim, pause (cached)
 	bash e2e/cluster/build.sh
 
-cluster-up: deps cluster-build ## Start a control plane on loopback that keeps running; prints KUBECONFIG
+cluster-up: deps host-tools cluster-build ## Start a cluster that keeps running (as root with a real node, in its own network namespace); prints KUBECONFIG
 	npx tsx e2e/cluster/cli.ts up
 
-cluster-down: deps ## Stop the control plane of cluster-up
+cluster-down: deps ## Stop the cluster of cluster-up and put the host back (sysctls, mounts, cgroups, namespace)
 	npx tsx e2e/cluster/cli.ts down
 
 bench: deps host-tools build cluster-build ## Benchmarks (print ratios against a baseline measured in the same run)
