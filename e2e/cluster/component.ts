@@ -1,7 +1,7 @@
 // One process of the test control plane (etcd, kube-apiserver, …), supervised: an exit that
 // nobody asked for is recorded with the tail of the component's log, and its health endpoint
 // can be probed on demand. Issue 8: a controller-manager that died at start went unnoticed.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { request as httpRequest } from 'node:http';
@@ -16,6 +16,8 @@ export interface ComponentSpec {
   /** Resolves undefined when serving, else what is wrong. */
   health: HealthProbe;
   detached?: boolean;
+  /** Added to the environment it inherits. */
+  env?: Record<string, string>;
 }
 
 export class Component {
@@ -37,6 +39,7 @@ export class Component {
     const child = spawn(this.spec.binary, this.spec.args, {
       stdio: ['ignore', log, log],
       detached: this.spec.detached ?? false,
+      env: { ...process.env, ...this.spec.env },
     });
     closeSync(log); // the child holds its own copy
     if (this.spec.detached) child.unref();
@@ -121,5 +124,16 @@ export function probeHttp(url: string, expect: RegExp, tls?: RequestOptions): Pr
     req.on('timeout', () => req.destroy(new Error('no answer within 5 s')));
     req.on('error', (err) => resolve(`GET ${url} failed: ${err.message}`));
     req.end();
+  });
+}
+
+/** Runs a command; undefined when it exits 0, else its output (e.g. `ctr version` for containerd). */
+export function probeCommand(file: string, args: string[]): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile(file, args, { timeout: 5000 }, (err, stdout, stderr) =>
+      resolve(
+        err ? `${file} ${args.join(' ')} failed: ${(stderr || stdout || err.message).trim().slice(0, 300)}` : undefined,
+      ),
+    );
   });
 }

@@ -1,6 +1,7 @@
 // A real Kubernetes control plane on loopback for e2e tests: etcd, kube-apiserver,
 // kube-controller-manager, kube-scheduler and KWOK (fake nodes whose pods go Running),
-// all built from their Go modules by build.sh.
+// all built from their Go modules by build.sh; with `realNode`, also a real kubelet + containerd
+// (node.ts) — then the whole cluster must run in the network namespace in-netns.ts made.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../cli/free-port.js';
 import { Component, probeHttp } from './component.js';
+import { assertRealNodePossible, startRealNode, type RealNode } from './node.js';
+import { NODE_IP } from './node-network.js';
 import { kubeconfig, makePki, type Pki } from './pki.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -22,20 +25,29 @@ export interface ControlPlane {
   /** Throws, naming the component and the tail of its log, unless every component is alive and serving. */
   assertServing(): Promise<void>;
   restartApiserver(): Promise<void>;
+  /** The real node (kubelet + containerd), when asked for. */
+  node?: RealNode;
   /** Stops every component and removes the folder (keys included) unless PROCOS_E2E_KEEP=1. */
   stop(): Promise<void>;
 }
 
-/** Builds (once, cached) the binaries and returns their folder. */
-export function buildBinaries(): string {
+/** Builds (once, cached) the binaries; returns the control plane's folder and the node's. */
+export function buildAllBinaries(): { bin: string; nodeBin: string } {
   const out = execFileSync('bash', [join(here, 'build.sh')], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 64 * 1024 * 1024,
   });
-  const bin = out.trim().split('\n').pop();
-  if (!bin) throw new Error('build.sh printed no bin folder');
-  return bin;
+  const lines = out.trim().split('\n');
+  const bin = lines.pop();
+  const nodeBin = lines.find((l) => l.startsWith('PROCOS_NODE_BIN='))?.slice('PROCOS_NODE_BIN='.length);
+  if (!bin || !nodeBin) throw new Error(`build.sh printed no bin folders: ${out}`);
+  return { bin, nodeBin };
+}
+
+/** Builds (once, cached) the binaries and returns the control plane's folder. */
+export function buildBinaries(): string {
+  return buildAllBinaries().bin;
 }
 
 export interface ControlPlaneOptions {
@@ -43,6 +55,8 @@ export interface ControlPlaneOptions {
   nodes?: number;
   /** Keep running after this process exits (make cluster-up); pids go to DIR/pids. */
   detached?: boolean;
+  /** Add a real node (kubelet + containerd); KWOK then has no node unless `nodes` asks for some. */
+  realNode?: boolean;
 }
 
 // Started in this order, stopped in reverse.
@@ -50,15 +64,21 @@ const ORDER = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-schedu
 
 export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
   const started = Date.now();
-  const bin = buildBinaries();
+  const { bin, nodeBin } = buildAllBinaries();
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'procos-cluster-'));
   const components = new Map<string, Component>();
+  let node: RealNode | undefined;
   const stopAll = async (): Promise<void> => {
+    await node?.stop();
     for (const name of [...ORDER].reverse()) await components.get(name)?.stop();
   };
+  // Only inside the harness's own network namespace may anything listen beyond loopback.
+  if (options.realNode) assertRealNodePossible();
+  const listen = options.realNode ? '0.0.0.0' : '127.0.0.1';
+  const advertise = options.realNode ? NODE_IP : '127.0.0.1';
   try {
     mkdirSync(join(dir, 'logs'), { recursive: true });
-    const pki: Pki = makePki(dir);
+    const pki: Pki = makePki(dir, options.realNode ? [NODE_IP] : []);
     const tls = { ca: readFileSync(pki.caCert), cert: readFileSync(pki.adminCert), key: readFileSync(pki.adminKey) };
     const ports = { etcd: 0, etcdPeer: 0, api: 0, kcm: 0, scheduler: 0, kwok: 0 };
     for (const k of Object.keys(ports) as (keyof typeof ports)[]) ports[k] = await freePort();
@@ -113,10 +133,16 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       'kube-apiserver',
       [
         `--etcd-servers=${etcdUrl}`,
-        '--bind-address=127.0.0.1',
-        // Advertise loopback and skip the endpoints reconciler: nothing here may route off the machine.
-        '--advertise-address=127.0.0.1',
+        // Loopback; with a real node all interfaces of the test's own network namespace, so pods reach it.
+        `--bind-address=${listen}`,
+        // Skip the endpoints reconciler: nothing here may route off the machine.
+        `--advertise-address=${advertise}`,
         '--endpoint-reconciler-type=none',
+        // For logs, exec and port-forward through a real kubelet (verified against the test CA).
+        `--kubelet-client-certificate=${pki.adminCert}`,
+        `--kubelet-client-key=${pki.adminKey}`,
+        `--kubelet-certificate-authority=${pki.caCert}`,
+        '--kubelet-preferred-address-types=InternalIP',
         `--secure-port=${ports.api}`,
         `--tls-cert-file=${pki.serverCert}`,
         `--tls-private-key-file=${pki.serverKey}`,
@@ -165,7 +191,9 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       'kwok',
       [
         `--kubeconfig=${kubeconfigPath}`,
-        '--manage-all-nodes=true',
+        // Only the fake nodes (annotated by fakeNode below): never the real kubelet's node.
+        '--manage-all-nodes=false',
+        '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
         '--node-lease-duration-seconds=200',
         `--server-address=127.0.0.1:${ports.kwok}`,
         `--config=${join(stages, 'node/fast/node-initialize.yaml')}`,
@@ -177,11 +205,16 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       `http://127.0.0.1:${ports.kwok}/healthz`,
       /^ok$/,
     );
-    for (let i = 0; i < (options.nodes ?? 1); i++) kubectl(['apply', '-f', '-'], fakeNode(`kwok-node-${i}`));
-    kubectl(['wait', '--for=condition=Ready', 'node', '--all', '--timeout=60s']);
+    for (let i = 0; i < (options.nodes ?? (options.realNode ? 0 : 1)); i++)
+      kubectl(['apply', '-f', '-'], fakeNode(`kwok-node-${i}`));
+    if (options.realNode) node = await startRealNode({ dir, nodeBin, pki, server, detached: options.detached });
+    if (node)
+      writeFileSync(join(dir, 'pids'), [...components.values(), ...node.components].map((x) => x.pid).join('\n'));
+    await waitNodesReady(kubectl);
 
     const assertServing = async (): Promise<void> => {
-      const problems = (await Promise.all([...components.values()].map((c) => c.check()))).filter(Boolean);
+      const all = [...components.values(), ...(node?.components ?? [])];
+      const problems = (await Promise.all(all.map((c) => c.check()))).filter(Boolean);
       if (problems.length) throw new Error(`the control plane is broken:\n${problems.join('\n')}`);
     };
     await assertServing();
@@ -194,6 +227,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       server,
       kubectl,
       assertServing,
+      node,
       async restartApiserver() {
         // Like a crash: kube-apiserver's graceful shutdown drains watches for many seconds.
         const apiserver = components.get('kube-apiserver');
@@ -213,6 +247,16 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     }
     throw err;
   }
+}
+
+/** Every node Ready; the real one registers itself, so wait until it exists before waiting on it. */
+async function waitNodesReady(kubectl: (args: string[]) => string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (kubectl(['get', 'nodes', '-o', 'name']).trim() === '') {
+    if (Date.now() > deadline) throw new Error('no node registered within 60 s');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  kubectl(['wait', '--for=condition=Ready', 'node', '--all', '--timeout=60s']);
 }
 
 /** A Node object KWOK manages: annotated and labelled like kwokctl's nodes, tainted for KWOK. */

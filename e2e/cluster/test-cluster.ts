@@ -33,9 +33,10 @@ export function installCrds(cluster: TestCluster, crdDir: string): void {
   ]);
 }
 
-export async function useCluster(): Promise<TestCluster> {
+/** `realNode`: a real kubelet + containerd next to KWOK (an E2E_KUBECONFIG cluster has real nodes anyway). */
+export async function useCluster(options: { realNode?: boolean } = {}): Promise<TestCluster> {
   const external = process.env.E2E_KUBECONFIG;
-  const controlPlane = external ? undefined : await startControlPlane();
+  const controlPlane = external ? undefined : await startControlPlane({ realNode: options.realNode });
   const kubeconfigPath = external ?? controlPlane?.kubeconfigPath ?? '';
   const kubectlBin = external ? 'kubectl' : `${controlPlane?.bin ?? buildBinaries()}/kubectl`;
   const tryKubectl = (args: string[], input?: string): { code: number; stdout: string; stderr: string } => {
@@ -52,6 +53,7 @@ export async function useCluster(): Promise<TestCluster> {
       return { code: e.status ?? 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
     }
   };
+  let stopped = false;
   const cluster: TestCluster = {
     kubeconfigPath,
     controlPlane,
@@ -79,6 +81,8 @@ export async function useCluster(): Promise<TestCluster> {
         child.stdin?.end(input ?? '');
       }),
     async stop() {
+      if (stopped) return; // a test may stop it itself (e.g. to look at the host afterwards)
+      stopped = true;
       activeClusters.delete(cluster);
       // Checked once more before stopping: a component that died during the last test fails the file.
       try {

@@ -1,0 +1,452 @@
+// Real pods (issue 10): a real kubelet + containerd next to the control plane, the ProcOS images
+// imported without a registry, and what KWOK cannot prove — pod security admission, probes,
+// volumes, logs and exec, SIGTERM and the grace period, memory limits, the operator in a pod with
+// its ServiceAccount taking over the Lease, and a host put back as it was after the node stops.
+import { Camunda8 } from '@camunda8/sdk';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildImages, type BuiltImage } from '../images/build.js';
+import { cgroupHierarchies, mountsUnder, processesWith, readHostState, readSysctls } from './cluster/host-state.js';
+import { activeClusters, installCrds, useCluster, type TestCluster } from './cluster/test-cluster.js';
+
+const root = join(import.meta.dirname, '..');
+const NS = 'procos-pods';
+
+/** The Restricted pod security level's requirements, for a pod spec and each container. */
+const restrictedPod = { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } };
+const restrictedContainer = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  capabilities: { drop: ['ALL'] },
+};
+
+function pod(name: string, image: string, spec: Record<string, unknown>, container: Record<string, unknown>): string {
+  return JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: NS, labels: { app: name } },
+    spec: {
+      securityContext: restrictedPod,
+      volumes: [{ name: 'tmp', emptyDir: {} }],
+      ...spec,
+      containers: [
+        {
+          name: 'main',
+          image,
+          imagePullPolicy: 'Never',
+          securityContext: restrictedContainer,
+          ...container,
+          volumeMounts: [
+            { name: 'tmp', mountPath: '/tmp' },
+            ...((container.volumeMounts as unknown[] | undefined) ?? []),
+          ],
+        },
+      ],
+    },
+  });
+}
+
+async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+describe('real pods on a real node', () => {
+  let cluster: TestCluster;
+  let images: Record<string, BuiltImage>;
+  const tag = (name: string): string => images[name]?.tag ?? `missing image ${name}`;
+  const podJson = (name: string): { status: Record<string, unknown> & { podIP?: string } } =>
+    JSON.parse(cluster.kubectl(['-n', NS, 'get', 'pod', name, '-o', 'json'])) as {
+      status: Record<string, unknown> & { podIP?: string };
+    };
+  const waitReady = (name: string): void =>
+    void cluster.kubectl(['-n', NS, 'wait', '--for=condition=Ready', `pod/${name}`, '--timeout=120s']);
+
+  beforeAll(async () => {
+    cluster = await useCluster({ realNode: true });
+    images = Object.fromEntries((await buildImages()).map((i) => [i.name, i]));
+    // On E2E_KUBECONFIG's cluster the images are loaded the usual way (kind load, k3d image import).
+    for (const image of Object.values(images)) cluster.controlPlane?.node?.importImage(image.archive);
+    cluster.kubectl(['create', 'namespace', NS]);
+    // The apiserver's own PodSecurity admission enforces the Restricted level in this namespace.
+    cluster.kubectl(['label', 'namespace', NS, 'pod-security.kubernetes.io/enforce=restricted']);
+  });
+  afterAll(async () => cluster.stop());
+
+  it('the node is a real kubelet on containerd, heartbeating through its Lease, and KWOK leaves it alone', async () => {
+    const node = cluster.controlPlane?.node;
+    expect(node).toBeDefined();
+    const n = JSON.parse(cluster.kubectl(['get', 'node', node?.name ?? '', '-o', 'json'])) as {
+      metadata: { annotations?: Record<string, string>; labels: Record<string, string> };
+      status: { nodeInfo: Record<string, string>; addresses: { type: string; address: string }[] };
+    };
+    expect(n.status.nodeInfo.kubeletVersion).toBe('v1.37.2');
+    expect(n.status.nodeInfo.containerRuntimeVersion).toBe('containerd://2.4.2');
+    expect(n.status.addresses).toContainEqual({ type: 'InternalIP', address: node?.ip });
+    expect(n.metadata.annotations?.['kwok.x-k8s.io/node']).toBeUndefined();
+    const renewTime = (): string =>
+      cluster.kubectl(['-n', 'kube-node-lease', 'get', 'lease', node?.name ?? '', '-o', 'jsonpath={.spec.renewTime}']);
+    const first = renewTime();
+    await until('the kubelet renewing its Lease', () => (renewTime() !== first ? true : undefined), 60_000);
+  });
+
+  it('the Restricted level is enforced: a pod asking for root is refused, naming the rule', () => {
+    const r = cluster.tryKubectl(
+      ['apply', '-f', '-'],
+      pod('as-root', tag('worker'), { securityContext: { runAsUser: 0 } }, { command: ['true'] }),
+    );
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/violates PodSecurity "restricted:latest".*runAsNonRoot/s);
+  });
+
+  it('each image runs under the Restricted level as non-root with a read-only root, and passes its probes; logs and exec work', async () => {
+    cluster.kubectl(
+      ['apply', '-f', '-'],
+      pod(
+        'engine',
+        tag('engine'),
+        {
+          volumes: [
+            { name: 'tmp', emptyDir: {} },
+            { name: 'data', emptyDir: {} },
+          ],
+        },
+        {
+          args: ['--host', '0.0.0.0', '--data-dir', '/data'],
+          ports: [{ containerPort: 26500 }, { containerPort: 9600 }],
+          readinessProbe: { httpGet: { path: '/ready', port: 9600 }, periodSeconds: 1 },
+          livenessProbe: { httpGet: { path: '/health', port: 9600 } },
+          volumeMounts: [{ name: 'data', mountPath: '/data' }],
+        },
+      ),
+    );
+    waitReady('engine');
+    const engineIp = podJson('engine').status.podIP;
+    expect(engineIp).toMatch(/^10\.202\.0\.\d+$/);
+
+    // The worker's pool from a ConfigMap, a secret from a Secret: the volumes the operator will mount.
+    cluster.kubectl(['-n', NS, 'create', 'configmap', 'pool', '--from-literal', `pool.yaml=${workerPool}`]);
+    cluster.kubectl([
+      '-n',
+      NS,
+      'create',
+      'secret',
+      'generic',
+      'pool-secrets',
+      '--from-literal',
+      'GREETING=hello from a Secret',
+    ]);
+    cluster.kubectl(
+      ['apply', '-f', '-'],
+      pod(
+        'worker',
+        tag('worker'),
+        {
+          volumes: [
+            { name: 'tmp', emptyDir: {} },
+            { name: 'pool', configMap: { name: 'pool' } },
+            { name: 'secrets', secret: { secretName: 'pool-secrets' } },
+          ],
+        },
+        {
+          args: [
+            '--pool',
+            '/etc/procos/pool/pool.yaml',
+            '--secrets-dir',
+            '/etc/procos/secrets',
+            '--http-host',
+            '0.0.0.0',
+          ],
+          env: [{ name: 'ZEEBE_GRPC_ADDRESS', value: `grpc://${engineIp}:26500` }],
+          readinessProbe: { httpGet: { path: '/ready', port: 9464 }, periodSeconds: 1 },
+          livenessProbe: { httpGet: { path: '/health', port: 9464 } },
+          volumeMounts: [
+            { name: 'pool', mountPath: '/etc/procos/pool', readOnly: true },
+            { name: 'secrets', mountPath: '/etc/procos/secrets', readOnly: true },
+          ],
+        },
+      ),
+    );
+    waitReady('worker');
+
+    // Real work through real pods: the test deploys and runs a process on the engine pod, the worker pod completes it.
+    const zeebe = new Camunda8({
+      ZEEBE_GRPC_ADDRESS: `grpc://${engineIp}:26500`,
+      CAMUNDA_AUTH_STRATEGY: 'NONE',
+      CAMUNDA_SECURE_CONNECTION: false,
+    }).getZeebeGrpcApiClient();
+    try {
+      await zeebe.deployResource({
+        name: 'one-task.bpmn',
+        process: readFileSync(join(root, 'workers/testdata/one-task.bpmn')),
+      });
+      const result = await zeebe.createProcessInstanceWithResult({ bpmnProcessId: 'one-task', variables: { i: 7 } });
+      // The worker read the Secret volume; the value itself is redacted from outputs (by design).
+      expect(result.variables).toMatchObject({ done: '[redacted], item 7' });
+    } finally {
+      await zeebe.close();
+    }
+
+    // Non-root and a read-only root, seen from inside the container; exec and logs through the apiserver and kubelet.
+    const exec = (name: string, script: string): { code: number; stdout: string; stderr: string } =>
+      cluster.tryKubectl(['-n', NS, 'exec', name, '--', '/usr/local/bin/node', '-e', script]);
+    expect(exec('worker', 'console.log(process.getuid(), process.getgid())').stdout.trim()).toBe('65532 65532');
+    const write = exec('worker', "require('fs').writeFileSync('/app/x', 'x')");
+    expect(write.code).not.toBe(0);
+    expect(write.stderr).toContain('EROFS');
+    expect(
+      exec('worker', "console.log(require('fs').readFileSync('/etc/procos/secrets/GREETING', 'utf8'))").stdout,
+    ).toContain('hello from a Secret');
+    expect(cluster.kubectl(['-n', NS, 'logs', 'worker'])).toMatch(/"msg":"serving"/);
+    expect(cluster.kubectl(['-n', NS, 'logs', 'engine'])).toMatch(/26500/);
+  });
+
+  it('a pod that ignores SIGTERM is killed once its grace period is over', async () => {
+    const script =
+      "process.on('SIGTERM', () => console.log('got SIGTERM, ignoring it')); console.log('up'); setInterval(() => {}, 1000)";
+    cluster.kubectl(
+      ['apply', '-f', '-'],
+      pod(
+        'stubborn',
+        tag('worker'),
+        { terminationGracePeriodSeconds: 3 },
+        { command: ['/usr/local/bin/node', '-e', script] },
+      ),
+    );
+    await until('the pod logging "up"', () =>
+      cluster.tryKubectl(['-n', NS, 'logs', 'stubborn']).stdout.includes('up') ? true : undefined,
+    );
+    const logs = cluster.kubectlAsync(['-n', NS, 'logs', '-f', 'stubborn']);
+    const started = Date.now();
+    cluster.kubectl(['-n', NS, 'delete', 'pod', 'stubborn', '--wait=true', '--timeout=60s']);
+    // Deletion waited for the kubelet: SIGTERM was ignored, so it took at least the grace period.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(3000);
+    expect(await logs).toContain('got SIGTERM, ignoring it');
+  });
+
+  it('a container over its memory limit is OOM-killed by the kernel and restarted', async () => {
+    const hog = 'const b = []; for (;;) b.push(Buffer.alloc(16 << 20, 1))';
+    cluster.kubectl(
+      ['apply', '-f', '-'],
+      pod(
+        'hog',
+        tag('worker'),
+        { restartPolicy: 'Always' },
+        {
+          command: ['/usr/local/bin/node', '-e', hog],
+          resources: { limits: { memory: '96Mi', cpu: '500m' }, requests: { memory: '96Mi', cpu: '100m' } },
+        },
+      ),
+    );
+    const last = await until('an OOMKilled container', () => {
+      const s = podJson('hog').status as { containerStatuses?: { lastState?: { terminated?: { reason: string } } }[] };
+      return s.containerStatuses?.[0]?.lastState?.terminated;
+    });
+    expect(last.reason).toBe('OOMKilled');
+    cluster.kubectl(['-n', NS, 'delete', 'pod', 'hog', '--grace-period=1']);
+  });
+
+  it('the operator runs as a Deployment of two replicas with its ServiceAccount and RBAC; the Lease fails over', async () => {
+    installCrds(cluster, join(root, 'crds'));
+    const engineIp = podJson('engine').status.podIP ?? '';
+    const apiserver = new URL(cluster.controlPlane?.server ?? 'https://127.0.0.1:6443');
+    cluster.kubectl(
+      ['apply', '-f', '-'],
+      operatorManifests(
+        tag('operator'),
+        `grpc://${engineIp}:26500`,
+        cluster.controlPlane?.node?.ip ?? '',
+        apiserver.port,
+      ),
+    );
+    cluster.kubectl(['-n', NS, 'rollout', 'status', 'deployment/procos-operator', '--timeout=120s']);
+    const holder = (): string =>
+      cluster.tryKubectl(['-n', NS, 'get', 'lease', 'procos-operator', '-o', 'jsonpath={.spec.holderIdentity}']).stdout;
+    const leader = await until('a leader', () => holder() || undefined);
+    const deployed = async (name: string): Promise<void> => {
+      cluster.kubectl(['apply', '-f', '-'], processManifest(name));
+      await until(`ProcOSProcess ${name} deployed by the operator in a pod`, () =>
+        cluster.tryKubectl([
+          '-n',
+          NS,
+          'get',
+          'procosprocess',
+          name,
+          '-o',
+          'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
+        ]).stdout === 'True'
+          ? true
+          : undefined,
+      );
+    };
+    await deployed('first');
+    // Identities are hostname-pid, and a pod's hostname is its name.
+    const pods = cluster
+      .kubectl(['-n', NS, 'get', 'pods', '-l', 'app=procos-operator', '-o', 'jsonpath={.items[*].metadata.name}'])
+      .split(' ');
+    expect(pods).toHaveLength(2);
+    const leaderPod = pods.find((p) => leader.startsWith(`${p}-`)) ?? `no pod holds ${leader}`;
+    cluster.kubectl(['-n', NS, 'delete', 'pod', leaderPod, '--grace-period=0', '--force']);
+    const next = await until('the other replica taking the Lease', () => {
+      const h = holder();
+      return h && h !== leader ? h : undefined;
+    });
+    expect(next).not.toContain(leaderPod);
+    await deployed('second');
+  });
+
+  it('a node component that dies is named; after the cluster stops, the host is as it was', async () => {
+    const node = cluster.controlPlane?.node;
+    if (!node) return expect(process.env.E2E_KUBECONFIG).toBeDefined(); // another cluster's node is not ours to kill
+    const dir = cluster.controlPlane?.dir ?? '';
+    const stateId = process.env.PROCOS_HOST_STATE ?? '';
+    const before = readHostState(stateId)?.sysctls;
+    expect(readSysctls()).not.toEqual(before); // the kubelet did change them
+    const containerd = node.components.find((c) => c.spec.name.startsWith('containerd'));
+    activeClusters.delete(cluster); // this test breaks it on purpose
+    process.kill(containerd?.pid ?? 0, 'SIGKILL');
+    await expect(until('the harness noticing', () => (containerd?.died ? true : undefined), 10_000)).resolves.toBe(
+      true,
+    );
+    await expect(cluster.assertServing()).rejects.toThrow(/containerd \(node-[0-9a-f]+\) exited \(signal SIGKILL\)/);
+    await cluster.stop().catch(() => undefined); // it reports the dead containerd again, and stops the rest
+
+    expect(readSysctls()).toEqual(before);
+    expect(existsSync(dir)).toBe(false);
+    expect(mountsUnder(dir)).toEqual([]);
+    expect(mountsUnder(`/run/procos/${stateId}/${node.name}`)).toEqual([]);
+    expect(processesWith(join('/run/procos', stateId, node.name, 'containerd.sock'))).toEqual([]);
+    for (const h of cgroupHierarchies()) expect(existsSync(join(h, `procos-${node.name}`))).toBe(false);
+    expect(execFileSync('ip', ['link', 'show'], { encoding: 'utf8' })).not.toMatch(/cni0|veth/);
+    expect(readHostState(stateId)?.nodes).toEqual([]);
+  });
+});
+
+const workerPool = `apiVersion: procos.io/v1alpha1
+kind: WorkerPool
+metadata: { name: pods }
+spec:
+  taskTypes: [work.item]
+  handlers:
+    - taskType: work.item
+      adapter: format
+      config: { template: '{{ secrets.GREETING }}, item {{ i }}', output: done }
+`;
+
+function processManifest(name: string): string {
+  return JSON.stringify({
+    apiVersion: 'procos.io/v1alpha1',
+    kind: 'ProcOSProcess',
+    metadata: { name, namespace: NS },
+    spec: {
+      bpmn: {
+        inline: readFileSync(join(root, 'workers/testdata/one-task.bpmn'), 'utf8').replace(
+          /one-task/g,
+          `one-task-${name}`,
+        ),
+      },
+    },
+  });
+}
+
+/** What the Helm chart (issue 13) will install, reduced to what this test needs. */
+function operatorManifests(image: string, engine: string, nodeIp: string, apiPort: string): string {
+  const items = [
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'procos-operator', namespace: NS } },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'procos-operator-e2e' },
+      rules: [
+        {
+          apiGroups: ['procos.io'],
+          resources: [
+            'procosprocesses',
+            'procosprocesses/status',
+            'procosprocesses/finalizers',
+            'workerpools',
+            'sandboxpolicies',
+          ],
+          verbs: ['get', 'list', 'watch', 'update', 'patch'],
+        },
+        { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'] },
+        { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+        { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+      ],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'procos-operator-e2e' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'procos-operator-e2e' },
+      subjects: [{ kind: 'ServiceAccount', name: 'procos-operator', namespace: NS }],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: 'procos-operator-lease', namespace: NS },
+      rules: [
+        {
+          apiGroups: ['coordination.k8s.io'],
+          resources: ['leases'],
+          verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'],
+        },
+      ],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'procos-operator-lease', namespace: NS },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'procos-operator-lease' },
+      subjects: [{ kind: 'ServiceAccount', name: 'procos-operator', namespace: NS }],
+    },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'procos-operator', namespace: NS },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'procos-operator' } },
+        template: {
+          metadata: { labels: { app: 'procos-operator' } },
+          spec: {
+            serviceAccountName: 'procos-operator',
+            securityContext: restrictedPod,
+            terminationGracePeriodSeconds: 5,
+            containers: [
+              {
+                name: 'operator',
+                image,
+                imagePullPolicy: 'Never',
+                securityContext: restrictedContainer,
+                args: ['--lease-duration-seconds', '4'],
+                env: [
+                  { name: 'ZEEBE_GRPC_ADDRESS', value: engine },
+                  { name: 'CAMUNDA_AUTH_STRATEGY', value: 'NONE' },
+                  { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+                  // The test node runs no kube-proxy, so the kubernetes Service's VIP does not route:
+                  // in-cluster config is pointed at the apiserver's node address instead.
+                  { name: 'KUBERNETES_SERVICE_HOST', value: nodeIp },
+                  { name: 'KUBERNETES_SERVICE_PORT', value: apiPort },
+                ],
+                // /readyz answers only on the leader: the standby replica is alive (/healthz) but not ready.
+                readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 2 },
+                livenessProbe: { httpGet: { path: '/healthz', port: 8080 } },
+                volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+              },
+            ],
+            volumes: [{ name: 'tmp', emptyDir: {} }],
+          },
+        },
+      },
+    },
+  ];
+  return JSON.stringify({ apiVersion: 'v1', kind: 'List', items });
+}
