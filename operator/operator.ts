@@ -1,15 +1,15 @@
-// The operator assembled: informers → workqueue → reconcilers, behind a Lease.
+// The operator assembled: shared informers → controllers (operator/runtime/controller.ts) → reconcilers, behind a Lease.
 import { createServer, type Server } from 'node:http';
-import { trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
+import { processController } from './controllers/process/process-controller.js';
 import { ProcessReconciler, type FaultPoint, type ProcessObject } from './controllers/process/process-reconciler.js';
 import type { EngineClient } from './engine-client/engine-client.js';
 import { EventRecorder } from './runtime/event-recorder.js';
-import { Informer, objectKey } from './runtime/informer.js';
+import { Informer } from './runtime/informer.js';
 import { KubeClient, type KubeObject } from './runtime/kube-client.js';
 import { LeaderElector } from './runtime/leader-election.js';
 import { operatorMetrics } from './runtime/operator-metrics.js';
-import { Workqueue } from './runtime/workqueue.js';
+import type { Controller } from './runtime/controller.js';
 import type { SandboxPolicySpec } from './api/index.js';
 
 export interface OperatorOptions {
@@ -38,8 +38,6 @@ export interface RunningOperator {
   /** Why the operator could not run (exit non-zero), if it could not. */
   readonly failure: string | undefined;
 }
-
-const tracer = trace.getTracer('procos-operator');
 
 export async function startOperator(o: OperatorOptions): Promise<RunningOperator> {
   const metrics = operatorMetrics();
@@ -83,7 +81,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   let lostLeadership = false;
   let failure: string | undefined;
   const informers: { stop(): void }[] = [];
-  let queue: Workqueue | undefined;
+  const controllers: Controller[] = [];
 
   const run = async (): Promise<void> => {
     if (o.leaderElection) {
@@ -115,58 +113,23 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
       policies,
       events: new EventRecorder(client, 'procos-operator', log),
       log,
-      enqueue: (key) => queue?.add(key),
+      // Called only while reconciling, which starts after the controller exists.
+      enqueue: (key) => controller.enqueue(key),
       faultPoint: o.faultPoint,
     });
-    const q = new Workqueue(
-      (key) =>
-        tracer.startActiveSpan('reconcile ProcOSProcess', async (span) => {
-          span.setAttribute('procos.key', key);
-          const end = metrics.duration.startTimer({ kind: 'ProcOSProcess' });
-          try {
-            const r = await reconciler.reconcile(key);
-            metrics.reconciles.inc({ kind: 'ProcOSProcess', result: 'success' });
-            return r;
-          } catch (err) {
-            metrics.reconciles.inc({ kind: 'ProcOSProcess', result: 'error' });
-            throw err;
-          } finally {
-            end();
-            span.end();
-          }
-        }),
-      { concurrency: o.concurrency, baseDelayMs: 500, maxDelayMs: 60_000 },
-      (key, err, retryInMs) =>
-        log.warn(
-          // Bounded: an apiserver or engine message can be tens of KB (a whole BPMN).
-          { key, err: (err instanceof Error ? err.message : String(err)).slice(0, 1000), retryInMs },
-          'reconcile failed; retrying',
-        ),
-    );
-    queue = q;
-    processes.on((obj, event) => {
-      if (event === 'delete') reconciler.forget(obj);
-      q.add(objectKey(obj));
+    const controller = processController({
+      processes,
+      configMaps,
+      policies,
+      reconciler,
+      options: { metrics, log, concurrency: o.concurrency },
     });
-    // A ConfigMap or SandboxPolicy change re-reconciles the processes that use it.
-    configMaps.on((cm) => {
-      for (const p of processes.list()) {
-        if (p.metadata.namespace === cm.metadata.namespace && p.spec.bpmn.configMapRef?.name === cm.metadata.name)
-          q.add(objectKey(p));
-      }
-    });
-    policies.on((pol) => {
-      for (const p of processes.list()) {
-        if (p.metadata.namespace === pol.metadata.namespace && p.spec.sandboxPolicyRef?.name === pol.metadata.name)
-          q.add(objectKey(p));
-      }
-    });
+    controllers.push(controller);
     // Caches first, then the processes, so no reconcile sees a half-filled cache.
     await configMaps.start();
     await policies.start();
     await processes.start();
     const gauges = setInterval(() => {
-      metrics.queueDepth.set({ kind: 'ProcOSProcess' }, q.depth);
       for (const [name, inf] of [
         ['procosprocesses', processes],
         ['configmaps', configMaps],
@@ -199,7 +162,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   const shutdown = async (): Promise<void> => {
     ready = false;
     for (const i of informers) i.stop();
-    await queue?.stop();
+    for (const c of controllers) await c.stop();
     await elector.release();
     metrics.leader.set(0);
     await new Promise<void>((resolve) => server.close(() => resolve()));

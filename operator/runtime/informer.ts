@@ -29,9 +29,15 @@ export function objectKey(obj: KubeObject): string {
   return obj.metadata.namespace ? `${obj.metadata.namespace}/${obj.metadata.name}` : obj.metadata.name;
 }
 
+/** Values an object is found under in one index, e.g. the ConfigMaps a process reads. */
+export type IndexFunction<T> = (obj: T) => string[];
+
 export class Informer<T extends KubeObject> {
   private readonly cache = new Map<string, T>();
   private readonly handlers: Handler<T>[] = [];
+  /** index name → its function, and index name → value → keys of the objects under it. */
+  private readonly indexers = new Map<string, IndexFunction<T>>();
+  private readonly indexes = new Map<string, Map<string, Set<string>>>();
   private resourceVersion = '';
   private abort?: AbortController;
   private stopped = false;
@@ -56,6 +62,51 @@ export class Informer<T extends KubeObject> {
 
   get(key: string): T | undefined {
     return this.cache.get(key);
+  }
+
+  /**
+   * Keeps an index of the cache (client-go's Indexer): `byIndex(name, value)` then answers which
+   * objects map to VALUE without scanning every object — e.g. the processes that read one ConfigMap.
+   */
+  addIndex(name: string, fn: IndexFunction<T>): void {
+    if (this.indexers.has(name)) throw new Error(`index ${name} exists already`);
+    this.indexers.set(name, fn);
+    const index = new Map<string, Set<string>>();
+    this.indexes.set(name, index);
+    for (const [key, obj] of this.cache) for (const v of fn(obj)) addTo(index, v, key);
+  }
+
+  byIndex(name: string, value: string): T[] {
+    const index = this.indexes.get(name);
+    if (!index) throw new Error(`no index ${name}`);
+    return [...(index.get(value) ?? [])].map((k) => this.cache.get(k)).filter((o): o is T => o !== undefined);
+  }
+
+  private put(key: string, obj: T): void {
+    this.unindex(key);
+    this.cache.set(key, obj);
+    for (const [name, fn] of this.indexers) {
+      const index = this.indexes.get(name);
+      if (index) for (const v of fn(obj)) addTo(index, v, key);
+    }
+  }
+
+  private remove(key: string): void {
+    this.unindex(key);
+    this.cache.delete(key);
+  }
+
+  private unindex(key: string): void {
+    const old = this.cache.get(key);
+    if (!old) return;
+    for (const [name, fn] of this.indexers) {
+      const index = this.indexes.get(name);
+      for (const v of fn(old)) {
+        const keys = index?.get(v);
+        keys?.delete(key);
+        if (keys?.size === 0) index?.delete(v);
+      }
+    }
   }
 
   list(): T[] {
@@ -117,14 +168,14 @@ export class Informer<T extends KubeObject> {
       const key = objectKey(item);
       seen.add(key);
       const old = this.cache.get(key);
-      this.cache.set(key, item);
+      this.put(key, item);
       if (!old || old.metadata.resourceVersion !== item.metadata.resourceVersion)
         this.emit(item, old ? 'update' : 'add');
     }
     // Level-based: whatever vanished while we were not watching is a delete now.
     for (const [key, old] of [...this.cache]) {
       if (!seen.has(key)) {
-        this.cache.delete(key);
+        this.remove(key);
         this.emit(old, 'delete');
       }
     }
@@ -175,11 +226,11 @@ export class Informer<T extends KubeObject> {
     if (phase === 'BOOKMARK') return;
     const key = objectKey(obj);
     if (phase === 'DELETED') {
-      this.cache.delete(key);
+      this.remove(key);
       this.emit(obj, 'delete');
     } else {
       const existed = this.cache.has(key);
-      this.cache.set(key, obj);
+      this.put(key, obj);
       this.emit(obj, existed ? 'update' : 'add');
     }
   }
@@ -212,4 +263,10 @@ export class Informer<T extends KubeObject> {
       })();
     }, delay).unref();
   }
+}
+
+function addTo(index: Map<string, Set<string>>, value: string, key: string): void {
+  const keys = index.get(value) ?? new Set<string>();
+  keys.add(key);
+  index.set(value, keys);
 }
