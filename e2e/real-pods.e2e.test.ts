@@ -449,8 +449,8 @@ function operatorManifests(image: string, engine: string, apiserver?: { host: st
                       ]
                     : []),
                 ],
-                // /readyz answers only on the leader: the standby replica is alive (/healthz) but not ready.
-                readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 2 },
+                // Ready: the leader once its caches are synced, and the standby (ready to take over).
+                readinessProbe: { httpGet: { path: '/readyz', port: 8080 }, periodSeconds: 2 },
                 livenessProbe: { httpGet: { path: '/healthz', port: 8080 } },
                 volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
               },

@@ -16,7 +16,8 @@ Usage:
 
 Options:
   --kubeconfig FILE             Cluster to manage (default: in-cluster, or $KUBECONFIG, or ~/.kube/config)
-  --metrics-port PORT           /metrics, /healthz, /readyz (default 8080; 0 picks a free port)
+  --metrics-port PORT           /metrics, /healthz, /readyz (default 8080; 0 picks a free port;
+                                /readyz: leader synced, or standby)
   --leader-election-namespace NS  Namespace of the Lease, which must exist (default $POD_NAMESPACE or procos-system)
   --lease-name NAME             Lease name (default procos-operator)
   --identity ID                 This replica's identity in the Lease (default hostname-pid)

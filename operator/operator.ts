@@ -43,7 +43,10 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   const metrics = operatorMetrics();
   const client = await KubeClient.fromKubeconfig(o.kubeconfig, metrics.apiRequests);
   const log = o.log;
-  let ready = false;
+  // /readyz is OK for a standby waiting for the Lease (it is ready to take over: a rollout of a
+  // 2-replica Deployment must not wait forever on it) and for a leader whose caches are synced;
+  // not while a new leader fills its caches, nor while stopping.
+  let phase: 'starting' | 'standby' | 'syncing' | 'leading' | 'stopping' = 'starting';
   const server: Server = createServer((req, res) => {
     if (req.url === '/metrics') {
       void metrics.registry.metrics().then((text) => {
@@ -52,8 +55,9 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
       });
     } else if (req.url === '/healthz') res.end('ok');
     else if (req.url === '/readyz') {
+      const ready = phase === 'standby' || phase === 'leading';
       res.writeHead(ready ? 200 : 503);
-      res.end(ready ? 'ok' : 'not leading or not synced');
+      res.end(ready ? `ok (${phase})` : phase);
     } else {
       res.writeHead(404);
       res.end();
@@ -86,9 +90,11 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   const run = async (): Promise<void> => {
     if (o.leaderElection) {
       log.info({ identity: o.identity, lease: `${o.leaseNamespace}/${o.leaseName}` }, 'waiting for leadership');
+      phase = 'standby';
       await elector.acquire();
       metrics.leader.set(1);
     }
+    phase = 'syncing';
     const processes = new Informer<ProcessObject>(
       client,
       { path: '/apis/procos.io/v1alpha1/procosprocesses' },
@@ -139,7 +145,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
       }
     }, 5000);
     gauges.unref();
-    ready = true;
+    phase = 'leading';
     log.info({ processes: processes.list().length }, 'operator running');
     if (o.leaderElection) {
       await elector.keepLeading();
@@ -160,7 +166,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   };
 
   const shutdown = async (): Promise<void> => {
-    ready = false;
+    phase = 'stopping';
     for (const i of informers) i.stop();
     for (const c of controllers) await c.stop();
     await elector.release();
