@@ -51,6 +51,12 @@ export function readSysctls(): Record<string, string> {
   return Object.fromEntries(KUBELET_SYSCTLS.map((n) => [n, readFileSync(sysctlPath(n), 'utf8').trim()]));
 }
 
+/** Puts the sysctls back unless a node of another live run still runs (its kubelet wants them so). */
+export function restoreSysctlsUnlessInUse(id: string, values: Record<string, string>): void {
+  if (otherLiveStates(id).some((s) => s.nodes.length > 0)) return;
+  restoreSysctls(values);
+}
+
 function restoreSysctls(values: Record<string, string>): void {
   for (const [name, value] of Object.entries(values)) {
     if (readFileSync(sysctlPath(name), 'utf8').trim() !== value) writeFileSync(sysctlPath(name), value);
@@ -72,9 +78,23 @@ function writeHostState(state: HostState): void {
   writeFileSync(stateFile(state.id), JSON.stringify(state, null, 2));
 }
 
-/** Starts (or joins) the record of run ID; the sysctls are recorded only the first time. */
+/** The records of other runs whose owners are alive (two runs may share the machine). */
+function otherLiveStates(id: string): HostState[] {
+  if (!existsSync(STATE_ROOT)) return [];
+  return readdirSync(STATE_ROOT)
+    .filter((other) => other !== id)
+    .map(readHostState)
+    .filter((s): s is HostState => s !== undefined && s.ownerPids.some(isAlive));
+}
+
+/**
+ * Starts (or joins) the record of run ID; the sysctls are recorded only the first time — and when
+ * another live run has a record, its values are the machine's originals (its kubelet may have
+ * changed the current ones already).
+ */
 export function openHostState(id: string, init: { netns?: string; dir?: string; ownerPids: number[] }): HostState {
-  const state = readHostState(id) ?? { id, sysctls: readSysctls(), nodes: [], ...init };
+  const sysctls = otherLiveStates(id)[0]?.sysctls ?? readSysctls();
+  const state = readHostState(id) ?? { id, sysctls, nodes: [], ...init };
   state.ownerPids = init.ownerPids;
   writeHostState(state);
   return state;
@@ -238,7 +258,7 @@ export async function releaseHostState(id: string): Promise<void> {
     });
     execFileSync('ip', ['netns', 'delete', state.netns], { stdio: 'pipe' });
   }
-  restoreSysctls(state.sysctls);
+  restoreSysctlsUnlessInUse(id, state.sysctls);
   if (state.dir) rmSync(state.dir, { recursive: true, force: true });
   unmountAll(join(STATE_ROOT, id));
   rmSync(join(STATE_ROOT, id), { recursive: true, force: true });

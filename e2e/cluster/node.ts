@@ -11,7 +11,7 @@ import { Component, probeCommand, probeHttp } from './component.js';
 import {
   cgroupHierarchies,
   cleanNode,
-  readSysctls,
+  restoreSysctlsUnlessInUse,
   runsInNetns,
   updateHostState,
   type NodeFootprint,
@@ -95,12 +95,10 @@ export async function startRealNode(options: RealNodeOptions): Promise<RealNode>
   const stop = async (): Promise<void> => {
     for (const c of [...components].reverse()) await c.stop();
     await cleanNode(footprint);
-    // Put back what kubelet changed, unless another node of this run still runs.
+    // Put back what kubelet changed, unless another node (of this run or another) still runs.
     updateHostState(stateId, (s) => {
       s.nodes = s.nodes.filter((n) => n.dir !== dir);
-      if (s.nodes.length === 0)
-        for (const [k, v] of Object.entries(s.sysctls))
-          if (readSysctls()[k] !== v) writeFileSync(`/proc/sys/${k.replace(/\./g, '/')}`, v);
+      if (s.nodes.length === 0) restoreSysctlsUnlessInUse(stateId, s.sysctls);
     });
   };
   try {
