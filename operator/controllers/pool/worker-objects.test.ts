@@ -1,0 +1,158 @@
+import { parseAllDocuments } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { sandboxPolicySpec, workerPoolSpec, type SandboxPolicySpec, type WorkerPoolSpec } from '../../api/index.js';
+import { bindPool } from '../../../workers/pool-config.js';
+import { labelValue, workerObjects, type WorkerObjectsInput } from './worker-objects.js';
+
+const spec = (s: unknown): WorkerPoolSpec => workerPoolSpec.parse(s);
+const policySpec = (s: unknown): SandboxPolicySpec => sandboxPolicySpec.parse(s);
+
+const formatPool = spec({
+  taskTypes: ['greet'],
+  handlers: [{ taskType: 'greet', adapter: 'format', config: { template: 'hi {{ name }}', output: 'greeting' } }],
+  env: [
+    { name: 'MODE', value: 'x' },
+    { name: 'API_KEY', secretKeyRef: { name: 'keys', key: 'api' } },
+  ],
+});
+
+const input = (over: Partial<WorkerObjectsInput> = {}): WorkerObjectsInput => ({
+  pool: { metadata: { name: 'greeters', namespace: 'team-a', uid: 'uid-1' }, spec: formatPool },
+  replicas: 1,
+  defaults: { image: 'procos.local/procos-worker:0.1.0', engineAddress: 'grpc://engine.procos-system:26500' },
+  ...over,
+});
+
+type Container = {
+  image: string;
+  args: string[];
+  env: { name: string; value?: string; valueFrom?: unknown }[];
+  securityContext: Record<string, unknown>;
+  resources?: unknown;
+};
+type PodSpec = Record<string, unknown> & { containers: Container[]; securityContext: Record<string, unknown> };
+const podOf = (d: Record<string, unknown>): { annotations: Record<string, string>; spec: PodSpec } => {
+  const t = (d.spec as { template: { metadata: { annotations: Record<string, string> }; spec: PodSpec } }).template;
+  return { annotations: t.metadata.annotations, spec: t.spec };
+};
+
+describe('workerObjects', () => {
+  it('a ConfigMap whose pool file the worker itself accepts, owned by the pool', () => {
+    const o = workerObjects(
+      input({
+        pool: { ...input().pool, spec: { ...formatPool, sandboxPolicyRef: { name: 'strict' } } },
+        policy: { metadata: { name: 'strict' }, spec: policySpec({ allowedTaskTypes: ['greet'] }) },
+      }),
+    );
+    expect(o.configMap.metadata).toMatchObject({
+      name: 'greeters-worker-config',
+      namespace: 'team-a',
+      ownerReferences: [{ kind: 'WorkerPool', name: 'greeters', uid: 'uid-1', controller: true }],
+    });
+    const file = (o.configMap.data as Record<string, string>)['pool.yaml'] ?? '';
+    const docs = parseAllDocuments(file).map((d) => d.toJS() as unknown);
+    // The worker binds the same file: its handler config and the policy pass its own checks.
+    const bound = bindPool(docs, {});
+    expect(bound.ok ? bound.pool.policyName : bound.errors).toBe('strict');
+  });
+
+  it('a Deployment of procos-worker: replicas, image, engine address, env and Secret refs, probes, drain', () => {
+    const o = workerObjects(input({ replicas: 3 }));
+    expect(o.deployment.metadata.name).toBe('greeters-worker');
+    expect((o.deployment.spec as { replicas: number }).replicas).toBe(3);
+    const pod = podOf(o.deployment);
+    const [c] = pod.spec.containers;
+    expect(c?.image).toBe('procos.local/procos-worker:0.1.0');
+    expect(c?.args).toEqual(expect.arrayContaining(['--pool', '/etc/procos/pool/pool.yaml', '--drain-seconds', '25']));
+    expect(c?.env).toEqual([
+      { name: 'ZEEBE_GRPC_ADDRESS', value: 'grpc://engine.procos-system:26500' },
+      { name: 'MODE', value: 'x' },
+      { name: 'API_KEY', valueFrom: { secretKeyRef: { name: 'keys', key: 'api' } } },
+    ]);
+    expect(pod.spec.terminationGracePeriodSeconds).toBeGreaterThan(25);
+    expect(pod.spec.automountServiceAccountToken).toBe(false);
+    expect(
+      workerObjects(input({ pool: { ...input().pool, spec: { ...formatPool, image: 'mine:1' } } })).deployment,
+    ).toMatchObject({
+      spec: { template: { spec: { containers: [{ image: 'mine:1' }] } } },
+    });
+  });
+
+  it('pod security follows the policy; without one, the Restricted defaults', () => {
+    const restricted = podOf(workerObjects(input()).deployment).spec;
+    expect(restricted.securityContext).toEqual({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(restricted.containers[0]?.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
+    const loose = podOf(
+      workerObjects(
+        input({
+          policy: {
+            metadata: { name: 'p' },
+            spec: policySpec({
+              allowedTaskTypes: ['*'],
+              podSecurity: { readOnlyRootFilesystem: false, dropAllCapabilities: false, runtimeClassName: 'gvisor' },
+              resources: { limits: { memory: '512Mi' } },
+            }),
+          },
+        }),
+      ).deployment,
+    ).spec;
+    expect(loose.runtimeClassName).toBe('gvisor');
+    expect(loose.containers[0]?.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: false,
+    });
+    expect(loose.containers[0]?.resources).toEqual({ limits: { memory: '512Mi' } });
+  });
+
+  it('a handler change changes the checksum on the pod template (the pods roll); the replica count does not', () => {
+    const a = workerObjects(input());
+    const b = workerObjects(input({ replicas: 5 }));
+    const changed = workerObjects(
+      input({
+        pool: {
+          ...input().pool,
+          spec: {
+            ...formatPool,
+            handlers: [{ ...formatPool.handlers[0], config: { template: 'hello {{ name }}', output: 'greeting' } }],
+          } as WorkerPoolSpec,
+        },
+      }),
+    );
+    expect(podOf(a.deployment).annotations['procos.io/config-sha256']).toBe(a.configChecksum);
+    expect(b.configChecksum).toBe(a.configChecksum);
+    expect(changed.configChecksum).not.toBe(a.configChecksum);
+  });
+
+  it('a PodDisruptionBudget only with more than one replica', () => {
+    expect(workerObjects(input({ replicas: 1 })).podDisruptionBudget).toBeUndefined();
+    expect(workerObjects(input({ replicas: 2 })).podDisruptionBudget).toMatchObject({
+      kind: 'PodDisruptionBudget',
+      spec: { maxUnavailable: 1, selector: { matchLabels: { 'procos.io/pool': 'greeters' } } },
+    });
+  });
+
+  it('script isolation: None without script handlers, else the policy’s mode (Process by default)', () => {
+    const python = spec({
+      taskTypes: ['py'],
+      handlers: [{ taskType: 'py', adapter: 'python', config: { script: 'print(1)' } }],
+    });
+    expect(workerObjects(input()).isolation).toBe('None');
+    expect(workerObjects(input({ pool: { ...input().pool, spec: python } })).isolation).toBe('Process');
+    const podPolicy = {
+      metadata: { name: 'p' },
+      spec: policySpec({ allowedTaskTypes: ['*'], script: { isolation: 'Pod' } }),
+    };
+    expect(workerObjects(input({ pool: { ...input().pool, spec: python }, policy: podPolicy })).isolation).toBe('Pod');
+  });
+
+  it('label values stay within 63 characters and stay distinct for long names', () => {
+    const long = 'a'.repeat(100);
+    expect(labelValue('greeters')).toBe('greeters');
+    expect(labelValue(long)).toHaveLength(63);
+    expect(labelValue(long)).not.toBe(labelValue(`${'a'.repeat(99)}b`));
+  });
+});

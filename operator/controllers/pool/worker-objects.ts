@@ -1,0 +1,210 @@
+// What a WorkerPool becomes (issue 11), as a pure function of the pool, its SandboxPolicy and
+// the replica count the scaler chose: a ConfigMap with the pool file `procos-worker --pool`
+// reads (the same manifest format a user runs locally), a Deployment of procos-worker whose pod
+// template carries the policy's pod security and a checksum of that file (a handler change rolls
+// the pods), and a PodDisruptionBudget once there is more than one replica. The reconciler
+// applies these with server-side apply; ownerReferences make deletion cascade.
+import { createHash } from 'node:crypto';
+import { stringify } from 'yaml';
+import type { SandboxPolicySpec, WorkerPoolSpec } from '../../api/index.js';
+
+export const FIELD_MANAGER = 'procos-operator';
+/** Where the pool file is mounted in the worker container. */
+export const POOL_FILE_DIR = '/etc/procos/pool';
+/** The worker's HTTP port (/metrics, /ready, /health). */
+export const WORKER_HTTP_PORT = 9464;
+/** procos-worker's drain on SIGTERM (its --drain-seconds); the pod's grace period leaves room for it. */
+export const DRAIN_SECONDS = 25;
+
+/** Adapters that run scripts in the sandbox; a pool with one needs a way to sandbox (isolation). */
+const SCRIPT_ADAPTERS = new Set(['python', 'compute']);
+
+export interface PoolRef {
+  name: string;
+  namespace: string;
+  uid: string;
+}
+
+export interface WorkerObjectsInput {
+  pool: { metadata: PoolRef; spec: WorkerPoolSpec };
+  /** The policy the pool references (undefined when it references none). */
+  policy?: { metadata: { name: string }; spec: SandboxPolicySpec };
+  replicas: number;
+  defaults: {
+    /** The operator's configured procos-worker image. */
+    image: string;
+    /** How worker pods reach the engine (grpc://host:port). */
+    engineAddress: string;
+  };
+}
+
+/** How scripts are sandboxed in this pool: no script handlers, bubblewrap in the worker, or a Pod per script. */
+export type ScriptIsolation = 'None' | 'Process' | 'Pod';
+
+export interface WorkerObjects {
+  configMap: KubeManifest;
+  deployment: KubeManifest;
+  /** Only with more than one replica: with one, a PDB would block every node drain. */
+  podDisruptionBudget?: KubeManifest;
+  isolation: ScriptIsolation;
+  /** sha256 of the pool file: the pod template's annotation, so a change rolls the pods. */
+  configChecksum: string;
+}
+
+export interface KubeManifest {
+  apiVersion: string;
+  kind: string;
+  metadata: Record<string, unknown> & { name: string; namespace: string };
+  [field: string]: unknown;
+}
+
+/** A label value (≤ 63 characters): long pool names keep a prefix and get a hash suffix. */
+export function labelValue(name: string): string {
+  if (name.length <= 63) return name;
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  return `${name.slice(0, 54).replace(/[-._]+$/, '')}-${hash}`;
+}
+
+export function workerObjectNames(pool: string): { configMap: string; deployment: string } {
+  return { configMap: `${pool}-worker-config`, deployment: `${pool}-worker` };
+}
+
+export function workerObjects(input: WorkerObjectsInput): WorkerObjects {
+  const { pool, policy } = input;
+  const { name, namespace } = pool.metadata;
+  const names = workerObjectNames(name);
+  const selector = { 'procos.io/pool': labelValue(name) };
+  const labels = {
+    ...selector,
+    'app.kubernetes.io/name': 'procos-worker',
+    'app.kubernetes.io/instance': labelValue(name),
+    'app.kubernetes.io/managed-by': FIELD_MANAGER,
+  };
+  const owner = {
+    apiVersion: 'procos.io/v1alpha1',
+    kind: 'WorkerPool',
+    name,
+    uid: pool.metadata.uid,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+  const metadata = (objectName: string) => ({ name: objectName, namespace, labels, ownerReferences: [owner] });
+
+  const poolFile = poolFileYaml(input);
+  const configChecksum = createHash('sha256').update(poolFile).digest('hex');
+  const isolation: ScriptIsolation = pool.spec.handlers.some((h) => SCRIPT_ADAPTERS.has(h.adapter))
+    ? (policy?.spec.script.isolation ?? 'Process')
+    : 'None';
+  const security = policy?.spec.podSecurity;
+
+  const deployment: KubeManifest = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: metadata(names.deployment),
+    spec: {
+      replicas: input.replicas,
+      selector: { matchLabels: selector },
+      template: {
+        metadata: { labels, annotations: { 'procos.io/config-sha256': configChecksum } },
+        spec: {
+          // Workers talk to the engine only; they need no Kubernetes API credentials.
+          automountServiceAccountToken: false,
+          securityContext: {
+            runAsNonRoot: security?.runAsNonRoot ?? true,
+            seccompProfile: { type: security?.seccompProfile ?? 'RuntimeDefault' },
+          },
+          ...(security?.runtimeClassName ? { runtimeClassName: security.runtimeClassName } : {}),
+          terminationGracePeriodSeconds: DRAIN_SECONDS + 10,
+          containers: [
+            {
+              name: 'worker',
+              image: pool.spec.image ?? input.defaults.image,
+              args: [
+                '--pool',
+                `${POOL_FILE_DIR}/pool.yaml`,
+                '--http-host',
+                '0.0.0.0',
+                '--http-port',
+                String(WORKER_HTTP_PORT),
+                '--drain-seconds',
+                String(DRAIN_SECONDS),
+              ],
+              env: [
+                { name: 'ZEEBE_GRPC_ADDRESS', value: input.defaults.engineAddress },
+                ...(pool.spec.env ?? []).map((e) =>
+                  e.secretKeyRef
+                    ? { name: e.name, valueFrom: { secretKeyRef: e.secretKeyRef } }
+                    : { name: e.name, value: e.value },
+                ),
+              ],
+              ports: [{ name: 'http', containerPort: WORKER_HTTP_PORT }],
+              readinessProbe: { httpGet: { path: '/ready', port: 'http' }, periodSeconds: 5 },
+              livenessProbe: { httpGet: { path: '/health', port: 'http' }, periodSeconds: 10, failureThreshold: 6 },
+              ...((pool.spec.resources ?? policy?.spec.resources)
+                ? { resources: pool.spec.resources ?? policy?.spec.resources }
+                : {}),
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: security?.readOnlyRootFilesystem ?? true,
+                ...((security?.dropAllCapabilities ?? true) ? { capabilities: { drop: ['ALL'] } } : {}),
+              },
+              volumeMounts: [
+                { name: 'pool', mountPath: POOL_FILE_DIR, readOnly: true },
+                { name: 'tmp', mountPath: '/tmp' },
+              ],
+            },
+          ],
+          volumes: [
+            { name: 'pool', configMap: { name: names.configMap } },
+            { name: 'tmp', emptyDir: {} },
+          ],
+        },
+      },
+    },
+  };
+
+  return {
+    configMap: {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: metadata(names.configMap),
+      data: { 'pool.yaml': poolFile },
+    },
+    deployment,
+    ...(input.replicas > 1
+      ? {
+          podDisruptionBudget: {
+            apiVersion: 'policy/v1',
+            kind: 'PodDisruptionBudget',
+            metadata: metadata(names.deployment),
+            spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
+          },
+        }
+      : {}),
+    isolation,
+    configChecksum,
+  };
+}
+
+/** The file procos-worker --pool reads: the WorkerPool, then the SandboxPolicy it names. */
+function poolFileYaml({ pool, policy }: WorkerObjectsInput): string {
+  const docs = [
+    {
+      apiVersion: 'procos.io/v1alpha1',
+      kind: 'WorkerPool',
+      metadata: { name: pool.metadata.name, namespace: pool.metadata.namespace },
+      spec: pool.spec,
+    },
+    ...(policy
+      ? [
+          {
+            apiVersion: 'procos.io/v1alpha1',
+            kind: 'SandboxPolicy',
+            metadata: { name: policy.metadata.name, namespace: pool.metadata.namespace },
+            spec: policy.spec,
+          },
+        ]
+      : []),
+  ];
+  return docs.map((d) => stringify(d, { sortMapEntries: true })).join('---\n');
+}
