@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../cli/free-port.js';
 import { Component, probeHttp } from './component.js';
+import { readHostState, updateHostState } from './host-state.js';
 import { assertRealNodePossible, startRealNode, type RealNode } from './node.js';
 import { NODE_IP } from './node-network.js';
 import { kubeconfig, makePki, type Pki } from './pki.js';
@@ -66,6 +67,10 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   const started = Date.now();
   const { bin, nodeBin } = buildAllBinaries();
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'procos-cluster-'));
+  // Under in-netns.ts, a test process that dies before stop() still has its folder (private keys) removed.
+  const stateId = process.env.PROCOS_HOST_STATE;
+  if (!options.dir && stateId && readHostState(stateId))
+    updateHostState(stateId, (s) => (s.tempDirs = [...(s.tempDirs ?? []), dir]));
   const components = new Map<string, Component>();
   let node: RealNode | undefined;
   const stopAll = async (): Promise<void> => {

@@ -39,6 +39,8 @@ export interface HostState {
   netns?: string;
   /** A folder the run owns (cluster-up's), removed on release. */
   dir?: string;
+  /** Temporary folders of the run's clusters (keys, etcd data): removed on release if still there. */
+  tempDirs?: string[];
   /** The run is alive while one of these is. */
   ownerPids: number[];
   sysctls: Record<string, string>;
@@ -259,7 +261,8 @@ export async function releaseHostState(id: string): Promise<void> {
     execFileSync('ip', ['netns', 'delete', state.netns], { stdio: 'pipe' });
   }
   restoreSysctlsUnlessInUse(id, state.sysctls);
-  if (state.dir) rmSync(state.dir, { recursive: true, force: true });
+  for (const d of [...(state.tempDirs ?? []), ...(state.dir ? [state.dir] : [])])
+    rmSync(d, { recursive: true, force: true });
   unmountAll(join(STATE_ROOT, id));
   rmSync(join(STATE_ROOT, id), { recursive: true, force: true });
 }
