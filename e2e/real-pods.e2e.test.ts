@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImages, type BuiltImage } from '../images/build.js';
+import { waitFor } from '../lib/testing/wait-for.js';
 import { cgroupHierarchies, mountsUnder, processesWith, readHostState, readSysctls } from './cluster/host-state.js';
 import { activeClusters, installCrds, useCluster, type TestCluster } from './cluster/test-cluster.js';
 
@@ -48,15 +49,9 @@ function pod(name: string, image: string, spec: Record<string, unknown>, contain
   });
 }
 
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+/** Waits for an observable condition; the deadline only bounds a failure, which names what did not happen. */
+const until = <T>(what: string, probe: () => T | undefined, timeoutMs = 90_000): Promise<T> =>
+  waitFor(what, probe, { timeoutMs, everyMs: 250 });
 
 describe('real pods on a real node', () => {
   let cluster: TestCluster;

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../cli/free-port.js';
 import { projectRoot } from '../../lib/cli/version.js';
+import { waitUntil } from '../../lib/testing/wait-for.js';
 import { startControlPlane } from './control-plane.js';
 import {
   createNetns,
@@ -51,14 +52,6 @@ function spawnTs(
     child.unref();
   }
   return child;
-}
-
-async function waitFor(what: string, done: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await done())) {
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 async function stopPids(pids: number[]): Promise<void> {
@@ -127,18 +120,17 @@ async function up(): Promise<void> {
     ),
   );
   // Proven from the host the way a user will use it: kubectl through the relays.
-  await waitFor('the apiserver answering through the relays', () => {
-    try {
-      return (
-        execFileSync(join(info.bin, 'kubectl'), ['--kubeconfig', hostKubeconfig, 'get', '--raw', '/readyz'], {
-          encoding: 'utf8',
-          stdio: 'pipe',
-        }).trim() === 'ok'
-      );
-    } catch {
-      return false;
-    }
-  });
+  await waitUntil(
+    'the apiserver answering through the relays',
+    // A failing kubectl throws; waitUntil retries it and shows its error on a timeout.
+    () =>
+      execFileSync(join(info.bin, 'kubectl'), ['--kubeconfig', hostKubeconfig, 'get', '--raw', '/readyz'], {
+        encoding: 'utf8',
+        stdio: 'pipe',
+      }).trim(),
+    (answer) => answer === 'ok',
+    { timeoutMs: 10_000, everyMs: 50 },
+  );
   // The run is alive while its processes are; once they are all gone, the next run cleans up.
   updateHostState(name, (s) => (s.ownerPids = readPids()));
   process.stdout.write(
@@ -157,7 +149,12 @@ async function upInside(): Promise<void> {
     log: join(dir, 'logs', 'relay-netns.log'),
   });
   appendFileSync(pidsFile, `\n${relay.pid ?? ''}`);
-  await waitFor('the apiserver relay', () => existsSync(socket));
+  await waitUntil(
+    'the apiserver relay',
+    () => existsSync(socket),
+    (up) => up,
+    { timeoutMs: 10_000 },
+  );
   writeFileSync(join(dir, 'cluster.json'), JSON.stringify({ socket, bin: cp.bin }));
 }
 

@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { waitUntil } from '../../lib/testing/wait-for.js';
 
 export const STATE_ROOT = '/run/procos';
 
@@ -182,13 +183,9 @@ function killAll(pids: number[]): void {
   }
 }
 
-async function until(what: string, done: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline)
-      throw new Error(`cleaning the host: ${what} did not happen within ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** Repeats STEP (which kills what it finds) until it finds nothing; the deadline only bounds a failure. */
+async function until(what: string, step: () => boolean): Promise<void> {
+  await waitUntil(`cleaning the host: ${what}`, step, (done) => done, { timeoutMs: 15_000, everyMs: 50 });
 }
 
 /**
