@@ -1,14 +1,17 @@
-// Temporary folders for tests, removed when the test (or, created at describe level, the file)
-// ends — pass or fail (made in a hook: when the test process exits). PROCOS_KEEP_TEMP=1 keeps
-// them to read logs after a failure.
+// Temporary folders for tests, removed when the test (or, created at describe level or in a
+// hook, the file) ends — pass or fail. PROCOS_KEEP_TEMP=1 keeps them to read logs after a failure.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, onTestFinished } from 'vitest';
 
 const leftAtExit = new Set<() => void>();
-process.once('exit', () => {
+// Registered when a test file imports this module, on the file's root suite, so it runs after
+// every describe block's own afterAll (engines stopped first). A process 'exit' handler is not
+// enough: vitest's worker processes end without emitting it (checked: folders were left).
+afterAll(() => {
   for (const remove of leftAtExit) remove();
+  leftAtExit.clear();
 });
 
 export function tempDir(prefix: string): string {
@@ -23,7 +26,7 @@ export function tempDir(prefix: string): string {
     inTest = false; // not inside a test: collecting a describe block
   }
   if (!inTest) afterAll(remove);
-  // Made inside a hook (beforeAll), neither registration takes: the process's exit still removes it.
+  // Made inside a hook (beforeAll), neither registration takes: the file's end removes it.
   leftAtExit.add(remove);
   return dir;
 }
