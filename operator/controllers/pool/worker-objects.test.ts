@@ -108,6 +108,20 @@ describe('workerObjects', () => {
     expect(loose.containers[0]?.resources).toEqual({ limits: { memory: '512Mi' } });
   });
 
+  it('resources: the policy defaults and caps them, and says what it capped', () => {
+    const o = workerObjects(
+      input({
+        pool: { ...input().pool, spec: { ...formatPool, resources: { limits: { memory: '4Gi' } } } },
+        policy: {
+          metadata: { name: 'p' },
+          spec: policySpec({ allowedTaskTypes: ['*'], resources: { limits: { memory: '1Gi', cpu: '1' } } }),
+        },
+      }),
+    );
+    expect(podOf(o.deployment).spec.containers[0]?.resources).toEqual({ limits: { cpu: '1', memory: '1Gi' } });
+    expect(o.cappedResources).toEqual(["limits.memory 4Gi capped to the policy's 1Gi"]);
+  });
+
   it('a handler change changes the checksum on the pod template (the pods roll); the replica count does not', () => {
     const a = workerObjects(input());
     const b = workerObjects(input({ replicas: 5 }));

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
 import type { SandboxPolicySpec, WorkerPoolSpec } from '../../api/index.js';
+import { workerResources } from './worker-resources.js';
 
 export const FIELD_MANAGER = 'procos-operator';
 /** Where the pool file is mounted in the worker container. */
@@ -47,6 +48,8 @@ export interface WorkerObjects {
   /** Only with more than one replica: with one, a PDB would block every node drain. */
   podDisruptionBudget?: KubeManifest;
   isolation: ScriptIsolation;
+  /** Resource values the policy capped (for the pool's status and an Event). */
+  cappedResources: string[];
   /** sha256 of the pool file: the pod template's annotation, so a change rolls the pods. */
   configChecksum: string;
 }
@@ -96,6 +99,7 @@ export function workerObjects(input: WorkerObjectsInput): WorkerObjects {
     ? (policy?.spec.script.isolation ?? 'Process')
     : 'None';
   const security = policy?.spec.podSecurity;
+  const resources = workerResources(pool.spec.resources, policy?.spec.resources);
 
   const deployment: KubeManifest = {
     apiVersion: 'apps/v1',
@@ -140,9 +144,7 @@ export function workerObjects(input: WorkerObjectsInput): WorkerObjects {
               ports: [{ name: 'http', containerPort: WORKER_HTTP_PORT }],
               readinessProbe: { httpGet: { path: '/ready', port: 'http' }, periodSeconds: 5 },
               livenessProbe: { httpGet: { path: '/health', port: 'http' }, periodSeconds: 10, failureThreshold: 6 },
-              ...((pool.spec.resources ?? policy?.spec.resources)
-                ? { resources: pool.spec.resources ?? policy?.spec.resources }
-                : {}),
+              ...(resources.resources ? { resources: resources.resources } : {}),
               securityContext: {
                 allowPrivilegeEscalation: false,
                 readOnlyRootFilesystem: security?.readOnlyRootFilesystem ?? true,
@@ -182,6 +184,7 @@ export function workerObjects(input: WorkerObjectsInput): WorkerObjects {
         }
       : {}),
     isolation,
+    cappedResources: resources.capped,
     configChecksum,
   };
 }
