@@ -1,4 +1,4 @@
-// One process of the test control plane (etcd, kube-apiserver, …), supervised: an exit that
+// One process of the test cluster (etcd, kube-apiserver, …, containerd, kubelet), supervised: an exit that
 // nobody asked for is recorded with the tail of the component's log, and its health endpoint
 // can be probed on demand. Issue 8: a controller-manager that died at start went unnoticed.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -49,7 +49,7 @@ export class Component {
       if (this.stopping) return;
       this.died = `${this.spec.name} exited (${signal ? `signal ${signal}` : `code ${String(code)}`}); last lines of its log ${this.spec.logFile}:\n${this.logTail()}`;
       // Loud at once, not only when the next check runs: the test output shows why.
-      process.stderr.write(`\n[control plane] ${this.died}\n`);
+      process.stderr.write(`\n[cluster] ${this.died}\n`);
     });
     return child;
   }

@@ -37,6 +37,16 @@ const obj = (ns: string, name: string, extra: { spec?: Obj['spec']; ownerReferen
   ...(extra.spec ? { spec: extra.spec } : {}),
 });
 
+/** A builder for a kind Pool of procos.io/v1alpha1, quiet and with fresh metrics. */
+const poolBuilder = (concurrency: number): ControllerBuilder<Obj> =>
+  new ControllerBuilder<Obj>({
+    kind: 'Pool',
+    apiVersion: 'procos.io/v1alpha1',
+    metrics: operatorMetrics(),
+    log: pino({ level: 'silent' }),
+    concurrency,
+  });
+
 const stops: (() => unknown)[] = [];
 afterEach(async () => {
   for (const s of stops.splice(0)) await s();
@@ -72,13 +82,7 @@ describe('ControllerBuilder', () => {
     const reconciled: string[] = [];
     const deleted: string[] = [];
     primary.informer.addIndex('ref', (o) => (o.spec?.ref ? [`${o.metadata.namespace ?? ''}/${o.spec.ref}`] : []));
-    const controller = new ControllerBuilder<Obj>({
-      kind: 'Pool',
-      apiVersion: 'procos.io/v1alpha1',
-      metrics: operatorMetrics(),
-      log: pino({ level: 'silent' }),
-      concurrency: 1,
-    })
+    const controller = poolBuilder(1)
       .for(primary.informer, (o) => deleted.push(objectKey(o)))
       .owns(owned.informer)
       .watches(watched.informer, (w) => primary.informer.byIndex('ref', objectKey(w)).map(objectKey))
@@ -123,13 +127,7 @@ describe('ControllerBuilder', () => {
     try {
       const primary = fakeCollection([obj('ns', 'a'), obj('ns', 'b')]);
       const reconciled: string[] = [];
-      const controller = new ControllerBuilder<Obj>({
-        kind: 'Pool',
-        apiVersion: 'procos.io/v1alpha1',
-        metrics: operatorMetrics(),
-        log: pino({ level: 'silent' }),
-        concurrency: 2,
-      })
+      const controller = poolBuilder(2)
         .for(primary.informer)
         .resyncEvery(60_000)
         .complete((key) => {
@@ -150,13 +148,7 @@ describe('ControllerBuilder', () => {
   });
 
   it('refuses to complete without a primary kind', () => {
-    const b = new ControllerBuilder<Obj>({
-      kind: 'Pool',
-      apiVersion: 'procos.io/v1alpha1',
-      metrics: operatorMetrics(),
-      log: pino({ level: 'silent' }),
-      concurrency: 1,
-    });
+    const b = poolBuilder(1);
     expect(() => b.complete(() => Promise.resolve())).toThrow('controller Pool: call for() first');
   });
 });
