@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImages, type BuiltImage } from '../images/build.js';
+import { LEASE_RULES, OPERATOR_RULES } from '../operator/rbac.js';
 import { waitFor } from '../lib/testing/wait-for.js';
 import { cgroupHierarchies, mountsUnder, processesWith, readHostState, readSysctls } from './cluster/host-state.js';
 import { activeClusters, installCrds, useCluster, type TestCluster } from './cluster/test-cluster.js';
@@ -362,7 +363,7 @@ function processManifest(name: string): string {
   });
 }
 
-/** What the Helm chart (issue 13) will install, reduced to what this test needs. */
+/** What the Helm chart (issue 13) will install, reduced to what this test needs; RBAC as operator/rbac.ts says. */
 function operatorManifests(image: string, engine: string, apiserver?: { host: string; port: string }): string {
   const items = [
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'procos-operator', namespace: NS } },
@@ -370,22 +371,7 @@ function operatorManifests(image: string, engine: string, apiserver?: { host: st
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRole',
       metadata: { name: 'procos-operator-e2e' },
-      rules: [
-        {
-          apiGroups: ['procos.io'],
-          resources: [
-            'procosprocesses',
-            'procosprocesses/status',
-            'procosprocesses/finalizers',
-            'workerpools',
-            'sandboxpolicies',
-          ],
-          verbs: ['get', 'list', 'watch', 'update', 'patch'],
-        },
-        { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'] },
-        { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
-        { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
-      ],
+      rules: OPERATOR_RULES,
     },
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -398,13 +384,7 @@ function operatorManifests(image: string, engine: string, apiserver?: { host: st
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'Role',
       metadata: { name: 'procos-operator-lease', namespace: NS },
-      rules: [
-        {
-          apiGroups: ['coordination.k8s.io'],
-          resources: ['leases'],
-          verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'],
-        },
-      ],
+      rules: LEASE_RULES,
     },
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',

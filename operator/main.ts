@@ -6,10 +6,20 @@ import { createLogger } from '../lib/logging/logger.js';
 import { ZeebeEngineClient } from './engine-client/zeebe-engine-client.js';
 import type { FaultPoint } from './controllers/process/process-reconciler.js';
 import { startOperator } from './operator.js';
+import { CamundaJobSearchBacklog, ProcosEngineBacklog, type BacklogSource } from './engine-client/backlog-source.js';
+import { VERSION } from '../lib/cli/version.js';
+
+function backlogSource(kind: 'procos-engine' | 'camunda' | 'none', url: string | undefined): BacklogSource | undefined {
+  if (kind === 'none') return undefined;
+  if (!url) throw new Error(`--backlog-url: needed with --backlog-source ${kind}`);
+  return kind === 'procos-engine' ? new ProcosEngineBacklog(url) : new CamundaJobSearchBacklog(url);
+}
 
 const help = `
 The ProcOS Kubernetes operator (the microkernel): reconciles ProcOSProcess resources —
-validates their BPMN and job types against their SandboxPolicy and deploys them to Zeebe.
+validates their BPMN and job types against their SandboxPolicy and deploys them to Zeebe —,
+WorkerPools — Deployments of procos-worker, scaled by the engine's job backlog — and
+SandboxPolicies (which pools and processes use them).
 
 Usage:
   procos-operator [options]
@@ -23,7 +33,18 @@ Options:
   --identity ID                 This replica's identity in the Lease (default hostname-pid)
   --lease-duration-seconds N    How long a leader's lease lasts without renewal (default 15)
   --no-leader-election          Run without a Lease (only ever one replica!)
-  --concurrency N               Objects reconciled at once (default 8)
+  --concurrency N               Objects reconciled at once, per kind (default 8)
+
+WorkerPools:
+  --worker-image IMAGE          procos-worker image of pools without spec.image
+                                (default procos.local/procos-worker:VERSION)
+  --worker-engine-address ADDR  How worker pods reach the engine (default $ZEEBE_GRPC_ADDRESS)
+  --backlog-source KIND         Where the backlog scaler reads job counts: procos-engine (its
+                                /v1/jobs/backlog), camunda (Camunda 8.8+ REST job search) or none
+                                (pools keep their size; condition BacklogUnavailable). Default none.
+  --backlog-url URL             The source's base URL: procos-engine's monitoring port
+                                (http://engine:9600) or Camunda's REST API (http://camunda:8080)
+  --backlog-poll-seconds N      How often the backlog is read and pools rescaled (default 10)
   --help, --version
 
 The engine connection comes from the @camunda8/sdk environment: ZEEBE_GRPC_ADDRESS
@@ -44,6 +65,11 @@ const Flags = z.object({
   'no-leader-election': z.boolean().default(false),
   'lease-duration-seconds': z.coerce.number().int().min(2).max(300).default(15),
   concurrency: z.coerce.number().int().min(1).max(64).default(8),
+  'worker-image': z.string().min(1).default(`procos.local/procos-worker:${VERSION}`),
+  'worker-engine-address': z.string().min(1).optional(),
+  'backlog-source': z.enum(['procos-engine', 'camunda', 'none']).default('none'),
+  'backlog-url': z.url({ protocol: /^https?$/ }).optional(),
+  'backlog-poll-seconds': z.coerce.number().int().min(1).max(3600).default(10),
 });
 
 /**
@@ -68,6 +94,11 @@ await main({
         'no-leader-election': { type: 'boolean' },
         'lease-duration-seconds': { type: 'string' },
         concurrency: { type: 'string' },
+        'worker-image': { type: 'string' },
+        'worker-engine-address': { type: 'string' },
+        'backlog-source': { type: 'string' },
+        'backlog-url': { type: 'string' },
+        'backlog-poll-seconds': { type: 'string' },
       },
     });
     const parsed = Flags.safeParse(values);
@@ -81,6 +112,10 @@ await main({
     const crashAt = new Set<FaultPoint>(crashAfter ? [crashAfter] : []);
     if (crashAfter) log.warn({ crashAfter }, 'test-only fault injection enabled: the operator will kill itself');
     const engine = new ZeebeEngineClient();
+    const workerEngineAddress = f['worker-engine-address'] ?? process.env.ZEEBE_GRPC_ADDRESS;
+    if (!workerEngineAddress)
+      throw new Error('--worker-engine-address: not set, and no ZEEBE_GRPC_ADDRESS to default to');
+    const backlog = backlogSource(f['backlog-source'], f['backlog-url']);
     const operator = await startOperator({
       kubeconfig: f.kubeconfig,
       engine,
@@ -92,6 +127,12 @@ await main({
       leaseDurationSeconds: f['lease-duration-seconds'],
       concurrency: f.concurrency,
       metricsPort: f['metrics-port'],
+      workers: {
+        image: f['worker-image'],
+        engineAddress: workerEngineAddress,
+        backlog,
+        pollMs: f['backlog-poll-seconds'] * 1000,
+      },
       faultPoint: (point) => {
         if (crashAt.has(point)) process.kill(process.pid, 'SIGKILL');
       },

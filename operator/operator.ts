@@ -6,11 +6,21 @@ import { ProcessReconciler, type FaultPoint, type ProcessObject } from './contro
 import type { EngineClient } from './engine-client/engine-client.js';
 import { EventRecorder } from './runtime/event-recorder.js';
 import { Informer } from './runtime/informer.js';
-import { KubeClient, type KubeObject } from './runtime/kube-client.js';
+import { FIELD_MANAGER, KubeClient, type KubeObject } from './runtime/kube-client.js';
 import { LeaderElector } from './runtime/leader-election.js';
 import { operatorMetrics } from './runtime/operator-metrics.js';
 import type { Controller } from './runtime/controller.js';
-import type { SandboxPolicySpec } from './api/index.js';
+import type { BacklogSource } from './engine-client/backlog-source.js';
+import { BacklogCache } from './controllers/pool/backlog-cache.js';
+import { poolController } from './controllers/pool/pool-controller.js';
+import type {
+  DeploymentObject,
+  OwnedObject,
+  PodObject,
+  PolicyObject,
+  PoolObject,
+} from './controllers/pool/pool-observer.js';
+import { PoolReconciler } from './controllers/pool/pool-reconciler.js';
 
 export interface OperatorOptions {
   kubeconfig?: string;
@@ -24,6 +34,8 @@ export interface OperatorOptions {
   leaseDurationSeconds?: number;
   concurrency: number;
   metricsPort?: number;
+  /** WorkerPools: the default worker image, how workers reach the engine, where the backlog is read. */
+  workers: { image: string; engineAddress: string; backlog?: BacklogSource; pollMs: number };
   /** Test-only (PROCOS_TEST_CRASH_AFTER): called at named points of a reconcile. */
   faultPoint?: (point: FaultPoint) => void;
 }
@@ -84,7 +96,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   let stopping = false;
   let lostLeadership = false;
   let failure: string | undefined;
-  const informers: { stop(): void }[] = [];
+  const informers: Pick<Informer<KubeObject>, 'start' | 'stop' | 'resource' | 'lastEventAt'>[] = [];
   const controllers: Controller[] = [];
 
   const run = async (): Promise<void> => {
@@ -95,58 +107,82 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
       metrics.leader.set(1);
     }
     phase = 'syncing';
-    const processes = new Informer<ProcessObject>(
-      client,
-      { path: '/apis/procos.io/v1alpha1/procosprocesses' },
-      log.child({ informer: 'procosprocesses' }),
-    );
-    const configMaps = new Informer<KubeObject & { data?: Record<string, string> }>(
-      client,
-      { path: '/api/v1/configmaps' },
-      log.child({ informer: 'configmaps' }),
-    );
-    const policies = new Informer<KubeObject & { spec: SandboxPolicySpec }>(
-      client,
-      { path: '/apis/procos.io/v1alpha1/sandboxpolicies' },
-      log.child({ informer: 'sandboxpolicies' }),
-    );
-    informers.push(processes, configMaps, policies);
-    const reconciler = new ProcessReconciler({
+    const informer = <T extends KubeObject>(
+      path: string,
+      more: { labelSelector?: string; metadataOnly?: boolean } = {},
+    ) => {
+      const i = new Informer<T>(client, { path, ...more }, log.child({ informer: path.split('/').at(-1) }));
+      informers.push(i);
+      return i;
+    };
+    // Owned objects are watched by their label only: the operator does not cache every Deployment.
+    const owned = { labelSelector: `app.kubernetes.io/managed-by=${FIELD_MANAGER}` };
+    const processes = informer<ProcessObject>('/apis/procos.io/v1alpha1/procosprocesses');
+    const pools = informer<PoolObject>('/apis/procos.io/v1alpha1/workerpools');
+    const policies = informer<PolicyObject>('/apis/procos.io/v1alpha1/sandboxpolicies');
+    const configMaps = informer<OwnedObject & { data?: Record<string, string> }>('/api/v1/configmaps');
+    const deployments = informer<DeploymentObject>('/apis/apps/v1/deployments', owned);
+    const networkPolicies = informer<OwnedObject>('/apis/networking.k8s.io/v1/networkpolicies', owned);
+    const podDisruptionBudgets = informer<OwnedObject>('/apis/policy/v1/poddisruptionbudgets', owned);
+    const pods = informer<PodObject>('/api/v1/pods', owned);
+    // Secrets only as metadata: the operator checks a pool's secretRefs exist, never reads them.
+    const secrets = informer<KubeObject>('/api/v1/secrets', { metadataOnly: true });
+    const events = new EventRecorder(client, 'procos-operator', log);
+    const options = { metrics, log, concurrency: o.concurrency };
+
+    const processReconciler = new ProcessReconciler({
       client,
       engine: o.engine,
       processes,
       configMaps,
       policies,
-      events: new EventRecorder(client, 'procos-operator', log),
+      events,
       log,
       // Called only while reconciling, which starts after the controller exists.
-      enqueue: (key) => controller.enqueue(key),
+      enqueue: (key) => processes_.enqueue(key),
       faultPoint: o.faultPoint,
     });
-    const controller = processController({
-      processes,
-      configMaps,
+    const processes_ = processController({ processes, configMaps, policies, reconciler: processReconciler, options });
+    const poolReconciler = new PoolReconciler({
+      client,
+      pools,
       policies,
-      reconciler,
-      options: { metrics, log, concurrency: o.concurrency },
+      configMaps,
+      deployments,
+      networkPolicies,
+      podDisruptionBudgets,
+      secrets,
+      pods,
+      backlog: new BacklogCache(o.workers.backlog, o.workers.pollMs),
+      defaults: { image: o.workers.image, engineAddress: o.workers.engineAddress },
+      pollMs: o.workers.pollMs,
+      events,
+      log,
     });
-    controllers.push(controller);
-    // Caches first, then the processes, so no reconcile sees a half-filled cache.
-    await configMaps.start();
-    await policies.start();
-    await processes.start();
+    const pools_ = poolController({
+      pools,
+      policies,
+      configMaps,
+      deployments,
+      networkPolicies,
+      podDisruptionBudgets,
+      secrets,
+      pods,
+      reconciler: poolReconciler,
+      options,
+    });
+    controllers.push(processes_, pools_);
+    // Caches of what the reconcilers read first, then the kinds they reconcile, so no reconcile
+    // sees a half-filled cache.
+    const reconciled = new Set<unknown>([processes, pools]);
+    await Promise.all(informers.filter((i) => !reconciled.has(i)).map((i) => i.start()));
+    await Promise.all([processes.start(), pools.start()]);
     const gauges = setInterval(() => {
-      for (const [name, inf] of [
-        ['procosprocesses', processes],
-        ['configmaps', configMaps],
-        ['sandboxpolicies', policies],
-      ] as const) {
-        metrics.informerAge.set({ resource: name }, (Date.now() - inf.lastEventAt) / 1000);
-      }
+      for (const i of informers) metrics.informerAge.set({ resource: i.resource }, (Date.now() - i.lastEventAt) / 1000);
     }, 5000);
     gauges.unref();
     phase = 'leading';
-    log.info({ processes: processes.list().length }, 'operator running');
+    log.info({ processes: processes.list().length, workerPools: pools.list().length }, 'operator running');
     if (o.leaderElection) {
       await elector.keepLeading();
       if (!stopping) {

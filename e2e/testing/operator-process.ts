@@ -38,6 +38,8 @@ export function spawnOperator(o: {
   logLevel?: 'info' | 'debug';
   /** Extra environment, e.g. PROCOS_TEST_CRASH_AFTER. */
   env?: Record<string, string>;
+  /** More flags, e.g. --worker-image, --backlog-source. */
+  args?: string[];
 }): OperatorProcess {
   const logFile = join(o.logDir, `${o.identity}.log`);
   const log = openSync(logFile, 'a');
@@ -55,6 +57,7 @@ export function spawnOperator(o: {
       o.identity,
       '--lease-duration-seconds',
       String(o.leaseDurationSeconds ?? 15),
+      ...(o.args ?? []),
     ],
     {
       stdio: ['ignore', log, log],

@@ -6,6 +6,7 @@ import {
   conditions,
   listSet,
   objectMeta,
+  objectName,
   observedGeneration,
   quantity,
   resourceRequirements,
@@ -129,10 +130,23 @@ export const sandboxPolicySpec = z
   .strict()
   .describe('Limits, isolation and the job types a WorkerPool or ProcOSProcess may use.');
 
+/** status lists at most this many dependents of each kind (the count is exact). */
+export const MAX_LISTED_DEPENDENTS = 100;
+
+const dependents = (kind: string) =>
+  z
+    .array(objectName)
+    .max(MAX_LISTED_DEPENDENTS)
+    .describe(`${kind}s in this namespace that reference this policy (the first ${MAX_LISTED_DEPENDENTS}, sorted).`);
+
 export const sandboxPolicyStatus = z
   .object({
     observedGeneration: observedGeneration.optional(),
     conditions: conditions.optional(),
+    workerPools: listSet(dependents('WorkerPool')).optional(),
+    workerPoolCount: z.int().min(0).optional().describe('How many WorkerPools reference this policy.'),
+    processes: listSet(dependents('ProcOSProcess')).optional(),
+    processCount: z.int().min(0).optional().describe('How many ProcOSProcesses reference this policy.'),
   })
   .strict();
 

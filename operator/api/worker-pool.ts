@@ -112,6 +112,17 @@ export const workerPoolSpec = withCelRules(
         z.array(envVar).max(64).describe('Extra environment of the worker containers (e.g. API keys from Secrets).'),
         'name',
       ).optional(),
+      secretRefs: listMap(
+        z
+          .array(localObjectReference)
+          .max(16)
+          .describe(
+            'Secrets in the same namespace whose keys handler configs use as {{secrets.KEY}}: mounted read-only ' +
+              'into the workers (a rotated Secret takes effect without a restart). A missing Secret stops the ' +
+              'rollout and is reported as SecretNotFound.',
+          ),
+        'name',
+      ).optional(),
       maxJobsActive: z
         .int()
         .min(1)
@@ -147,7 +158,31 @@ export const workerPoolStatus = z
       .min(0)
       .optional()
       .describe('Activatable jobs of the pool\u2019s task types, as last read from the engine.'),
+    backlogByType: listMap(
+      z
+        .array(z.object({ taskType, backlog: z.int().min(0).describe('Activatable jobs of this type.') }).strict())
+        .max(64)
+        .describe('The backlog per task type, as last read from the engine.'),
+      'taskType',
+    ).optional(),
     selector: z.string().max(1024).optional().describe('Label selector of the worker pods (scale subresource).'),
+    isolation: z
+      .enum(['None', 'Process', 'Pod'])
+      .optional()
+      .describe(
+        'How scripts of this pool are sandboxed: None (no script handlers), Process (bubblewrap inside the ' +
+          'worker) or Pod (a restricted Pod per script).',
+      ),
+    lastScaleTime: z
+      .string()
+      .max(64)
+      .optional()
+      .describe('When the backlog scaler last changed the replica count (RFC 3339).'),
+    lastScaleUpTime: z
+      .string()
+      .max(64)
+      .optional()
+      .describe('When the backlog scaler last scaled up (RFC 3339); the scale-up cooldown counts from it.'),
   })
   .strict();
 

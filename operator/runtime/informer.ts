@@ -12,7 +12,15 @@ export interface InformerOptions {
   /** Relist when neither an event nor a bookmark arrived for this long. */
   staleAfterMs?: number;
   labelSelector?: string;
+  /**
+   * Only metadata (PartialObjectMetadata, like controller-runtime's OnlyMetadata): for kinds whose
+   * contents the operator must not hold in memory, such as Secrets it only checks exist.
+   */
+  metadataOnly?: boolean;
 }
+
+const METADATA_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
+const METADATA_WATCH = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
 
 /** Caches stay lean (Argo Workflows #8983): nothing reads managedFields or kubectl's copy of the spec. */
 function slim<T extends KubeObject>(obj: T): T {
@@ -55,6 +63,11 @@ export class Informer<T extends KubeObject> {
     private readonly o: InformerOptions,
     private readonly log: Logger,
   ) {}
+
+  /** The resource this informer caches (its path's last segment), for metrics and logs. */
+  get resource(): string {
+    return this.o.path.split('/').at(-1) ?? this.o.path;
+  }
 
   on(handler: Handler<T>): void {
     this.handlers.push(handler);
@@ -160,6 +173,7 @@ export class Informer<T extends KubeObject> {
   private async relist(): Promise<void> {
     const list = await this.client.request<{ metadata: { resourceVersion: string }; items: T[] }>('GET', this.o.path, {
       query: { labelSelector: this.o.labelSelector },
+      accept: this.o.metadataOnly ? METADATA_LIST : undefined,
     });
     this.relists++;
     const seen = new Set<string>();
@@ -207,6 +221,7 @@ export class Informer<T extends KubeObject> {
         (err: unknown) => {
           if (generation === this.generation) this.onDone(err);
         },
+        this.o.metadataOnly ? METADATA_WATCH : undefined,
       );
     } catch (err) {
       if (generation === this.generation) this.onDone(err);

@@ -52,6 +52,8 @@ function statusError(method: string, url: URL, status: number, text: string): Ku
 
 export interface RequestOptions {
   body?: unknown;
+  /** The Accept header, e.g. for metadata-only lists (default application/json). */
+  accept?: string;
   contentType?: string;
   query?: Record<string, string | number | boolean | undefined>;
 }
@@ -85,7 +87,7 @@ export class KubeClient {
     for (const [k, v] of Object.entries(o.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const body = o.body === undefined ? undefined : JSON.stringify(o.body);
     const headers: Record<string, string | number> = {
-      accept: 'application/json',
+      accept: o.accept ?? 'application/json',
       ...(await this.connection.headers()),
     };
     if (body !== undefined)
@@ -127,8 +129,14 @@ export class KubeClient {
     query: RequestOptions['query'],
     onEvent: WatchEventHandler,
     onDone: (err?: Error) => void,
+    accept?: string,
   ): Promise<AbortController> {
-    const { url, options } = await this.open('GET', path, { query: { ...query, watch: true } }, this.watchAgent);
+    const { url, options } = await this.open(
+      'GET',
+      path,
+      { query: { ...query, watch: true }, accept },
+      this.watchAgent,
+    );
     const abort = new AbortController();
     let done = false;
     const finish = (err?: Error): void => {

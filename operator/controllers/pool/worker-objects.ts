@@ -7,11 +7,14 @@
 import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
 import type { SandboxPolicySpec, WorkerPoolSpec } from '../../api/index.js';
+import { workerNetworkPolicy } from './network-policy.js';
 import { workerResources } from './worker-resources.js';
 
 export const FIELD_MANAGER = 'procos-operator';
 /** Where the pool file is mounted in the worker container. */
 export const POOL_FILE_DIR = '/etc/procos/pool';
+/** Where the pool's secretRefs are mounted (procos-worker --secrets-dir): {{secrets.KEY}} reads file KEY. */
+export const SECRETS_DIR = '/etc/procos/secrets';
 /** The worker's HTTP port (/metrics, /ready, /health). */
 export const WORKER_HTTP_PORT = 9464;
 /** procos-worker's drain on SIGTERM (its --drain-seconds); the pod's grace period leaves room for it. */
@@ -45,6 +48,9 @@ export type ScriptIsolation = 'None' | 'Process' | 'Pod';
 export interface WorkerObjects {
   configMap: KubeManifest;
   deployment: KubeManifest;
+  networkPolicy: KubeManifest;
+  /** Why the NetworkPolicy is less narrow than the policy's allowlist, when it is. */
+  networkNote?: string;
   /** Only with more than one replica: with one, a PDB would block every node drain. */
   podDisruptionBudget?: KubeManifest;
   isolation: ScriptIsolation;
@@ -68,15 +74,21 @@ export function labelValue(name: string): string {
   return `${name.slice(0, 54).replace(/[-._]+$/, '')}-${hash}`;
 }
 
+/** Names of the objects of pool POOL: the Deployment's name is also that of its NetworkPolicy and PDB. */
 export function workerObjectNames(pool: string): { configMap: string; deployment: string } {
   return { configMap: `${pool}-worker-config`, deployment: `${pool}-worker` };
+}
+
+/** The label selecting a pool's pods (status.selector, for the scale subresource and HPA). */
+export function poolSelector(pool: string): Record<string, string> {
+  return { 'procos.io/pool': labelValue(pool) };
 }
 
 export function workerObjects(input: WorkerObjectsInput): WorkerObjects {
   const { pool, policy } = input;
   const { name, namespace } = pool.metadata;
   const names = workerObjectNames(name);
-  const selector = { 'procos.io/pool': labelValue(name) };
+  const selector = poolSelector(name);
   const labels = {
     ...selector,
     'app.kubernetes.io/name': 'procos-worker',
@@ -100,6 +112,14 @@ export function workerObjects(input: WorkerObjectsInput): WorkerObjects {
     : 'None';
   const security = policy?.spec.podSecurity;
   const resources = workerResources(pool.spec.resources, policy?.spec.resources);
+  const secretRefs = pool.spec.secretRefs ?? [];
+  const network = workerNetworkPolicy({
+    metadata: metadata(names.deployment),
+    selector,
+    egressAllowlist: policy?.spec.egressAllowlist,
+    engineAddress: input.defaults.engineAddress,
+    httpPort: WORKER_HTTP_PORT,
+  });
 
   const deployment: KubeManifest = {
     apiVersion: 'apps/v1',
@@ -132,6 +152,7 @@ export function workerObjects(input: WorkerObjectsInput): WorkerObjects {
                 String(WORKER_HTTP_PORT),
                 '--drain-seconds',
                 String(DRAIN_SECONDS),
+                ...(secretRefs.length ? ['--secrets-dir', SECRETS_DIR] : []),
               ],
               env: [
                 { name: 'ZEEBE_GRPC_ADDRESS', value: input.defaults.engineAddress },
@@ -153,12 +174,17 @@ export function workerObjects(input: WorkerObjectsInput): WorkerObjects {
               volumeMounts: [
                 { name: 'pool', mountPath: POOL_FILE_DIR, readOnly: true },
                 { name: 'tmp', mountPath: '/tmp' },
+                ...(secretRefs.length ? [{ name: 'secrets', mountPath: SECRETS_DIR, readOnly: true }] : []),
               ],
             },
           ],
           volumes: [
             { name: 'pool', configMap: { name: names.configMap } },
             { name: 'tmp', emptyDir: {} },
+            // One folder for all the pool's Secrets: a key is a file; a rotated Secret is seen without a restart.
+            ...(secretRefs.length
+              ? [{ name: 'secrets', projected: { sources: secretRefs.map((r) => ({ secret: { name: r.name } })) } }]
+              : []),
           ],
         },
       },
@@ -173,6 +199,8 @@ export function workerObjects(input: WorkerObjectsInput): WorkerObjects {
       data: { 'pool.yaml': poolFile },
     },
     deployment,
+    networkPolicy: network.networkPolicy,
+    ...(network.note ? { networkNote: network.note } : {}),
     ...(input.replicas > 1
       ? {
           podDisruptionBudget: {

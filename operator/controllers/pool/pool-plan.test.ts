@@ -1,0 +1,224 @@
+import { describe, expect, it } from 'vitest';
+import { sandboxPolicySpec, workerPoolSpec } from '../../api/index.js';
+import { APPLIED_HASH, planPool, type PoolFacts, type PoolPlan } from './pool-plan.js';
+
+const NOW = Date.parse('2026-11-26T12:00:00Z');
+
+const pool = (spec: Record<string, unknown> = {}) => ({
+  metadata: { name: 'greeters', namespace: 'team-a', uid: 'uid-1', generation: 2 },
+  spec: workerPoolSpec.parse({
+    taskTypes: ['greet'],
+    handlers: [{ taskType: 'greet', adapter: 'format', config: { template: 'hi', output: 'greeting' } }],
+    scaling: { min: 0, max: 10, targetBacklogPerReplica: 5, scaleUpCooldownSeconds: 15, scaleDownCooldownSeconds: 60 },
+    ...spec,
+  }),
+});
+
+const facts = (over: Partial<PoolFacts> = {}): PoolFacts => ({
+  pool: pool(),
+  policy: { state: 'none' },
+  handlerProblems: [],
+  missingSecrets: [],
+  owned: {},
+  pods: [],
+  backlog: { ok: true, reading: { byType: { greet: 0 }, total: 0 }, readAt: NOW },
+  scaler: { history: [] },
+  defaults: { image: 'procos.local/procos-worker:0.1.0', engineAddress: 'grpc://engine:26500' },
+  now: NOW,
+  pollMs: 10_000,
+  ...over,
+});
+
+const condition = (plan: PoolPlan, type: string) => plan.conditions.find((c) => c.type === type);
+const kinds = (plan: PoolPlan) => plan.apply.map((m) => m.kind);
+const backlog = (total: number): PoolFacts['backlog'] => ({
+  ok: true,
+  reading: { byType: { greet: total }, total },
+  readAt: NOW,
+});
+
+/** The facts of the next loop, as if the apiserver had taken everything this plan applied. */
+function appliedAndRolledOut(f: PoolFacts, plan: PoolPlan): PoolFacts {
+  const hash = (kind: string) => {
+    const m = plan.apply.find((x) => x.kind === kind);
+    return (m?.metadata.annotations as Record<string, string> | undefined)?.[APPLIED_HASH];
+  };
+  const replicas = plan.decision?.replicas ?? 0;
+  return {
+    ...f,
+    owned: {
+      configMap: hash('ConfigMap') ?? f.owned.configMap,
+      networkPolicy: hash('NetworkPolicy') ?? f.owned.networkPolicy,
+      podDisruptionBudget: hash('PodDisruptionBudget'),
+      deployment: {
+        specReplicas: replicas,
+        generation: 1,
+        appliedHash: hash('Deployment') ?? f.owned.deployment?.appliedHash,
+        status: { observedGeneration: 1, replicas, readyReplicas: replicas, updatedReplicas: replicas },
+      },
+    },
+  };
+}
+
+describe('planPool', () => {
+  it('a new pool: ConfigMap, NetworkPolicy and Deployment applied; RollingOut until the pods are ready', () => {
+    const plan = planPool(facts({ pool: pool({ scaling: { min: 1, max: 3 } }) }));
+    expect(kinds(plan).sort()).toEqual(['ConfigMap', 'Deployment', 'NetworkPolicy']);
+    expect(plan.decision?.replicas).toBe(1);
+    expect(condition(plan, 'Ready')).toMatchObject({ status: 'False', reason: 'RollingOut' });
+    expect(condition(plan, 'Progressing')).toMatchObject({ status: 'True', reason: 'RollingOut' });
+    expect(plan.status).toMatchObject({ desiredReplicas: 1, selector: 'procos.io/pool=greeters', isolation: 'None' });
+  });
+
+  it('once applied and rolled out: nothing to apply, Ready Available, no status churn', () => {
+    const f = facts({ pool: pool({ scaling: { min: 1, max: 3 } }) });
+    const next = planPool(appliedAndRolledOut(f, planPool(f)));
+    expect(next.apply).toEqual([]);
+    expect(condition(next, 'Ready')).toMatchObject({
+      status: 'True',
+      reason: 'Available',
+      message: '1/1 workers ready',
+    });
+    expect(condition(next, 'Progressing')).toMatchObject({ status: 'False', reason: 'Complete' });
+    expect(condition(next, 'Degraded')).toMatchObject({ status: 'False' });
+    expect(next.events).toEqual([]);
+  });
+
+  it('a backlog spike scales up at once, says why in an Event, and adds a PDB past one replica', () => {
+    const f = facts({ backlog: backlog(240) });
+    const plan = planPool(f);
+    expect(plan.decision?.replicas).toBe(10);
+    expect(plan.events).toContainEqual({
+      type: 'Normal',
+      reason: 'ScaledUp',
+      message: 'backlog 240 > 5 per replica: 0 → 10',
+    });
+    expect(kinds(plan)).toContain('PodDisruptionBudget');
+    expect(plan.status).toMatchObject({ backlog: 240, backlogByType: [{ taskType: 'greet', backlog: 240 }] });
+    expect(plan.status.lastScaleUpTime).toBe('2026-11-26T12:00:00Z');
+    expect(condition(plan, 'Scaling')).toMatchObject({ status: 'True', reason: 'ScaledUp' });
+  });
+
+  it('a huge backlog stays within max and overflows nothing', () => {
+    const plan = planPool(facts({ backlog: backlog(Number.MAX_SAFE_INTEGER) }));
+    expect(plan.decision?.replicas).toBe(10);
+  });
+
+  it('scales back to zero only after the window, then deletes the PDB; Ready Idle at zero', () => {
+    const up = facts({ backlog: backlog(240) });
+    const upPlan = planPool(up);
+    const history = upPlan.decision?.history ?? [];
+    const at = (ms: number): PoolFacts => ({
+      ...appliedAndRolledOut(up, upPlan),
+      backlog: backlog(0),
+      now: NOW + ms,
+      scaler: { history, lastScaleUpAt: NOW },
+    });
+    const early = planPool(at(30_000));
+    expect(early.decision).toMatchObject({ replicas: 10, reason: 'DownStabilizing' });
+    expect(early.requeueAfterMs).toBe(10_000);
+    const later = planPool(at(61_000));
+    expect(later.decision).toMatchObject({ replicas: 0, reason: 'ScaledDown' });
+    expect(later.delete).toEqual([
+      { apiVersion: 'policy/v1', plural: 'poddisruptionbudgets', name: 'greeters-worker' },
+    ]);
+    expect(later.events[0]?.message).toBe('backlog 0 at 5 per replica: 10 → 0');
+    const idle = planPool({ ...appliedAndRolledOut(at(61_000), later), now: NOW + 62_000 });
+    expect(condition(idle, 'Ready')).toMatchObject({ status: 'True', reason: 'Idle' });
+  });
+
+  it('spec.replicas wins: Scaling False Fixed, no requeue for the scaler', () => {
+    const plan = planPool(facts({ pool: pool({ replicas: 3 }), backlog: backlog(500) }));
+    expect(plan.decision?.replicas).toBe(3);
+    expect(condition(plan, 'Scaling')).toMatchObject({ status: 'False', reason: 'Fixed' });
+    expect(plan.requeueAfterMs).toBeUndefined();
+  });
+
+  it('no backlog source: keeps its size, Scaling False and Degraded BacklogUnavailable with the cause', () => {
+    const f = facts({ pool: pool({ scaling: { min: 1, max: 3 } }) });
+    const running = appliedAndRolledOut(f, planPool(f));
+    const plan = planPool({
+      ...running,
+      owned: { ...running.owned, deployment: { ...running.owned.deployment, specReplicas: 2, status: {} } },
+      backlog: { ok: false, message: 'procos-engine http://engine:9600: did not answer' },
+    });
+    expect(plan.decision?.replicas).toBe(2);
+    expect(condition(plan, 'Scaling')).toMatchObject({
+      status: 'False',
+      reason: 'BacklogUnavailable',
+      message: 'procos-engine http://engine:9600: did not answer',
+    });
+    expect(condition(plan, 'Degraded')).toMatchObject({ status: 'True', reason: 'BacklogUnavailable' });
+    expect(plan.status.backlog).toBeUndefined();
+  });
+
+  it.each([
+    [{ policy: { state: 'missing', name: 'strict' } }, 'PolicyNotFound', "SandboxPolicy 'strict' does not exist"],
+    [
+      {
+        policy: {
+          state: 'found',
+          name: 'strict',
+          spec: sandboxPolicySpec.parse({ allowedTaskTypes: ['io.*'] }),
+          disallowed: ['greet'],
+        },
+      },
+      'TaskTypeNotAllowed',
+      "task type(s) greet not allowed by SandboxPolicy 'strict' (allowedTaskTypes: io.*)",
+    ],
+    [
+      { handlerProblems: ['spec.handlers[0] (greet).config.output: Required'] },
+      'InvalidHandlerConfig',
+      'spec.handlers[0] (greet).config.output: Required',
+    ],
+    [{ missingSecrets: ['smtp-login'] }, 'SecretNotFound', 'Secret(s) smtp-login in spec.secretRefs do not exist'],
+  ] as const)(
+    'a blocked pool (%#): applies nothing, leaves the running Deployment alone, says %s',
+    (over, reason, text) => {
+      const f = facts({ pool: pool({ scaling: { min: 1, max: 3 } }) });
+      const running = appliedAndRolledOut(f, planPool(f));
+      const plan = planPool({ ...running, ...(over as Partial<PoolFacts>), backlog: backlog(500) });
+      expect(plan.apply).toEqual([]);
+      expect(plan.decision).toBeUndefined();
+      expect(plan.requeueAfterMs).toBeUndefined();
+      expect(plan.status).toMatchObject({ replicas: 1, readyReplicas: 1, desiredReplicas: 1 });
+      expect(condition(plan, 'Ready')).toMatchObject({ status: 'False', reason });
+      expect(condition(plan, 'Degraded')).toMatchObject({ status: 'True', reason });
+      expect(condition(plan, 'Ready')?.message).toContain(text);
+    },
+  );
+
+  it('a pod that cannot pull its image: Ready False and Degraded ImagePullFailed, naming the pod', () => {
+    const f = facts({ pool: pool({ scaling: { min: 1, max: 3 } }) });
+    const plan = planPool({
+      ...f,
+      pods: [{ pod: 'greeters-worker-abc', reason: 'ImagePullFailed', message: 'image nope:1 cannot be pulled' }],
+    });
+    expect(condition(plan, 'Ready')).toMatchObject({ status: 'False', reason: 'ImagePullFailed' });
+    expect(condition(plan, 'Degraded')?.message).toMatch(/nope:1 cannot be pulled \(pod greeters-worker-abc; 0\/1/);
+  });
+
+  it('a Deployment scaled by someone else is put back to the decided size', () => {
+    const f = facts({ pool: pool({ replicas: 2 }) });
+    const running = appliedAndRolledOut(f, planPool(f));
+    const dep = running.owned.deployment;
+    const plan = planPool({ ...running, owned: { ...running.owned, deployment: dep && { ...dep, specReplicas: 5 } } });
+    expect(kinds(plan)).toEqual(['Deployment']);
+  });
+
+  it('a handler change changes the pod template checksum (the pods roll)', () => {
+    const f = facts({ pool: pool({ scaling: { min: 1, max: 3 } }) });
+    const template = (p: PoolPlan) =>
+      (plan(p).spec as { template: { metadata: { annotations: Record<string, string> } } }).template.metadata
+        .annotations['procos.io/config-sha256'];
+    const plan = (p: PoolPlan) => p.apply.find((m) => m.kind === 'Deployment') ?? { spec: {} };
+    const before = planPool(f);
+    const edited = pool({
+      scaling: { min: 1, max: 3 },
+      handlers: [{ taskType: 'greet', adapter: 'format', config: { template: 'hello', output: 'greeting' } }],
+    });
+    const after = planPool({ ...appliedAndRolledOut(f, before), pool: edited });
+    expect(kinds(after)).toEqual(['ConfigMap', 'Deployment']);
+    expect(template(after)).not.toBe(template(before));
+  });
+});

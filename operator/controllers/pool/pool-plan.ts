@@ -1,0 +1,340 @@
+// plan for WorkerPool (pure): from what the observer saw to the objects to apply, the scale
+// decision, the status and its conditions, and the Events. A pool that cannot be rolled out
+// (policy missing or forbidding a type, a handler config the workers would refuse, a missing
+// Secret) applies nothing: a running Deployment is left as it is until the pool is fixed.
+import { createHash } from 'node:crypto';
+import type { SandboxPolicySpec, WorkerPool, WorkerPoolSpec } from '../../api/index.js';
+import type { ConditionInput } from '../../runtime/conditions.js';
+import type { BacklogAnswer } from './backlog-cache.js';
+import { decideReplicas, type Recommendation, type ScaleDecision } from './backlog-scaler.js';
+import {
+  poolSelector,
+  workerObjects,
+  type KubeManifest,
+  type PoolRef,
+  type ScriptIsolation,
+} from './worker-objects.js';
+
+export type WorkerPoolStatus = NonNullable<WorkerPool['status']>;
+
+/** The annotation holding the sha256 of what the operator last applied to an owned object. */
+export const APPLIED_HASH = 'procos.io/applied-sha256';
+
+/** Why a pool is not rolled out: stable reasons (README), human messages. */
+export const BLOCKING_REASONS = {
+  PolicyNotFound: 'the referenced SandboxPolicy does not exist',
+  InvalidSandboxPolicy: 'the referenced SandboxPolicy has a glob the operator cannot use',
+  TaskTypeNotAllowed: "a task type is not allowed by the SandboxPolicy's allowedTaskTypes",
+  InvalidHandlerConfig: "a handler's config does not fit its adapter's schema",
+  SecretNotFound: 'a Secret in spec.secretRefs does not exist',
+} as const;
+export type BlockingReason = keyof typeof BLOCKING_REASONS;
+
+/** What the worker pods show when they cannot run (from their container and scheduling states). */
+export type PodProblemReason = 'ImagePullFailed' | 'Unschedulable' | 'CrashLoopBackOff' | 'ContainerConfigError';
+
+export interface PodProblem {
+  pod: string;
+  reason: PodProblemReason;
+  message: string;
+}
+
+export interface DeploymentState {
+  specReplicas?: number;
+  generation?: number;
+  appliedHash?: string;
+  status: {
+    observedGeneration?: number;
+    replicas?: number;
+    readyReplicas?: number;
+    updatedReplicas?: number;
+  };
+}
+
+export type PolicyFacts =
+  | { state: 'none' }
+  | { state: 'found'; name: string; spec: SandboxPolicySpec; disallowed: string[] }
+  | { state: 'missing'; name: string }
+  | { state: 'invalid'; name: string; message: string };
+
+export interface PoolFacts {
+  pool: { metadata: PoolRef & { generation?: number }; spec: WorkerPoolSpec; status?: WorkerPoolStatus };
+  policy: PolicyFacts;
+  handlerProblems: string[];
+  missingSecrets: string[];
+  /** Applied-hash annotations of the owned objects that exist (undefined: no such object). */
+  owned: { configMap?: string; networkPolicy?: string; podDisruptionBudget?: string; deployment?: DeploymentState };
+  pods: PodProblem[];
+  backlog: BacklogAnswer;
+  /** Recommendations of earlier loops (the scale-down window) and the last scale-up. */
+  scaler: { history: Recommendation[]; lastScaleUpAt?: number };
+  defaults: { image: string; engineAddress: string };
+  now: number;
+  pollMs: number;
+}
+
+export interface PoolEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+}
+
+export interface PoolPlan {
+  /** Owned objects to server-side apply (those whose applied hash differs, or drifted). */
+  apply: KubeManifest[];
+  /** Names of owned objects to delete (a PDB once the pool is down to one replica). */
+  delete: { apiVersion: string; plural: string; name: string }[];
+  /** Undefined when the pool is blocked (nothing is scaled either). */
+  decision?: ScaleDecision;
+  status: Omit<WorkerPoolStatus, 'conditions' | 'observedGeneration'>;
+  conditions: ConditionInput[];
+  events: PoolEvent[];
+  requeueAfterMs?: number;
+}
+
+const hashOf = (m: KubeManifest): string => createHash('sha256').update(JSON.stringify(m)).digest('hex');
+
+/** The manifest with the hash of its content as an annotation (what apply compares next time). */
+function stamped(m: KubeManifest): { manifest: KubeManifest; hash: string } {
+  const hash = hashOf(m);
+  const annotations = { ...((m.metadata.annotations as Record<string, string> | undefined) ?? {}) };
+  annotations[APPLIED_HASH] = hash;
+  return { manifest: { ...m, metadata: { ...m.metadata, annotations } }, hash };
+}
+
+function blocker(f: PoolFacts): { reason: BlockingReason; message: string } | undefined {
+  const p = f.policy;
+  if (p.state === 'missing')
+    return {
+      reason: 'PolicyNotFound',
+      message: `SandboxPolicy '${p.name}' does not exist in namespace '${f.pool.metadata.namespace}'`,
+    };
+  if (p.state === 'invalid') return { reason: 'InvalidSandboxPolicy', message: p.message };
+  if (p.state === 'found' && p.disallowed.length)
+    return {
+      reason: 'TaskTypeNotAllowed',
+      message:
+        `task type(s) ${p.disallowed.join(', ')} not allowed by SandboxPolicy '${p.name}' ` +
+        `(allowedTaskTypes: ${p.spec.allowedTaskTypes.join(', ')})`,
+    };
+  if (f.handlerProblems.length)
+    return { reason: 'InvalidHandlerConfig', message: f.handlerProblems.slice(0, 10).join('; ') };
+  if (f.missingSecrets.length)
+    return {
+      reason: 'SecretNotFound',
+      message: `Secret(s) ${f.missingSecrets.join(', ')} in spec.secretRefs do not exist in namespace '${f.pool.metadata.namespace}'`,
+    };
+  return undefined;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+function observedCounts(d: DeploymentState | undefined): { replicas: number; readyReplicas: number } {
+  return { replicas: d?.status.replicas ?? 0, readyReplicas: d?.status.readyReplicas ?? 0 };
+}
+
+export function planPool(f: PoolFacts): PoolPlan {
+  const { pool } = f;
+  const selector = Object.entries(poolSelector(pool.metadata.name))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  const backlogStatus = f.backlog.ok
+    ? {
+        backlog: f.backlog.reading.total,
+        backlogByType: Object.entries(f.backlog.reading.byType).map(([taskType, backlog]) => ({ taskType, backlog })),
+      }
+    : {};
+  const kept = {
+    ...(pool.status?.lastScaleTime ? { lastScaleTime: pool.status.lastScaleTime } : {}),
+    ...(pool.status?.lastScaleUpTime ? { lastScaleUpTime: pool.status.lastScaleUpTime } : {}),
+  };
+  const dep = f.owned.deployment;
+
+  const blocked = blocker(f);
+  if (blocked) {
+    const cond = (type: string, status: 'True' | 'False'): ConditionInput => ({
+      type,
+      status,
+      reason: blocked.reason,
+      message: blocked.message,
+    });
+    return {
+      apply: [],
+      delete: [],
+      status: {
+        ...observedCounts(dep),
+        desiredReplicas: dep?.specReplicas ?? 0,
+        ...backlogStatus,
+        selector,
+        ...(pool.status?.isolation ? { isolation: pool.status.isolation } : {}),
+        ...kept,
+      },
+      conditions: [
+        cond('Ready', 'False'),
+        cond('Progressing', 'False'),
+        cond('Degraded', 'True'),
+        cond('Scaling', 'False'),
+      ],
+      events: [],
+    };
+  }
+
+  const policy = f.policy.state === 'found' ? { metadata: { name: f.policy.name }, spec: f.policy.spec } : undefined;
+  const scaling = pool.spec.scaling;
+  const current = dep?.specReplicas ?? pool.spec.replicas ?? scaling.min;
+  const decision = decideReplicas({
+    scaling,
+    fixedReplicas: pool.spec.replicas,
+    current,
+    backlog: f.backlog.ok ? f.backlog.reading.total : undefined,
+    now: f.now,
+    lastScaleUpAt: f.scaler.lastScaleUpAt,
+    history: f.scaler.history,
+  });
+  const objects = workerObjects({ pool, policy, replicas: decision.replicas, defaults: f.defaults });
+
+  const apply: KubeManifest[] = [];
+  const events: PoolEvent[] = [];
+  const wanted = [
+    [objects.configMap, f.owned.configMap],
+    [objects.networkPolicy, f.owned.networkPolicy],
+    ...(objects.podDisruptionBudget ? [[objects.podDisruptionBudget, f.owned.podDisruptionBudget] as const] : []),
+  ] as const;
+  let networkPolicyApplied = false;
+  for (const [m, liveHash] of wanted) {
+    const s = stamped(m);
+    if (s.hash === liveHash) continue;
+    apply.push(s.manifest);
+    if (m === objects.networkPolicy) networkPolicyApplied = true;
+  }
+  const deployment = stamped(objects.deployment);
+  // A replica count changed by someone else (kubectl scale on the Deployment) is put back too.
+  const deploymentChanged = deployment.hash !== dep?.appliedHash || dep.specReplicas !== decision.replicas;
+  if (deploymentChanged) apply.push(deployment.manifest);
+  if (deploymentChanged && objects.cappedResources.length)
+    events.push({
+      type: 'Warning',
+      reason: 'ResourcesCapped',
+      message: `capped by SandboxPolicy '${f.policy.state === 'found' ? f.policy.name : ''}': ${objects.cappedResources.join(', ')}`,
+    });
+  if (objects.networkNote && networkPolicyApplied)
+    events.push({ type: 'Warning', reason: 'NetworkPolicyWidened', message: objects.networkNote });
+  const del =
+    !objects.podDisruptionBudget && f.owned.podDisruptionBudget !== undefined
+      ? [{ apiVersion: 'policy/v1', plural: 'poddisruptionbudgets', name: objects.deployment.metadata.name }]
+      : [];
+
+  const scaled = (decision.reason === 'ScaledUp' || decision.reason === 'ScaledDown') && decision.replicas !== current;
+  const times = { ...kept };
+  if (scaled) {
+    times.lastScaleTime = iso(f.now);
+    if (decision.reason === 'ScaledUp') times.lastScaleUpTime = iso(f.now);
+    const backlog = f.backlog.ok ? f.backlog.reading.total : 0;
+    const per = scaling.targetBacklogPerReplica;
+    events.push({
+      type: 'Normal',
+      reason: decision.reason,
+      message:
+        decision.reason === 'ScaledUp'
+          ? `backlog ${backlog} > ${per} per replica: ${current} → ${decision.replicas}`
+          : `backlog ${backlog} at ${per} per replica: ${current} → ${decision.replicas}`,
+    });
+  }
+
+  const rollout = rolloutState(dep, deploymentChanged ? undefined : deployment.hash, decision.replicas, f.pods);
+  const scalingCondition: ConditionInput =
+    decision.reason === 'Fixed' || decision.reason === 'BacklogUnavailable'
+      ? {
+          type: 'Scaling',
+          status: 'False',
+          reason: decision.reason,
+          message: f.backlog.ok || decision.reason === 'Fixed' ? decision.message : f.backlog.message,
+        }
+      : // Messages that count down (a cooldown's seconds) would rewrite status every loop.
+        { type: 'Scaling', status: 'True', reason: decision.reason, message: stableMessage(decision) };
+  const degraded: ConditionInput = rollout.problem
+    ? { type: 'Degraded', status: 'True', reason: rollout.problem.reason, message: rollout.problem.message }
+    : !f.backlog.ok && decision.reason !== 'Fixed'
+      ? { type: 'Degraded', status: 'True', reason: 'BacklogUnavailable', message: f.backlog.message }
+      : { type: 'Degraded', status: 'False', reason: 'AsExpected', message: 'no problem seen' };
+
+  return {
+    apply,
+    delete: del,
+    decision,
+    status: {
+      ...observedCounts(dep),
+      desiredReplicas: decision.replicas,
+      ...backlogStatus,
+      selector,
+      isolation: objects.isolation satisfies ScriptIsolation,
+      ...times,
+    },
+    conditions: [rollout.ready, rollout.progressing, degraded, scalingCondition],
+    events,
+    requeueAfterMs: nextLook(f, decision),
+  };
+}
+
+function stableMessage(d: ScaleDecision): string {
+  return d.reason === 'UpCooldown'
+    ? d.message.replace(/, scale-up cooldown ends in \d+ s$/, ', in scale-up cooldown')
+    : d.message;
+}
+
+/** Backlog-driven pools look again each poll (or when a cooldown or window ends, if sooner). */
+function nextLook(f: PoolFacts, d: ScaleDecision): number | undefined {
+  if (d.reason === 'Fixed') return undefined;
+  return Math.max(1000, Math.min(f.pollMs, d.recheckAfterMs ?? Infinity));
+}
+
+interface Rollout {
+  ready: ConditionInput;
+  progressing: ConditionInput;
+  problem?: PodProblem;
+}
+
+/** Where the Deployment is: rolled out to the wanted template and size, on its way, or stuck. */
+function rolloutState(
+  dep: DeploymentState | undefined,
+  appliedHash: string | undefined,
+  desired: number,
+  pods: PodProblem[],
+): Rollout {
+  const s = dep?.status ?? {};
+  const done =
+    dep !== undefined &&
+    appliedHash !== undefined &&
+    dep.appliedHash === appliedHash &&
+    (s.observedGeneration ?? 0) >= (dep.generation ?? 0) &&
+    (s.updatedReplicas ?? 0) === desired &&
+    (s.replicas ?? 0) === desired &&
+    (s.readyReplicas ?? 0) >= desired;
+  if (done)
+    return {
+      ready:
+        desired === 0
+          ? {
+              type: 'Ready',
+              status: 'True',
+              reason: 'Idle',
+              message: 'scaled to zero; the pool scales up when jobs of its types wait',
+            }
+          : { type: 'Ready', status: 'True', reason: 'Available', message: `${desired}/${desired} workers ready` },
+      progressing: { type: 'Progressing', status: 'False', reason: 'Complete', message: 'the workers are rolled out' },
+    };
+  const problem = pods[0];
+  const progress = `${s.readyReplicas ?? 0}/${desired} workers ready, ${s.updatedReplicas ?? 0} updated`;
+  if (problem) {
+    const message = `${problem.message} (pod ${problem.pod}; ${progress})`;
+    return {
+      ready: { type: 'Ready', status: 'False', reason: problem.reason, message },
+      progressing: { type: 'Progressing', status: 'False', reason: problem.reason, message },
+      problem: { ...problem, message },
+    };
+  }
+  return {
+    ready: { type: 'Ready', status: 'False', reason: 'RollingOut', message: progress },
+    progressing: { type: 'Progressing', status: 'True', reason: 'RollingOut', message: progress },
+  };
+}

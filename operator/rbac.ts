@@ -1,0 +1,43 @@
+// What the operator may do in the cluster, in one place: the e2e suite grants exactly this to
+// the operator's ServiceAccount, and the Helm chart's ClusterRole is checked against it.
+// Least privilege: Secrets are only listed and watched as metadata (a pool's secretRefs must
+// exist), never read; worker pods are only watched (their state explains a pool's status).
+export interface PolicyRule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
+
+const READ = ['get', 'list', 'watch'];
+const OWN = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
+
+export const OPERATOR_RULES: PolicyRule[] = [
+  {
+    apiGroups: ['procos.io'],
+    resources: ['procosprocesses', 'workerpools', 'sandboxpolicies'],
+    verbs: ['get', 'list', 'watch', 'update', 'patch'],
+  },
+  {
+    apiGroups: ['procos.io'],
+    resources: ['procosprocesses/status', 'procosprocesses/finalizers', 'workerpools/status', 'sandboxpolicies/status'],
+    verbs: ['get', 'update', 'patch'],
+  },
+  // ConfigMaps: a process's BPMN (read) and a pool's worker config (owned).
+  { apiGroups: [''], resources: ['configmaps'], verbs: OWN },
+  { apiGroups: ['apps'], resources: ['deployments'], verbs: OWN },
+  { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: OWN },
+  { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: OWN },
+  { apiGroups: [''], resources: ['pods'], verbs: READ },
+  { apiGroups: [''], resources: ['secrets'], verbs: ['list', 'watch'] },
+  { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+  { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+];
+
+/** The Lease of leader election, in the operator's own namespace. */
+export const LEASE_RULES: PolicyRule[] = [
+  {
+    apiGroups: ['coordination.k8s.io'],
+    resources: ['leases'],
+    verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'],
+  },
+];
