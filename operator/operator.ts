@@ -21,6 +21,7 @@ import type {
   PoolObject,
 } from './controllers/pool/pool-observer.js';
 import { PoolReconciler } from './controllers/pool/pool-reconciler.js';
+import { policyController } from './controllers/policy/policy-controller.js';
 
 export interface OperatorOptions {
   kubeconfig?: string;
@@ -136,13 +137,21 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
       processes,
       configMaps,
       policies,
+      workerPools: pools,
       events,
       log,
       // Called only while reconciling, which starts after the controller exists.
       enqueue: (key) => processes_.enqueue(key),
       faultPoint: o.faultPoint,
     });
-    const processes_ = processController({ processes, configMaps, policies, reconciler: processReconciler, options });
+    const processes_ = processController({
+      processes,
+      configMaps,
+      policies,
+      workerPools: pools,
+      reconciler: processReconciler,
+      options,
+    });
     const poolReconciler = new PoolReconciler({
       client,
       pools,
@@ -171,7 +180,8 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
       reconciler: poolReconciler,
       options,
     });
-    controllers.push(processes_, pools_);
+    const policies_ = policyController({ policies, workerPools: pools, processes, client, log, options });
+    controllers.push(processes_, pools_, policies_);
     // Caches of what the reconcilers read first, then the kinds they reconcile, so no reconcile
     // sees a half-filled cache.
     const reconciled = new Set<unknown>([processes, pools]);

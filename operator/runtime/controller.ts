@@ -67,10 +67,13 @@ export class ControllerBuilder<T extends KubeObject> {
   }
 
   /** Another kind whose changes matter: MAP names the keys of the objects to reconcile. */
-  watches<O extends KubeObject>(informer: Informer<O>, map: (obj: O) => string[]): this {
+  watches<O extends KubeObject>(
+    informer: Informer<O>,
+    map: (obj: O, event: 'add' | 'update' | 'delete') => string[],
+  ): this {
     this.sources.push((enqueue) =>
-      informer.on((obj) => {
-        for (const key of map(obj)) enqueue(key);
+      informer.on((obj, event) => {
+        for (const key of map(obj, event)) enqueue(key);
       }),
     );
     return this;

@@ -171,13 +171,18 @@ export class Informer<T extends KubeObject> {
   }
 
   private async relist(): Promise<void> {
-    const list = await this.client.request<{ metadata: { resourceVersion: string }; items: T[] }>('GET', this.o.path, {
-      query: { labelSelector: this.o.labelSelector },
-      accept: this.o.metadataOnly ? METADATA_LIST : undefined,
-    });
+    // A metadata-only list of nothing has items: null (a nil slice in Go).
+    const list = await this.client.request<{ metadata: { resourceVersion: string }; items?: T[] | null }>(
+      'GET',
+      this.o.path,
+      {
+        query: { labelSelector: this.o.labelSelector },
+        accept: this.o.metadataOnly ? METADATA_LIST : undefined,
+      },
+    );
     this.relists++;
     const seen = new Set<string>();
-    for (const raw of list.items) {
+    for (const raw of list.items ?? []) {
       const item = slim(raw);
       const key = objectKey(item);
       seen.add(key);

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { classifyEngineError, type DeployedDefinition, type EngineClient } from '../../engine-client/engine-client.js';
 import { mergeConditions, conditionOf } from '../../runtime/conditions.js';
 import type { EventSink } from '../../runtime/event-recorder.js';
-import { KubeError, resourcePath, type KubeClient } from '../../runtime/kube-client.js';
+import { KubeError, resourcePath, type KubeClient, type KubeObject } from '../../runtime/kube-client.js';
 import { ProcessMemo } from './process-memo.js';
 import {
   ProcessObserver,
@@ -24,6 +24,13 @@ import type { Failure } from './process-reasons.js';
 import { StartOnDeploy } from './start-on-deploy.js';
 import { startReadiness } from './start-plan.js';
 import { boundMessage, boundTaskTypes, statusProblems } from './status-bounds.js';
+import { workersAvailable, type ServingPool } from './workers-available.js';
+
+/** What the WorkersAvailable condition reads of a WorkerPool. */
+export type ServingPoolObject = KubeObject & {
+  spec: { taskTypes: string[] };
+  status?: { conditions?: ProcessStatus['conditions'] };
+};
 
 export type { ProcessObject, ProcessStatus };
 
@@ -36,6 +43,8 @@ export interface ProcessReconcilerDeps {
   processes: Lister<ProcessObject>;
   configMaps: Lister<ConfigMap>;
   policies: Lister<PolicyObject>;
+  /** WorkerPools, for the WorkersAvailable condition (left out where there are none, e.g. unit tests). */
+  workerPools?: Lister<ServingPoolObject>;
   events: EventSink;
   log: Logger;
   /** Reconcile another key again (a process id it shares changed hands). */
@@ -279,11 +288,24 @@ export class ProcessReconciler {
   /** The whole status: the fields, and conditions for the outcome (messages bounded). */
   private statusWith(t: WriteTarget, status: ProcessStatus, outcome: Outcome): ProcessStatus {
     const generation = t.obj.metadata.generation ?? 0;
-    const conditions = mergeConditions(t.obj.status?.conditions, conditionsFor(outcome), generation, new Date()).map(
-      (c) => ({ ...c, message: boundMessage(c.message) }),
-    );
+    const wanted = conditionsFor(outcome);
+    if (this.d.workerPools) wanted.push(workersAvailable(status.taskTypes, this.servingPools(t.obj)));
+    const conditions = mergeConditions(t.obj.status?.conditions, wanted, generation, new Date()).map((c) => ({
+      ...c,
+      message: boundMessage(c.message),
+    }));
     // Through JSON: key order and undefined fields as the apiserver will store them.
     return JSON.parse(JSON.stringify({ ...status, observedGeneration: generation, conditions })) as ProcessStatus;
+  }
+
+  private servingPools(obj: ProcessObject): ServingPool[] {
+    return (this.d.workerPools?.list() ?? [])
+      .filter((p) => p.metadata.namespace === obj.metadata.namespace && !p.metadata.deletionTimestamp)
+      .map((p) => ({
+        name: p.metadata.name,
+        taskTypes: p.spec.taskTypes,
+        ready: conditionOf(p.status?.conditions, 'Ready')?.status === 'True',
+      }));
   }
 
   /** One server-side apply of status, on the resourceVersion it was computed from. */
