@@ -24,7 +24,7 @@ endif
 # Keyed by the Node.js in use: switching Node reinstalls, so native modules match its ABI.
 NPM_STAMP := node_modules/.procos-installed-$(NODE_KEY)
 
-.PHONY: help up test test-stress deps host-tools node env lint typecheck crds crds-check build unit e2e images cluster-build cluster-up cluster-down bench clean
+.PHONY: help up test test-stress deps host-tools node env lint typecheck crds crds-check build unit e2e images cluster-build seccomp-profile cluster-up cluster-down bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -102,6 +102,10 @@ images: deps host-tools build ## Build the engine, operator and worker images wi
 cluster-build: ## Build kube-apiserver, controller-manager, scheduler, kubectl, etcd, KWOK, helm; and a node's kubelet, containerd, ctr, shim, pause (cached)
 	bash e2e/cluster/build.sh
 
+seccomp-profile: ## Regenerate workers/sandbox/seccomp/procos-bwrap.json from containerd's own default profile (Go)
+	cd e2e/cluster/tools/containerd && go run ./seccomp-profile > $(CURDIR)/workers/sandbox/seccomp/procos-bwrap.json.tmp
+	mv workers/sandbox/seccomp/procos-bwrap.json.tmp workers/sandbox/seccomp/procos-bwrap.json
+
 cluster-up: deps host-tools cluster-build ## Start a cluster that keeps running (as root with a real node, in its own network namespace); prints KUBECONFIG
 	npx tsx e2e/cluster/cli.ts up
 
@@ -112,6 +116,7 @@ bench: deps host-tools build cluster-build ## Benchmarks (print ratios against a
 	npx tsx bench/engine/engine-bench.ts
 	npx tsx bench/worker/worker-bench.ts
 	npx tsx bench/reconcile/reconcile-bench.ts
+	npx tsx bench/pool/pool-bench.ts
 
 clean: ## Remove build output and installed packages
 	rm -rf dist node_modules

@@ -216,6 +216,65 @@ describe('real pods on a real node', () => {
     expect(cluster.kubectl(['-n', NS, 'logs', 'engine'])).toMatch(/26500/);
   });
 
+  // Our node holds the profile (e2e/cluster/node.ts); an E2E_KUBECONFIG cluster would need it installed.
+  it.skipIf(process.env.E2E_KUBECONFIG)(
+    'scripts run sandboxed in a Restricted pod under the Localhost seccomp profile; under RuntimeDefault the worker refuses them',
+    async () => {
+      const engineIp = podJson('engine').status.podIP ?? '';
+      cluster.kubectl(['-n', NS, 'create', 'configmap', 'py-pool', '--from-literal', `pool.yaml=${pythonPool}`]);
+      const pyWorker = (name: string, seccompProfile: Record<string, string>): string =>
+        pod(
+          name,
+          tag('worker'),
+          {
+            securityContext: { runAsNonRoot: true, seccompProfile },
+            volumes: [
+              { name: 'tmp', emptyDir: {} },
+              { name: 'pool', configMap: { name: 'py-pool' } },
+            ],
+          },
+          {
+            args: ['--pool', '/etc/procos/pool/pool.yaml', '--http-host', '0.0.0.0'],
+            env: [{ name: 'ZEEBE_GRPC_ADDRESS', value: `grpc://${engineIp}:26500` }],
+            readinessProbe: { httpGet: { path: '/ready', port: 9464 }, periodSeconds: 1 },
+            volumeMounts: [{ name: 'pool', mountPath: '/etc/procos/pool', readOnly: true }],
+          },
+        );
+      // The Restricted level admits the Localhost profile: the apiserver took the pod.
+      cluster.kubectl(
+        ['apply', '-f', '-'],
+        pyWorker('py-worker', { type: 'Localhost', localhostProfile: 'procos/bwrap.json' }),
+      );
+      cluster.kubectl(['apply', '-f', '-'], pyWorker('py-worker-default', { type: 'RuntimeDefault' }));
+      waitReady('py-worker');
+      const zeebe = new Camunda8({
+        ZEEBE_GRPC_ADDRESS: `grpc://${engineIp}:26500`,
+        CAMUNDA_AUTH_STRATEGY: 'NONE',
+        CAMUNDA_SECURE_CONNECTION: false,
+      }).getZeebeGrpcApiClient();
+      try {
+        const bpmn = readFileSync(join(root, 'workers/testdata/one-task.bpmn'), 'utf8')
+          .replace(/one-task/g, 'py-task')
+          .replace(/work\.item/g, 'py.item');
+        await zeebe.deployResource({ name: 'py-task.bpmn', process: Buffer.from(bpmn) });
+        const result = await zeebe.createProcessInstanceWithResult({ bpmnProcessId: 'py-task', variables: { i: 6 } });
+        // Computed by python3 inside bubblewrap inside the pod: as nobody, with no network but loopback.
+        expect(result.variables).toMatchObject({ squared: 36, uid: 65534, interfaces: ['lo'] });
+      } finally {
+        await zeebe.close();
+      }
+      // RuntimeDefault blocks the user namespace: the worker says so and never runs a script unsandboxed.
+      await until('the RuntimeDefault worker refusing its python handler', () =>
+        /script sandbox unavailable/.test(cluster.tryKubectl(['-n', NS, 'logs', 'py-worker-default']).stdout)
+          ? true
+          : undefined,
+      );
+      expect(podJson('py-worker-default').status.conditions).toContainEqual(
+        expect.objectContaining({ type: 'Ready', status: 'False' }),
+      );
+    },
+  );
+
   it('a pod that ignores SIGTERM is killed once its grace period is over', async () => {
     const script =
       "process.on('SIGTERM', () => console.log('got SIGTERM, ignoring it')); console.log('up'); setInterval(() => {}, 1000)";
@@ -345,6 +404,23 @@ spec:
     - taskType: work.item
       adapter: format
       config: { template: '{{ secrets.GREETING }}, item {{ i }}', output: done }
+`;
+
+/** A python handler: the sandbox's uid, its network interfaces and a computed value. */
+const pythonPool = `apiVersion: procos.io/v1alpha1
+kind: WorkerPool
+metadata: { name: py }
+spec:
+  taskTypes: [py.item]
+  handlers:
+    - taskType: py.item
+      adapter: python
+      config:
+        script: |
+          import json, os, socket, sys
+          v = json.load(sys.stdin)
+          names = sorted(n for _, n in socket.if_nameindex())
+          print(json.dumps({"squared": v["i"] ** 2, "uid": os.getuid(), "interfaces": names}))
 `;
 
 function processManifest(name: string): string {

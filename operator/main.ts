@@ -8,6 +8,7 @@ import type { FaultPoint } from './controllers/process/process-reconciler.js';
 import { startOperator } from './operator.js';
 import { CamundaJobSearchBacklog, ProcosEngineBacklog, type BacklogSource } from './engine-client/backlog-source.js';
 import { VERSION } from '../lib/cli/version.js';
+import { SCRIPT_SECCOMP_PROFILE } from './controllers/pool/worker-objects.js';
 
 function backlogSource(kind: 'procos-engine' | 'camunda' | 'none', url: string | undefined): BacklogSource | undefined {
   if (kind === 'none') return undefined;
@@ -45,6 +46,10 @@ WorkerPools:
   --backlog-url URL             The source's base URL: procos-engine's monitoring port
                                 (http://engine:9600) or Camunda's REST API (http://camunda:8080)
   --backlog-poll-seconds N      How often the backlog is read and pools rescaled (default 10)
+  --script-seccomp-profile NAME Localhost seccomp profile of pools that sandbox scripts in their
+                                pods (isolation Process), relative to the kubelet's seccomp
+                                folder; ship workers/sandbox/seccomp/procos-bwrap.json there
+                                (default procos/bwrap.json)
   --help, --version
 
 The engine connection comes from the @camunda8/sdk environment: ZEEBE_GRPC_ADDRESS
@@ -70,6 +75,11 @@ const Flags = z.object({
   'backlog-source': z.enum(['procos-engine', 'camunda', 'none']).default('none'),
   'backlog-url': z.url({ protocol: /^https?$/ }).optional(),
   'backlog-poll-seconds': z.coerce.number().int().min(1).max(3600).default(10),
+  'script-seccomp-profile': z
+    .string()
+    .regex(/^[A-Za-z0-9._/-]+$/, { message: 'must be a relative path such as procos/bwrap.json' })
+    .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), { message: 'must be a relative path' })
+    .default(SCRIPT_SECCOMP_PROFILE),
 });
 
 /**
@@ -99,6 +109,7 @@ await main({
         'backlog-source': { type: 'string' },
         'backlog-url': { type: 'string' },
         'backlog-poll-seconds': { type: 'string' },
+        'script-seccomp-profile': { type: 'string' },
       },
     });
     const parsed = Flags.safeParse(values);
@@ -132,6 +143,7 @@ await main({
         engineAddress: workerEngineAddress,
         backlog,
         pollMs: f['backlog-poll-seconds'] * 1000,
+        scriptSeccompProfile: f['script-seccomp-profile'],
       },
       faultPoint: (point) => {
         if (crashAt.has(point)) process.kill(process.pid, 'SIGKILL');

@@ -36,7 +36,13 @@ export interface OperatorOptions {
   concurrency: number;
   metricsPort?: number;
   /** WorkerPools: the default worker image, how workers reach the engine, where the backlog is read. */
-  workers: { image: string; engineAddress: string; backlog?: BacklogSource; pollMs: number };
+  workers: {
+    image: string;
+    engineAddress: string;
+    backlog?: BacklogSource;
+    pollMs: number;
+    scriptSeccompProfile?: string;
+  };
   /** Test-only (PROCOS_TEST_CRASH_AFTER): called at named points of a reconcile. */
   faultPoint?: (point: FaultPoint) => void;
 }
@@ -163,7 +169,11 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
       secrets,
       pods,
       backlog: new BacklogCache(o.workers.backlog, o.workers.pollMs),
-      defaults: { image: o.workers.image, engineAddress: o.workers.engineAddress },
+      defaults: {
+        image: o.workers.image,
+        engineAddress: o.workers.engineAddress,
+        scriptSeccompProfile: o.workers.scriptSeccompProfile,
+      },
       pollMs: o.workers.pollMs,
       events,
       log,

@@ -3,9 +3,10 @@
 // e2e/cluster/in-netns.ts made. The recipe and its traps: ../shared/notes/real-pods.md.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../cli/free-port.js';
+import { projectRoot } from '../../lib/cli/version.js';
 import { writeDockerArchive } from '../../images/docker-archive.js';
 import { Component, probeCommand, probeHttp } from './component.js';
 import {
@@ -18,6 +19,9 @@ import {
 } from './host-state.js';
 import { NODE_IP, POD_SUBNET } from './node-network.js';
 import { clientKubeconfig, makeNodeCerts, type Pki } from './pki.js';
+
+/** The script sandbox's Localhost seccomp profile (`make seccomp-profile`), installed as procos/bwrap.json. */
+const SCRIPT_SECCOMP_PROFILE = join(projectRoot(), 'workers', 'sandbox', 'seccomp', 'procos-bwrap.json');
 
 /** The sandbox image every pod starts with, built here from the static pause binary. */
 export const PAUSE_IMAGE = 'procos.local/pause:e2e';
@@ -144,6 +148,10 @@ export async function startRealNode(options: RealNodeOptions): Promise<RealNode>
       join(dir, 'kubeconfig'),
       clientKubeconfig(options.pki.caCert, options.server, certs.clientCert, certs.clientKey),
     );
+    // Localhost seccomp profiles live under the kubelet's root: the script sandbox's, as a node
+    // setup (or the Security Profiles Operator) installs it in a real cluster.
+    mkdirSync(join(dir, 'kubelet', 'seccomp', 'procos'), { recursive: true });
+    copyFileSync(SCRIPT_SECCOMP_PROFILE, join(dir, 'kubelet', 'seccomp', 'procos', 'bwrap.json'));
     const ports = { kubelet: await freePort(), healthz: await freePort() };
     writeFileSync(
       join(dir, 'kubelet.yaml'),

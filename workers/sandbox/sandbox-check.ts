@@ -15,6 +15,12 @@ export interface SandboxTools {
   asRoot: boolean;
   /** How /proc is mounted: fresh where allowed, else read-only from the host (containers). */
   procArgs: string[];
+  /**
+   * bwrap --disable-userns (the script cannot create user namespaces of its own). It writes
+   * /proc/sys/user/max_user_namespaces inside the sandbox, which a container's read-only /proc/sys
+   * refuses: there the script is bounded by the pod's seccomp profile instead.
+   */
+  disableUserns: boolean;
 }
 
 export type SandboxCheck = { ok: true; tools: SandboxTools } | { ok: false; reason: string };
@@ -62,12 +68,15 @@ async function probe(path: string): Promise<SandboxCheck> {
   };
   const limits = sandboxPolicySpec.parse({ allowedTaskTypes: ['*'] }).script;
   let last = '';
-  // A fresh /proc fails inside containers (runc's masked paths); the host's, read-only, works there.
-  for (const procArgs of [
-    ['--proc', '/proc'],
-    ['--ro-bind', '/proc', '/proc'],
-  ]) {
-    const tools = { ...base, procArgs };
+  // Strictest first. A fresh /proc fails inside containers (runc's masked paths); the host's,
+  // read-only, works there. --disable-userns fails on a container's read-only /proc/sys.
+  const tries: Pick<SandboxTools, 'procArgs' | 'disableUserns'>[] = [
+    { procArgs: ['--proc', '/proc'], disableUserns: true },
+    { procArgs: ['--ro-bind', '/proc', '/proc'], disableUserns: true },
+    { procArgs: ['--ro-bind', '/proc', '/proc'], disableUserns: false },
+  ];
+  for (const t of tries) {
+    const tools = { ...base, ...t };
     const r = await runSandboxed(tools, { ...limits, wallTimeSeconds: 10 }, { argv: ['/usr/bin/id', '-u'] });
     if (r.failure) {
       last = r.failure.message;

@@ -131,7 +131,7 @@ export function sandboxCommand(
     tools.bwrap,
     '--unshare-all',
     '--unshare-user',
-    '--disable-userns',
+    ...(tools.disableUserns ? ['--disable-userns'] : []),
     '--die-with-parent',
     '--new-session',
     '--clearenv',

@@ -163,6 +163,32 @@ describe('workerObjects', () => {
     expect(workerObjects(input({ pool: { ...input().pool, spec: python }, policy: podPolicy })).isolation).toBe('Pod');
   });
 
+  it('isolation Process: the Localhost seccomp profile bubblewrap needs, still Restricted; others keep RuntimeDefault', () => {
+    const python = spec({
+      taskTypes: ['py'],
+      handlers: [{ taskType: 'py', adapter: 'python', config: { script: 'print(1)' } }],
+    });
+    const seccomp = (o: ReturnType<typeof workerObjects>) => podOf(o.deployment).spec.securityContext.seccompProfile;
+    expect(seccomp(workerObjects(input({ pool: { ...input().pool, spec: python } })))).toEqual({
+      type: 'Localhost',
+      localhostProfile: 'procos/bwrap.json',
+    });
+    const named = input({ pool: { ...input().pool, spec: python } });
+    named.defaults.scriptSeccompProfile = 'profiles/procos-bwrap.json';
+    expect(seccomp(workerObjects(named))).toEqual({
+      type: 'Localhost',
+      localhostProfile: 'profiles/procos-bwrap.json',
+    });
+    expect(seccomp(workerObjects(input()))).toEqual({ type: 'RuntimeDefault' });
+    const podPolicy = {
+      metadata: { name: 'p' },
+      spec: policySpec({ allowedTaskTypes: ['*'], script: { isolation: 'Pod' } }),
+    };
+    expect(seccomp(workerObjects(input({ pool: { ...input().pool, spec: python }, policy: podPolicy })))).toEqual({
+      type: 'RuntimeDefault',
+    });
+  });
+
   it('label values stay within 63 characters and stay distinct for long names', () => {
     const long = 'a'.repeat(100);
     expect(labelValue('greeters')).toBe('greeters');

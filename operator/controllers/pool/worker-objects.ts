@@ -39,6 +39,11 @@ export interface WorkerObjectsInput {
     image: string;
     /** How worker pods reach the engine (grpc://host:port). */
     engineAddress: string;
+    /**
+     * The Localhost seccomp profile (relative to the kubelet's seccomp folder) that lets bubblewrap
+     * build its sandbox in a pod; used by pools with script handlers under isolation Process.
+     */
+    scriptSeccompProfile?: string;
   };
 }
 
@@ -135,7 +140,7 @@ export function workerObjects(input: WorkerObjectsInput): WorkerObjects {
           automountServiceAccountToken: false,
           securityContext: {
             runAsNonRoot: security?.runAsNonRoot ?? true,
-            seccompProfile: { type: security?.seccompProfile ?? 'RuntimeDefault' },
+            seccompProfile: seccompProfile(isolation, security?.seccompProfile, input.defaults.scriptSeccompProfile),
           },
           ...(security?.runtimeClassName ? { runtimeClassName: security.runtimeClassName } : {}),
           terminationGracePeriodSeconds: DRAIN_SECONDS + 10,
@@ -215,6 +220,23 @@ export function workerObjects(input: WorkerObjectsInput): WorkerObjects {
     cappedResources: resources.capped,
     configChecksum,
   };
+}
+
+/** Default name of the script sandbox's Localhost profile (workers/sandbox/seccomp/procos-bwrap.json). */
+export const SCRIPT_SECCOMP_PROFILE = 'procos/bwrap.json';
+
+/**
+ * RuntimeDefault blocks the user namespace bubblewrap needs: a pool that sandboxes scripts in its
+ * own pods gets the Localhost profile that allows exactly that (still Restricted PodSecurity).
+ * Unconfined, when the policy asks for it, stays Unconfined.
+ */
+function seccompProfile(
+  isolation: ScriptIsolation,
+  fromPolicy: 'RuntimeDefault' | 'Unconfined' | undefined,
+  localhostProfile = SCRIPT_SECCOMP_PROFILE,
+): Record<string, string> {
+  if (isolation === 'Process' && fromPolicy !== 'Unconfined') return { type: 'Localhost', localhostProfile };
+  return { type: fromPolicy ?? 'RuntimeDefault' };
 }
 
 /** The file procos-worker --pool reads: the WorkerPool, then the SandboxPolicy it names. */
