@@ -53,7 +53,7 @@ export interface PoolObserverDeps {
   secrets: Lister<KubeObject>;
   pods: Pick<Informer<PodObject>, 'byIndex'>;
   backlog: BacklogCache;
-  defaults: { image: string; engineAddress: string };
+  defaults: PoolFacts['defaults'];
   pollMs: number;
   now?: () => number;
 }

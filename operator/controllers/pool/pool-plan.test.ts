@@ -30,7 +30,7 @@ const facts = (over: Partial<PoolFacts> = {}): PoolFacts => ({
 });
 
 const condition = (plan: PoolPlan, type: string) => plan.conditions.find((c) => c.type === type);
-const kinds = (plan: PoolPlan) => plan.apply.map((m) => m.kind);
+const kinds = (plan: PoolPlan) => plan.apply.map((a) => a.manifest.kind);
 const backlog = (total: number): PoolFacts['backlog'] => ({
   ok: true,
   reading: { byType: { greet: total }, total },
@@ -40,7 +40,7 @@ const backlog = (total: number): PoolFacts['backlog'] => ({
 /** The facts of the next loop, as if the apiserver had taken everything this plan applied. */
 function appliedAndRolledOut(f: PoolFacts, plan: PoolPlan): PoolFacts {
   const hash = (kind: string) => {
-    const m = plan.apply.find((x) => x.kind === kind);
+    const m = plan.apply.find((x) => x.manifest.kind === kind)?.manifest;
     return (m?.metadata.annotations as Record<string, string> | undefined)?.[APPLIED_HASH];
   };
   const replicas = plan.decision?.replicas ?? 0;
@@ -64,6 +64,8 @@ describe('planPool', () => {
   it('a new pool: ConfigMap, NetworkPolicy and Deployment applied; RollingOut until the pods are ready', () => {
     const plan = planPool(facts({ pool: pool({ scaling: { min: 1, max: 3 } }) }));
     expect(kinds(plan).sort()).toEqual(['ConfigMap', 'Deployment', 'NetworkPolicy']);
+    // Created, not applied: an apply would adopt an object of the same name that is not the pool's.
+    expect(plan.apply.every((a) => a.create)).toBe(true);
     expect(plan.decision?.replicas).toBe(1);
     expect(condition(plan, 'Ready')).toMatchObject({ status: 'False', reason: 'RollingOut' });
     expect(condition(plan, 'Progressing')).toMatchObject({ status: 'True', reason: 'RollingOut' });
@@ -172,6 +174,23 @@ describe('planPool', () => {
       'spec.handlers[0] (greet).config.output: Required',
     ],
     [{ missingSecrets: ['smtp-login'] }, 'SecretNotFound', 'Secret(s) smtp-login in spec.secretRefs do not exist'],
+    [
+      {
+        pool: pool({
+          scaling: { min: 1, max: 3 },
+          taskTypes: ['py'],
+          handlers: [{ taskType: 'py', adapter: 'python', config: { script: 'print(1)' } }],
+        }),
+        policy: {
+          state: 'found',
+          name: 'strict',
+          spec: sandboxPolicySpec.parse({ allowedTaskTypes: ['*'], script: { isolation: 'Pod' } }),
+          disallowed: [],
+        },
+      },
+      'IsolationUnavailable',
+      "SandboxPolicy 'strict' asks for script.isolation Pod",
+    ],
   ] as const)(
     'a blocked pool (%#): applies nothing, leaves the running Deployment alone, says %s',
     (over, reason, text) => {
@@ -204,6 +223,7 @@ describe('planPool', () => {
     const dep = running.owned.deployment;
     const plan = planPool({ ...running, owned: { ...running.owned, deployment: dep && { ...dep, specReplicas: 5 } } });
     expect(kinds(plan)).toEqual(['Deployment']);
+    expect(plan.apply[0]?.create).toBe(false);
   });
 
   it('a handler change changes the pod template checksum (the pods roll)', () => {
@@ -211,7 +231,7 @@ describe('planPool', () => {
     const template = (p: PoolPlan) =>
       (plan(p).spec as { template: { metadata: { annotations: Record<string, string> } } }).template.metadata
         .annotations['procos.io/config-sha256'];
-    const plan = (p: PoolPlan) => p.apply.find((m) => m.kind === 'Deployment') ?? { spec: {} };
+    const plan = (p: PoolPlan) => p.apply.find((a) => a.manifest.kind === 'Deployment')?.manifest ?? { spec: {} };
     const before = planPool(f);
     const edited = pool({
       scaling: { min: 1, max: 3 },

@@ -13,6 +13,7 @@ import {
   type KubeManifest,
   type PoolRef,
   type ScriptIsolation,
+  type WorkerObjectsInput,
 } from './worker-objects.js';
 
 export type WorkerPoolStatus = NonNullable<WorkerPool['status']>;
@@ -27,6 +28,8 @@ export const BLOCKING_REASONS = {
   TaskTypeNotAllowed: "a task type is not allowed by the SandboxPolicy's allowedTaskTypes",
   InvalidHandlerConfig: "a handler's config does not fit its adapter's schema",
   SecretNotFound: 'a Secret in spec.secretRefs does not exist',
+  IsolationUnavailable:
+    'the pool has script handlers and its policy asks for script isolation Pod, which workers do not offer yet',
 } as const;
 export type BlockingReason = keyof typeof BLOCKING_REASONS;
 
@@ -68,7 +71,7 @@ export interface PoolFacts {
   backlog: BacklogAnswer;
   /** Recommendations of earlier loops (the scale-down window) and the last scale-up. */
   scaler: { history: Recommendation[]; lastScaleUpAt?: number };
-  defaults: { image: string; engineAddress: string };
+  defaults: WorkerObjectsInput['defaults'];
   now: number;
   pollMs: number;
 }
@@ -80,8 +83,11 @@ export interface PoolEvent {
 }
 
 export interface PoolPlan {
-  /** Owned objects to server-side apply (those whose applied hash differs, or drifted). */
-  apply: KubeManifest[];
+  /**
+   * Owned objects to write: those whose applied hash differs, or drifted. `create`: none of ours
+   * exists, so it is created (not applied: an apply would adopt someone else's object of that name).
+   */
+  apply: { manifest: KubeManifest; create: boolean }[];
   /** Names of owned objects to delete (a PDB once the pool is down to one replica). */
   delete: { apiVersion: string; plural: string; name: string }[];
   /** Undefined when the pool is blocked (nothing is scaled either). */
@@ -119,6 +125,15 @@ function blocker(f: PoolFacts): { reason: BlockingReason; message: string } | un
     };
   if (f.handlerProblems.length)
     return { reason: 'InvalidHandlerConfig', message: f.handlerProblems.slice(0, 10).join('; ') };
+  const scripts = f.pool.spec.handlers.filter((h) => h.adapter === 'python' || h.adapter === 'compute');
+  if (p.state === 'found' && p.spec.script.isolation === 'Pod' && scripts.length)
+    return {
+      reason: 'IsolationUnavailable',
+      message:
+        `SandboxPolicy '${p.name}' asks for script.isolation Pod, which procos-worker does not offer yet; ` +
+        `handlers ${scripts.map((h) => h.taskType).join(', ')} run scripts: use isolation Process (bubblewrap in the ` +
+        'worker pod under the procos/bwrap.json seccomp profile)',
+    };
   if (f.missingSecrets.length)
     return {
       reason: 'SecretNotFound',
@@ -193,7 +208,7 @@ export function planPool(f: PoolFacts): PoolPlan {
   });
   const objects = workerObjects({ pool, policy, replicas: decision.replicas, defaults: f.defaults });
 
-  const apply: KubeManifest[] = [];
+  const apply: PoolPlan['apply'] = [];
   const events: PoolEvent[] = [];
   const wanted = [
     [objects.configMap, f.owned.configMap],
@@ -204,13 +219,13 @@ export function planPool(f: PoolFacts): PoolPlan {
   for (const [m, liveHash] of wanted) {
     const s = stamped(m);
     if (s.hash === liveHash) continue;
-    apply.push(s.manifest);
+    apply.push({ manifest: s.manifest, create: liveHash === undefined });
     if (m === objects.networkPolicy) networkPolicyApplied = true;
   }
   const deployment = stamped(objects.deployment);
   // A replica count changed by someone else (kubectl scale on the Deployment) is put back too.
   const deploymentChanged = deployment.hash !== dep?.appliedHash || dep.specReplicas !== decision.replicas;
-  if (deploymentChanged) apply.push(deployment.manifest);
+  if (deploymentChanged) apply.push({ manifest: deployment.manifest, create: dep === undefined });
   if (deploymentChanged && objects.cappedResources.length)
     events.push({
       type: 'Warning',

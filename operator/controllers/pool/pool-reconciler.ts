@@ -8,7 +8,7 @@ import { conditionOf, mergeConditions } from '../../runtime/conditions.js';
 import type { EventSink } from '../../runtime/event-recorder.js';
 import { KubeError, resourcePath, type KubeClient } from '../../runtime/kube-client.js';
 import { boundMessage } from '../process/status-bounds.js';
-import { PoolObserver, type PoolObject, type PoolObserverDeps } from './pool-observer.js';
+import { PoolObserver, type OwnedObject, type PoolObject, type PoolObserverDeps } from './pool-observer.js';
 import { planPool, type PoolPlan, type WorkerPoolStatus } from './pool-plan.js';
 import type { KubeManifest } from './worker-objects.js';
 
@@ -50,9 +50,10 @@ export class PoolReconciler {
       generation: pool.metadata.generation,
     });
     const facts = await this.observer.observe(pool);
-    const plan = planPool(facts);
-    await this.apply(pool, plan, log);
-    if (plan.decision) {
+    let plan = planPool(facts);
+    const conflict = await this.apply(pool, plan, log);
+    if (conflict) plan = conflicted(plan, conflict);
+    else if (plan.decision) {
       const memory = this.observer.memory.get(pool.metadata.uid ?? '');
       if (memory) {
         memory.history = plan.decision.history;
@@ -67,10 +68,36 @@ export class PoolReconciler {
     return plan.requeueAfterMs === undefined ? undefined : { requeueAfterMs: plan.requeueAfterMs };
   }
 
-  private async apply(pool: PoolObject, plan: PoolPlan, log: Logger): Promise<void> {
+  /**
+   * Writes what the plan says. An object none of ours exists for is created; when the name is
+   * taken by an object the pool does not control, nothing is written and the conflict is
+   * returned (an apply would have adopted it: someone else's Deployment turned into workers).
+   */
+  private async apply(pool: PoolObject, plan: PoolPlan, log: Logger): Promise<string | undefined> {
     const namespace = pool.metadata.namespace ?? 'default';
-    for (const m of plan.apply) {
-      await this.d.client.apply(this.path(m.apiVersion, m.kind, namespace, m.metadata.name), m);
+    for (const { manifest: m, create } of plan.apply) {
+      const path = this.path(m.apiVersion, m.kind, namespace);
+      const named = `${path}/${m.metadata.name}`;
+      if (create) {
+        try {
+          await this.d.client.request('POST', path, { body: m });
+          log.debug({ object: `${m.kind}/${m.metadata.name}` }, 'created');
+          continue;
+        } catch (err) {
+          if (!(err instanceof KubeError && err.status === 409)) throw err;
+          // Ours after all (created by an earlier loop the cache has not shown yet), or not.
+          const existing = await this.d.client.request<OwnedObject>('GET', named);
+          const controlled = existing.metadata.ownerReferences?.some(
+            (r) => r.controller && r.uid === pool.metadata.uid,
+          );
+          if (!controlled)
+            return (
+              `${m.kind} '${m.metadata.name}' exists in namespace '${namespace}' and is not controlled by this ` +
+              'WorkerPool: rename the pool, or delete that object'
+            );
+        }
+      }
+      await this.d.client.apply(named, m);
       log.debug({ object: `${m.kind}/${m.metadata.name}` }, 'applied');
     }
     for (const d of plan.delete) {
@@ -80,12 +107,13 @@ export class PoolReconciler {
         if (!(err instanceof KubeError && err.status === 404)) throw err;
       }
     }
+    return undefined;
   }
 
-  private path(apiVersion: string, kind: string, namespace: string, name: string): string {
+  private path(apiVersion: string, kind: string, namespace: string): string {
     const plural = PLURALS[kind];
     if (!plural) throw new Error(`no plural known for ${kind}`);
-    return resourcePath(apiVersion, plural, namespace, name);
+    return resourcePath(apiVersion, plural, namespace);
   }
 
   private async report(pool: PoolObject, plan: PoolPlan, log: Logger): Promise<void> {
@@ -119,4 +147,24 @@ export class PoolReconciler {
       'status',
     );
   }
+}
+
+/** The plan's report when an object name is taken: nothing was scaled, the reason says why. */
+function conflicted(plan: PoolPlan, message: string): PoolPlan {
+  const reason = 'ObjectConflict';
+  const blocked = (type: string, status: 'True' | 'False') => ({ type, status, reason, message });
+  return {
+    ...plan,
+    decision: undefined,
+    events: [],
+    // The other object may carry no label the caches watch: look again now and then.
+    requeueAfterMs: 60_000,
+    status: { ...plan.status, desiredReplicas: plan.status.replicas ?? 0 },
+    conditions: [
+      blocked('Ready', 'False'),
+      blocked('Progressing', 'False'),
+      blocked('Degraded', 'True'),
+      blocked('Scaling', 'False'),
+    ],
+  };
 }
