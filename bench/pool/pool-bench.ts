@@ -7,7 +7,7 @@
 // 2. Scale reaction: from a backlog spike (jobs created in the engine) to desiredReplicas in
 //    status and to readyReplicas, against the backlog poll interval and against the Deployment
 //    controller scaling a plain Deployment to the same size.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Camunda8 } from '@camunda8/sdk';
@@ -32,7 +32,8 @@ const hello = readFileSync(join(root, 'processes/hello.bpmn'), 'utf8');
 type Status = { conditions?: { type: string; status: string }[]; readyReplicas?: number; desiredReplicas?: number };
 type Watched = KubeObject & { status?: Status };
 
-const cp = await startControlPlane({ nodes: Math.ceil((POOLS + 20) / 100) });
+// 110 pods per KWOK node: the plain Deployments, the pools and the spike pool all fit.
+const cp = await startControlPlane({ nodes: Math.ceil((2 * POOLS + 10) / 100) });
 const engineDataDir = mkdtempSync(join(tmpdir(), 'procos-pb-'));
 const logDir = mkdtempSync(join(tmpdir(), 'procos-pb-logs-'));
 const engine = await spawnEngine({ port: await freePort(), monitoringPort: await freePort(), dataDir: engineDataDir });
@@ -42,7 +43,7 @@ const watch = async (path: string): Promise<Informer<Watched>> => {
   await i.start();
   return i;
 };
-const until = async (what: string, done: () => boolean, timeoutMs = 600_000): Promise<void> => {
+const until = async (what: string, done: () => boolean, timeoutMs = 300_000): Promise<void> => {
   const deadline = Date.now() + timeoutMs;
   while (!done()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -124,7 +125,7 @@ try {
       metadata: { name: `pool-${i}`, namespace: 'bench' },
       spec: {
         taskTypes: [`bench.type-${i}`],
-        handlers: [{ taskType: `bench.type-${i}`, adapter: 'format', config: { template: 'x', output: 'y' } }],
+        handlers: [{ taskType: `bench.type-${i}`, adapter: 'format', config: { template: 'x', output: 'result' } }],
         scaling,
       },
     });
@@ -155,7 +156,11 @@ try {
   const restReconcilesStart = await reconciles('WorkerPool');
   const restMs = quick ? 20_000 : 60_000;
   await new Promise((r) => setTimeout(r, restMs));
-  const restRequests = total(await metrics()) - total(restStart);
+  const restEnd = await metrics();
+  const restRequests = total(restEnd) - total(restStart);
+  const restVerbs = [...restEnd]
+    .map(([v, n]) => `${v} ${(((n - (restStart.get(v) ?? 0)) * 60_000) / restMs).toFixed(1)}`)
+    .join(', ');
   const restReconciles = (await reconciles('WorkerPool')) - restReconcilesStart;
 
   // Scale reaction: 100 jobs for a pool at zero (target 20 per replica → 5 replicas).
@@ -200,17 +205,26 @@ try {
   console.log(`operator RSS with ${POOLS} pools and ${PROCESSES} processes: ${rss.toFixed(0)} MB (target ≤ 150 MB)`);
   console.log(
     `at rest for ${restMs / 1000} s: ${((restRequests * 60_000) / restMs).toFixed(1)} apiserver requests/min, ` +
+      `(${restVerbs}; the Lease renewals are part of it), ` +
       `${((restReconciles * 60_000) / restMs).toFixed(0)} pool reconciles/min (backlog polled every ${POLL_SECONDS} s)`,
   );
   console.log(
     `scale reaction 0 → 5 on a backlog of 100: desiredReplicas after ${desiredS.toFixed(1)} s ` +
       `(${(desiredS / POLL_SECONDS).toFixed(2)} × the ${POLL_SECONDS} s poll interval), readyReplicas after ${readyS.toFixed(1)} s ` +
-      `(${(readyS / plainScaleS).toFixed(2)} × a plain Deployment scaled 0 → 5: ${plainScaleS.toFixed(1)} s)`,
+      `(from desired to ready ${(readyS - desiredS).toFixed(1)} s: ${((readyS - desiredS) / plainScaleS).toFixed(2)} × a plain ` +
+      `Deployment scaled 0 → 5, ${plainScaleS.toFixed(1)} s)`,
   );
   pools.stop();
   procs.stop();
   deployments.stop();
   await operator.kill('SIGTERM');
+} catch (err) {
+  // What the operator said last is the first thing to read when a phase never ends.
+  for (const f of readdirSync(logDir))
+    process.stderr.write(
+      `--- ${f} (last 20 lines)\n${readFileSync(join(logDir, f), 'utf8').split('\n').slice(-21).join('\n')}\n`,
+    );
+  throw err;
 } finally {
   await engine.kill('SIGTERM');
   await cp.stop();

@@ -2,17 +2,8 @@
 // procos-worker binds at start) before it rolls pods: a config the workers would refuse is
 // reported in status and the running pods are left alone. `{{secrets.KEY}}` values are known only
 // inside the pods, so a field that holds a placeholder is not judged here (the worker checks it).
+import { ADAPTER_CONFIG_SCHEMAS } from '../../../workers/adapters/config-schemas.js';
 import type { WorkerPoolSpec } from '../../api/index.js';
-
-type Adapters = typeof import('../../../workers/adapters/index.js').ADAPTERS_BUILT;
-
-let adapters: Promise<Adapters> | undefined;
-
-/** Loaded on first use: an operator without WorkerPools does not pay for the adapter modules. */
-function loadAdapters(): Promise<Adapters> {
-  adapters ??= import('../../../workers/adapters/index.js').then((m) => m.ADAPTERS_BUILT);
-  return adapters;
-}
 
 const PLACEHOLDER = /\{\{\s*secrets\.[A-Za-z_][A-Za-z0-9_.-]*\s*\}\}/g;
 /** What a placeholder is replaced with for the schema check: a plain token, valid in most strings. */
@@ -44,22 +35,22 @@ const formatPath = (path: Path): string =>
 
 /** Problems of the pool's handler configs, each naming the handler and the field; [] when all fit. */
 export async function handlerProblems(spec: Pick<WorkerPoolSpec, 'handlers'>): Promise<string[]> {
-  const built = await loadAdapters();
   const problems: string[] = [];
-  spec.handlers.forEach((h, i) => {
+  for (const [i, h] of spec.handlers.entries()) {
     const where = `spec.handlers[${i}] (${h.taskType})`;
-    const adapter = built.get(h.adapter);
-    if (!adapter) {
+    // Only the schemas of the adapters in use are loaded (see config-schemas.ts).
+    const load = ADAPTER_CONFIG_SCHEMAS[h.adapter];
+    if (!load) {
       problems.push(`${where}.adapter: '${h.adapter}' is not built into procos-worker`);
-      return;
+      continue;
     }
     const { value, secretPaths } = standIn(h.config ?? {});
-    const parsed = adapter.configSchema.safeParse(value);
-    if (parsed.success) return;
+    const parsed = (await load()).safeParse(value);
+    if (parsed.success) continue;
     for (const issue of parsed.error.issues) {
       if (secretPaths.some((p) => startsWith(issue.path, p))) continue;
       problems.push(`${where}.config${formatPath(issue.path)}: ${issue.message}`);
     }
-  });
+  }
   return problems;
 }
