@@ -8,12 +8,13 @@ import type { FaultPoint } from './controllers/process/process-reconciler.js';
 import { startOperator } from './operator.js';
 import { CamundaJobSearchBacklog, ProcosEngineBacklog, type BacklogSource } from './engine-client/backlog-source.js';
 import { VERSION } from '../lib/cli/version.js';
+import { sdkAuthHeaders } from './engine-client/sdk-auth.js';
 import { SCRIPT_SECCOMP_PROFILE } from './controllers/pool/worker-objects.js';
 
 function backlogSource(kind: 'procos-engine' | 'camunda' | 'none', url: string | undefined): BacklogSource | undefined {
   if (kind === 'none') return undefined;
   if (!url) throw new Error(`--backlog-url: needed with --backlog-source ${kind}`);
-  return kind === 'procos-engine' ? new ProcosEngineBacklog(url) : new CamundaJobSearchBacklog(url);
+  return kind === 'procos-engine' ? new ProcosEngineBacklog(url) : new CamundaJobSearchBacklog(url, sdkAuthHeaders());
 }
 
 const help = `
@@ -43,6 +44,7 @@ WorkerPools:
   --backlog-source KIND         Where the backlog scaler reads job counts: procos-engine (its
                                 /v1/jobs/backlog), camunda (Camunda 8.8+ REST job search) or none
                                 (pools keep their size; condition BacklogUnavailable). Default none.
+                                camunda authenticates like the Zeebe client (CAMUNDA_AUTH_STRATEGY …)
   --backlog-url URL             The source's base URL: procos-engine's monitoring port
                                 (http://engine:9600) or Camunda's REST API (http://camunda:8080)
   --backlog-poll-seconds N      How often the backlog is read and pools rescaled (default 10)

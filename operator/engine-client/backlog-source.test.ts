@@ -9,6 +9,7 @@ import { sdkClient } from '../../lib/zeebe/sdk-client.js';
 import { tempDir } from '../../lib/testing/temp-dir.js';
 import { waitUntil } from '../../lib/testing/wait-for.js';
 import { BacklogUnavailable, CamundaJobSearchBacklog, ProcosEngineBacklog } from './backlog-source.js';
+import { sdkAuthHeaders } from './sdk-auth.js';
 
 const twoTasks = `<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="https://procos.io/test">
@@ -109,5 +110,16 @@ describe('CamundaJobSearchBacklog (request and answer shape only)', () => {
     await expect(source.read(['broken'])).rejects.toThrow(
       `Camunda REST ${url}: ${url}/v2/jobs/search answered 500: boom`,
     );
+  });
+
+  it('authenticates with the SDK’s own provider for the configured strategy (BASIC here)', async () => {
+    requests.length = 0;
+    const headers = sdkAuthHeaders({
+      CAMUNDA_AUTH_STRATEGY: 'BASIC',
+      CAMUNDA_BASIC_AUTH_USERNAME: 'demo',
+      CAMUNDA_BASIC_AUTH_PASSWORD: 'secret',
+    });
+    await new CamundaJobSearchBacklog(url, headers).read(['x']);
+    expect(requests[0]?.auth).toBe(`Basic ${Buffer.from('demo:secret').toString('base64')}`);
   });
 });
