@@ -8,9 +8,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImages, type BuiltImage } from '../images/build.js';
-import { LEASE_RULES, OPERATOR_RULES } from '../operator/rbac.js';
+import { LEASE_RULES, OPERATOR_RULES, SCRIPT_RUNNER_CLUSTER_ROLE, SCRIPT_RUNNER_RULES } from '../operator/rbac.js';
 import { waitFor } from '../lib/testing/wait-for.js';
-import { cgroupHierarchies, mountsUnder, processesWith, readHostState, readSysctls } from './cluster/host-state.js';
+import {
+  cgroupHierarchies,
+  mountsUnder,
+  otherLiveStates,
+  processesWith,
+  readHostState,
+  readSysctls,
+} from './cluster/host-state.js';
 import { activeClusters, installCrds, useCluster, type TestCluster } from './cluster/test-cluster.js';
 
 const root = join(import.meta.dirname, '..');
@@ -365,6 +372,63 @@ describe('real pods on a real node', () => {
   });
 
   // Another cluster's node is not ours to kill.
+  it('script isolation Pod: the operator rolls out a pool whose python job runs in a Restricted script pod of its own', async () => {
+    // What the Helm chart installs: the ClusterRole the operator binds each such pool's workers to.
+    cluster.kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: { name: SCRIPT_RUNNER_CLUSTER_ROLE },
+        rules: SCRIPT_RUNNER_RULES,
+      }),
+    );
+    // No kube-proxy here (see the operator test above): the workers reach the apiserver at its node address.
+    const cp = cluster.controlPlane;
+    const apiserver = cp?.node && { host: cp.node.ip, port: new URL(cp.server).port };
+    cluster.kubectl(['apply', '-f', '-'], podScriptsManifests(apiserver));
+    cluster.kubectl(['-n', NS, 'wait', '--for=condition=Ready', 'workerpool/podscripts', '--timeout=180s']);
+    const pool = JSON.parse(cluster.kubectl(['-n', NS, 'get', 'workerpool', 'podscripts', '-o', 'json'])) as {
+      status: { isolation?: string };
+    };
+    expect(pool.status.isolation).toBe('Pod');
+    const denyAll = JSON.parse(
+      cluster.kubectl(['-n', NS, 'get', 'networkpolicy', 'podscripts-worker-scripts', '-o', 'json']),
+    ) as { spec: unknown };
+    expect(denyAll.spec).toEqual({
+      podSelector: { matchLabels: { 'procos.io/script-of': 'podscripts' } },
+      policyTypes: ['Ingress', 'Egress'],
+    });
+    const engineIp = podJson('engine').status.podIP ?? '';
+    const zeebe = new Camunda8({
+      ZEEBE_GRPC_ADDRESS: `grpc://${engineIp}:26500`,
+      CAMUNDA_AUTH_STRATEGY: 'NONE',
+      CAMUNDA_SECURE_CONNECTION: false,
+    }).getZeebeGrpcApiClient();
+    try {
+      const bpmn = readFileSync(join(root, 'workers/testdata/one-task.bpmn'), 'utf8')
+        .replace(/one-task/g, 'pod-task')
+        .replace(/work\.item/g, 'pod.item');
+      await zeebe.deployResource({ name: 'pod-task.bpmn', process: Buffer.from(bpmn) });
+      const result = await zeebe.createProcessInstanceWithResult({
+        bpmnProcessId: 'pod-task',
+        variables: { i: 7 },
+        requestTimeout: 120_000,
+      });
+      // Computed in a pod of its own (its hostname is the script pod's name), as nobody.
+      expect(result.variables).toMatchObject({ squared: 49, uid: 65534 });
+      expect(result.variables.host).toMatch(/^podscripts-script-[0-9a-f]{10}-/);
+    } finally {
+      await zeebe.close();
+    }
+    // The runner removes its Job (and with it the pod and the input Secret).
+    await until('no script Job left', () =>
+      cluster.kubectl(['-n', NS, 'get', 'jobs', '-l', 'procos.io/script-of=podscripts', '-o', 'name']).trim() === ''
+        ? true
+        : undefined,
+    );
+  });
+
   it.skipIf(process.env.E2E_KUBECONFIG)(
     'a node component that dies is named; after the cluster stops, the host is as it was',
     async () => {
@@ -373,7 +437,8 @@ describe('real pods on a real node', () => {
       const dir = cluster.controlPlane?.dir ?? '';
       const stateId = process.env.PROCOS_HOST_STATE ?? '';
       const before = readHostState(stateId)?.sysctls;
-      expect(readSysctls()).not.toEqual(before); // the kubelet did change them
+      const kubeletValues = readSysctls();
+      expect(kubeletValues).not.toEqual(before); // the kubelet did change them
       const containerd = node.components.find((c) => c.spec.name.startsWith('containerd'));
       activeClusters.delete(cluster); // this test breaks it on purpose
       process.kill(containerd?.pid ?? 0, 'SIGKILL');
@@ -381,9 +446,12 @@ describe('real pods on a real node', () => {
         true,
       );
       await expect(cluster.assertServing()).rejects.toThrow(/containerd \(node-[0-9a-f]+\) exited \(signal SIGKILL\)/);
+      // Another run's kubelet on this machine (a second e2e run, make cluster-up) still needs its values.
+      const shared = otherLiveStates(stateId).some((s) => s.nodes.length > 0);
       await cluster.stop().catch(() => undefined); // it reports the dead containerd again, and stops the rest
 
-      expect(readSysctls()).toEqual(before);
+      // The last node to stop puts the machine's values back.
+      expect(readSysctls()).toEqual(shared ? kubeletValues : before);
       expect(existsSync(dir)).toBe(false);
       expect(mountsUnder(dir)).toEqual([]);
       expect(mountsUnder(`/run/procos/${stateId}/${node.name}`)).toEqual([]);
@@ -421,6 +489,39 @@ spec:
           v = json.load(sys.stdin)
           names = sorted(n for _, n in socket.if_nameindex())
           print(json.dumps({"squared": v["i"] ** 2, "uid": os.getuid(), "interfaces": names}))
+`;
+
+/** A pool whose SandboxPolicy runs each script as a pod of its own. */
+const podScriptsManifests = (apiserver?: { host: string; port: string }): string => `apiVersion: procos.io/v1alpha1
+kind: SandboxPolicy
+metadata: { name: pod-scripts, namespace: ${NS} }
+spec:
+  allowedTaskTypes: ['pod.*']
+  script: { isolation: Pod, wallTimeSeconds: 120, cpuTimeSeconds: 10 }
+---
+apiVersion: procos.io/v1alpha1
+kind: WorkerPool
+metadata: { name: podscripts, namespace: ${NS} }
+spec:
+  sandboxPolicyRef: { name: pod-scripts }
+  replicas: 1
+  env: ${JSON.stringify(
+    apiserver
+      ? [
+          { name: 'KUBERNETES_SERVICE_HOST', value: apiserver.host },
+          { name: 'KUBERNETES_SERVICE_PORT', value: apiserver.port },
+        ]
+      : [],
+  )}
+  taskTypes: [pod.item]
+  handlers:
+    - taskType: pod.item
+      adapter: python
+      config:
+        script: |
+          import json, os, socket, sys
+          v = json.load(sys.stdin)
+          print(json.dumps({"squared": v["i"] ** 2, "uid": os.getuid(), "host": socket.gethostname()}))
 `;
 
 function processManifest(name: string): string {

@@ -131,6 +131,8 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     const deployments = informer<DeploymentObject>('/apis/apps/v1/deployments', owned);
     const networkPolicies = informer<OwnedObject>('/apis/networking.k8s.io/v1/networkpolicies', owned);
     const podDisruptionBudgets = informer<OwnedObject>('/apis/policy/v1/poddisruptionbudgets', owned);
+    const serviceAccounts = informer<OwnedObject>('/api/v1/serviceaccounts', owned);
+    const roleBindings = informer<OwnedObject>('/apis/rbac.authorization.k8s.io/v1/rolebindings', owned);
     const pods = informer<PodObject>('/api/v1/pods', owned);
     // Secrets only as metadata: the operator checks a pool's secretRefs exist, never reads them.
     const secrets = informer<KubeObject>('/api/v1/secrets', { metadataOnly: true });
@@ -166,6 +168,8 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
       deployments,
       networkPolicies,
       podDisruptionBudgets,
+      serviceAccounts,
+      roleBindings,
       secrets,
       pods,
       backlog: new BacklogCache(o.workers.backlog, o.workers.pollMs),
@@ -185,6 +189,8 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
       deployments,
       networkPolicies,
       podDisruptionBudgets,
+      serviceAccounts,
+      roleBindings,
       secrets,
       pods,
       reconciler: poolReconciler,

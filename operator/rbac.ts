@@ -6,7 +6,22 @@ export interface PolicyRule {
   apiGroups: string[];
   resources: string[];
   verbs: string[];
+  resourceNames?: string[];
 }
+
+/**
+ * The ClusterRole a pool's workers are bound to (by a RoleBinding in the pool's namespace) when
+ * its SandboxPolicy runs scripts as pods (script.isolation Pod): Jobs and their input Secrets
+ * made, watched and deleted by the worker. The Helm chart installs it; so does the e2e suite.
+ */
+export const SCRIPT_RUNNER_CLUSTER_ROLE = 'procos-script-runner';
+
+export const SCRIPT_RUNNER_RULES: PolicyRule[] = [
+  { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'get', 'list', 'watch', 'delete'] },
+  { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
+  { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+];
 
 const READ = ['get', 'list', 'watch'];
 const OWN = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
@@ -27,6 +42,16 @@ export const OPERATOR_RULES: PolicyRule[] = [
   { apiGroups: ['apps'], resources: ['deployments'], verbs: OWN },
   { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: OWN },
   { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: OWN },
+  // Pools with script isolation Pod: a ServiceAccount bound to the script-runner ClusterRole,
+  // which the operator may bind (and nothing else) without holding its permissions itself.
+  { apiGroups: [''], resources: ['serviceaccounts'], verbs: OWN },
+  { apiGroups: ['rbac.authorization.k8s.io'], resources: ['rolebindings'], verbs: OWN },
+  {
+    apiGroups: ['rbac.authorization.k8s.io'],
+    resources: ['clusterroles'],
+    verbs: ['bind'],
+    resourceNames: [SCRIPT_RUNNER_CLUSTER_ROLE],
+  },
   { apiGroups: [''], resources: ['pods'], verbs: READ },
   { apiGroups: [''], resources: ['secrets'], verbs: ['list', 'watch'] },
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },

@@ -82,7 +82,8 @@ function writeHostState(state: HostState): void {
 }
 
 /** The records of other runs whose owners are alive (two runs may share the machine). */
-function otherLiveStates(id: string): HostState[] {
+/** The records of other runs whose owner is alive (another e2e run or cluster on this machine). */
+export function otherLiveStates(id: string): HostState[] {
   if (!existsSync(STATE_ROOT)) return [];
   return readdirSync(STATE_ROOT)
     .filter((other) => other !== id)

@@ -100,15 +100,21 @@ export class KubeClient {
   }
 
   async request<T>(method: string, path: string, o: RequestOptions = {}): Promise<T> {
+    const text = await this.requestText(method, path, o);
+    return (text ? JSON.parse(text) : {}) as T;
+  }
+
+  /** A request whose answer is text, not JSON (a pod's log). */
+  async requestText(method: string, path: string, o: RequestOptions = {}): Promise<string> {
     const { url, body, options } = await this.open(method, path, o, this.agent);
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<string>((resolve, reject) => {
       const req = https.request(url, options, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
           const status = res.statusCode ?? 0;
-          if (status >= 200 && status < 300) return resolve((text ? JSON.parse(text) : {}) as T);
+          if (status >= 200 && status < 300) return resolve(text);
           reject(statusError(method, url, status, text));
         });
       });

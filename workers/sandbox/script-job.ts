@@ -6,8 +6,9 @@ import { z } from 'zod';
 import type { AdapterEnvironment, JobContext } from '../adapters/service-adapter.js';
 import { TransientError } from '../adapters/service-adapter.js';
 import { checkSandbox, checkScriptEgress, type SandboxTools } from './sandbox-check.js';
-import { unsupportedScriptPolicy } from './script-policy.js';
-import { DEFAULT_MAX_OUTPUT_BYTES, type SandboxResult } from './script-sandbox.js';
+import { checkPodRunner, podRunnerFromEnv, runInPod, type PodRunnerOptions } from './pod-runner.js';
+import { unsupportedScriptPolicy, type ScriptLimits } from './script-policy.js';
+import { DEFAULT_MAX_OUTPUT_BYTES, runSandboxed, type SandboxResult, type SandboxRun } from './script-sandbox.js';
 
 export const scriptJobFields = {
   script: z
@@ -64,16 +65,44 @@ export class ScriptJobs {
     private readonly sandboxPath?: string,
   ) {}
 
+  private pods?: Promise<PodRunnerOptions>;
+
   /** Refuses (throws) when the policy or this machine cannot sandbox the script, or its file is missing. */
   async start(config: ScriptJobConfig, env: AdapterEnvironment): Promise<void> {
     const policyProblem = unsupportedScriptPolicy(env.policy.script);
     if (policyProblem) throw new Error(`${this.adapter}: ${policyProblem}`);
+    if (env.policy.script.isolation === 'Pod') {
+      await this.ready(env.policy.script);
+      if (config.file !== undefined) this.readFile(config.file);
+      return;
+    }
     const tools = await this.tools();
     if (env.policy.script.network === 'Allowlist') {
       const egressProblem = await checkScriptEgress(tools);
       if (egressProblem) throw new Error(`${this.adapter}: ${egressProblem}`);
     }
     if (config.file !== undefined) this.readFile(config.file);
+  }
+
+  /** Runs one script as the policy says: in bubblewrap here (Process) or as a pod of its own (Pod). */
+  async run(limits: ScriptLimits, run: SandboxRun): Promise<SandboxResult> {
+    if (limits.isolation === 'Pod') return runInPod(await this.podRunner(), limits, run);
+    return runSandboxed(await this.tools(), limits, run);
+  }
+
+  /** Throws the reason scripts cannot run under LIMITS here (health checks and start). */
+  async ready(limits: ScriptLimits): Promise<void> {
+    if (limits.isolation !== 'Pod') {
+      await this.tools();
+      return;
+    }
+    const problem = await checkPodRunner(await this.podRunner());
+    if (problem) throw new Error(`${this.adapter}: ${problem}`);
+  }
+
+  private podRunner(): Promise<PodRunnerOptions> {
+    this.pods ??= podRunnerFromEnv();
+    return this.pods;
   }
 
   /** The sandbox tools, or an error with the reason scripts cannot run here. */

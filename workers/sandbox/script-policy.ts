@@ -7,11 +7,11 @@ export type ScriptLimits = SandboxPolicySpec['script'];
 
 /** Why this worker cannot run scripts under these limits; undefined when it can. */
 export function unsupportedScriptPolicy(limits: ScriptLimits): string | undefined {
-  if (limits.isolation !== 'Process')
+  // A script pod has no network at all (the operator's deny-all NetworkPolicy): no allowlist there.
+  if (limits.isolation === 'Pod' && limits.network === 'Allowlist')
     return (
-      `SandboxPolicy script.isolation is ${limits.isolation}, but this worker only runs Process isolation ` +
-      '(a bubblewrap sandbox inside the worker); Pod isolation is run by the operator — use isolation: Process ' +
-      'for this pool'
+      'SandboxPolicy script.network Allowlist needs script.isolation Process (a script pod has no network); ' +
+      'use isolation Process, or network None'
     );
   if (limits.network === 'Allowlist') return unenforceableAllowlist(limits.egressAllowlist);
   return undefined;

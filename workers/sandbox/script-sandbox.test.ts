@@ -113,10 +113,10 @@ describe('sandbox check', () => {
     });
   });
 
-  it('refuses Pod isolation and an allowlist it cannot enforce, which this worker cannot honour', () => {
-    expect(unsupportedScriptPolicy(scriptTestPolicy({ isolation: 'Pod' }).script)).toMatch(
-      /only runs Process isolation/,
-    );
+  it('refuses an allowlist it cannot enforce, and an allowlist for script pods (which have no network)', () => {
+    expect(unsupportedScriptPolicy(scriptTestPolicy({ isolation: 'Pod' }).script)).toBeUndefined();
+    const podAllowlist = scriptTestPolicy({ isolation: 'Pod', network: 'Allowlist', egressAllowlist: ['a.b:443'] });
+    expect(unsupportedScriptPolicy(podAllowlist.script)).toMatch(/Allowlist needs script\.isolation Process/);
     const noPort = scriptTestPolicy({ network: 'Allowlist', egressAllowlist: ['example.com'] }).script;
     expect(unsupportedScriptPolicy(noPort)).toMatch(/entry 'example\.com' has no port/);
     const withPort = scriptTestPolicy({ network: 'Allowlist', egressAllowlist: ['example.com:443'] }).script;

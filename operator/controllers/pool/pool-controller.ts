@@ -28,6 +28,8 @@ export function poolController(o: {
   deployments: Informer<DeploymentObject>;
   networkPolicies: Informer<OwnedObject>;
   podDisruptionBudgets: Informer<OwnedObject>;
+  serviceAccounts: Informer<OwnedObject>;
+  roleBindings: Informer<OwnedObject>;
   secrets: Informer<KubeObject>;
   pods: Informer<PodObject>;
   reconciler: PoolReconciler;
@@ -50,6 +52,8 @@ export function poolController(o: {
       .owns(o.configMaps)
       .owns(o.networkPolicies)
       .owns(o.podDisruptionBudgets)
+      .owns(o.serviceAccounts)
+      .owns(o.roleBindings)
       .watches(o.policies, dependents(POOLS_BY_POLICY))
       .watches(o.secrets, dependents(POOLS_BY_SECRET))
       // Pods are owned by ReplicaSets, not by the pool: found through their pool label instead.

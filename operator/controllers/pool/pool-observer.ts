@@ -16,6 +16,7 @@ import {
   type PodProblemReason,
   type PolicyFacts,
   type PoolFacts,
+  optionalObjectNames,
 } from './pool-plan.js';
 import { labelValue, workerObjectNames } from './worker-objects.js';
 
@@ -50,6 +51,8 @@ export interface PoolObserverDeps {
   deployments: Lister<DeploymentObject>;
   networkPolicies: Lister<OwnedObject>;
   podDisruptionBudgets: Lister<OwnedObject>;
+  serviceAccounts: Lister<OwnedObject>;
+  roleBindings: Lister<OwnedObject>;
   secrets: Lister<KubeObject>;
   pods: Pick<Informer<PodObject>, 'byIndex'>;
   backlog: BacklogCache;
@@ -109,6 +112,7 @@ export class PoolObserver {
     const namespace = pool.metadata.namespace ?? 'default';
     const uid = pool.metadata.uid ?? '';
     const names = workerObjectNames(name);
+    const optional = optionalObjectNames(name);
     const mine = <T extends OwnedObject>(obj: T | undefined): T | undefined =>
       obj?.metadata.ownerReferences?.some((r) => r.controller && r.uid === uid) ? obj : undefined;
     const hashOf = (obj: OwnedObject | undefined): string | undefined =>
@@ -135,7 +139,10 @@ export class PoolObserver {
       owned: {
         configMap: hashOf(this.d.configMaps.get(key(names.configMap))),
         networkPolicy: hashOf(this.d.networkPolicies.get(key(names.deployment))),
-        podDisruptionBudget: hashOf(this.d.podDisruptionBudgets.get(key(names.deployment))),
+        podDisruptionBudget: hashOf(this.d.podDisruptionBudgets.get(key(optional.podDisruptionBudget))),
+        serviceAccount: hashOf(this.d.serviceAccounts.get(key(optional.serviceAccount))),
+        roleBinding: hashOf(this.d.roleBindings.get(key(optional.roleBinding))),
+        scriptNetworkPolicy: hashOf(this.d.networkPolicies.get(key(optional.scriptNetworkPolicy))),
         deployment,
       },
       pods: this.d.pods

@@ -174,23 +174,6 @@ describe('planPool', () => {
       'spec.handlers[0] (greet).config.output: Required',
     ],
     [{ missingSecrets: ['smtp-login'] }, 'SecretNotFound', 'Secret(s) smtp-login in spec.secretRefs do not exist'],
-    [
-      {
-        pool: pool({
-          scaling: { min: 1, max: 3 },
-          taskTypes: ['py'],
-          handlers: [{ taskType: 'py', adapter: 'python', config: { script: 'print(1)' } }],
-        }),
-        policy: {
-          state: 'found',
-          name: 'strict',
-          spec: sandboxPolicySpec.parse({ allowedTaskTypes: ['*'], script: { isolation: 'Pod' } }),
-          disallowed: [],
-        },
-      },
-      'IsolationUnavailable',
-      "SandboxPolicy 'strict' asks for script.isolation Pod",
-    ],
   ] as const)(
     'a blocked pool (%#): applies nothing, leaves the running Deployment alone, says %s',
     (over, reason, text) => {
@@ -206,6 +189,53 @@ describe('planPool', () => {
       expect(condition(plan, 'Ready')?.message).toContain(text);
     },
   );
+
+  it('isolation Pod: ServiceAccount and RoleBinding before the Deployment; back to Process, they are deleted', () => {
+    const python = pool({
+      scaling: { min: 1, max: 3 },
+      taskTypes: ['py'],
+      handlers: [{ taskType: 'py', adapter: 'python', config: { script: 'print(1)' } }],
+    });
+    const policyFacts = (isolation: 'Pod' | 'Process'): PoolFacts['policy'] => ({
+      state: 'found',
+      name: 'scripts',
+      spec: sandboxPolicySpec.parse({ allowedTaskTypes: ['*'], script: { isolation } }),
+      disallowed: [],
+    });
+    const f = facts({ pool: python, policy: policyFacts('Pod') });
+    const plan = planPool(f);
+    expect(kinds(plan)).toEqual([
+      'ConfigMap',
+      'NetworkPolicy',
+      'ServiceAccount',
+      'RoleBinding',
+      'NetworkPolicy',
+      'Deployment',
+    ]);
+    expect(plan.status.isolation).toBe('Pod');
+    const hash = (kind: string, name: string) =>
+      (
+        plan.apply.find((a) => a.manifest.kind === kind && a.manifest.metadata.name === name)?.manifest.metadata
+          .annotations as Record<string, string> | undefined
+      )?.[APPLIED_HASH];
+    const running = appliedAndRolledOut(f, plan);
+    const withScripts: PoolFacts = {
+      ...running,
+      owned: {
+        ...running.owned,
+        serviceAccount: hash('ServiceAccount', 'greeters-worker'),
+        roleBinding: hash('RoleBinding', 'greeters-worker-scripts'),
+        scriptNetworkPolicy: hash('NetworkPolicy', 'greeters-worker-scripts'),
+      },
+    };
+    expect(planPool(withScripts).apply).toEqual([]);
+    const back = planPool({ ...withScripts, policy: policyFacts('Process') });
+    expect(back.delete).toEqual([
+      { apiVersion: 'v1', plural: 'serviceaccounts', name: 'greeters-worker' },
+      { apiVersion: 'rbac.authorization.k8s.io/v1', plural: 'rolebindings', name: 'greeters-worker-scripts' },
+      { apiVersion: 'networking.k8s.io/v1', plural: 'networkpolicies', name: 'greeters-worker-scripts' },
+    ]);
+  });
 
   it('a pod that cannot pull its image: Ready False and Degraded ImagePullFailed, naming the pod', () => {
     const f = facts({ pool: pool({ scaling: { min: 1, max: 3 } }) });

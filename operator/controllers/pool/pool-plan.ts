@@ -14,6 +14,7 @@ import {
   type PoolRef,
   type ScriptIsolation,
   type WorkerObjectsInput,
+  workerObjectNames,
 } from './worker-objects.js';
 
 export type WorkerPoolStatus = NonNullable<WorkerPool['status']>;
@@ -28,8 +29,6 @@ export const BLOCKING_REASONS = {
   TaskTypeNotAllowed: "a task type is not allowed by the SandboxPolicy's allowedTaskTypes",
   InvalidHandlerConfig: "a handler's config does not fit its adapter's schema",
   SecretNotFound: 'a Secret in spec.secretRefs does not exist',
-  IsolationUnavailable:
-    'the pool has script handlers and its policy asks for script isolation Pod, which workers do not offer yet',
 } as const;
 export type BlockingReason = keyof typeof BLOCKING_REASONS;
 
@@ -40,6 +39,26 @@ export interface PodProblem {
   pod: string;
   reason: PodProblemReason;
   message: string;
+}
+
+/** Owned objects only some pools have, by their field in WorkerObjects; deleted when no longer wanted. */
+export const OPTIONAL_OBJECTS = {
+  podDisruptionBudget: { apiVersion: 'policy/v1', plural: 'poddisruptionbudgets' },
+  serviceAccount: { apiVersion: 'v1', plural: 'serviceaccounts' },
+  roleBinding: { apiVersion: 'rbac.authorization.k8s.io/v1', plural: 'rolebindings' },
+  scriptNetworkPolicy: { apiVersion: 'networking.k8s.io/v1', plural: 'networkpolicies' },
+} as const;
+export type OptionalObject = keyof typeof OPTIONAL_OBJECTS;
+
+/** The names the optional objects of pool POOL have. */
+export function optionalObjectNames(pool: string): Record<OptionalObject, string> {
+  const worker = workerObjectNames(pool).deployment;
+  return {
+    podDisruptionBudget: worker,
+    serviceAccount: worker,
+    roleBinding: `${worker}-scripts`,
+    scriptNetworkPolicy: `${worker}-scripts`,
+  };
 }
 
 export interface DeploymentState {
@@ -66,7 +85,7 @@ export interface PoolFacts {
   handlerProblems: string[];
   missingSecrets: string[];
   /** Applied-hash annotations of the owned objects that exist (undefined: no such object). */
-  owned: { configMap?: string; networkPolicy?: string; podDisruptionBudget?: string; deployment?: DeploymentState };
+  owned: Partial<Record<OptionalObject | 'configMap' | 'networkPolicy', string>> & { deployment?: DeploymentState };
   pods: PodProblem[];
   backlog: BacklogAnswer;
   /** Recommendations of earlier loops (the scale-down window) and the last scale-up. */
@@ -125,15 +144,6 @@ function blocker(f: PoolFacts): { reason: BlockingReason; message: string } | un
     };
   if (f.handlerProblems.length)
     return { reason: 'InvalidHandlerConfig', message: f.handlerProblems.slice(0, 10).join('; ') };
-  const scripts = f.pool.spec.handlers.filter((h) => h.adapter === 'python' || h.adapter === 'compute');
-  if (p.state === 'found' && p.spec.script.isolation === 'Pod' && scripts.length)
-    return {
-      reason: 'IsolationUnavailable',
-      message:
-        `SandboxPolicy '${p.name}' asks for script.isolation Pod, which procos-worker does not offer yet; ` +
-        `handlers ${scripts.map((h) => h.taskType).join(', ')} run scripts: use isolation Process (bubblewrap in the ` +
-        'worker pod under the procos/bwrap.json seccomp profile)',
-    };
   if (f.missingSecrets.length)
     return {
       reason: 'SecretNotFound',
@@ -210,11 +220,16 @@ export function planPool(f: PoolFacts): PoolPlan {
 
   const apply: PoolPlan['apply'] = [];
   const events: PoolEvent[] = [];
-  const wanted = [
+  const optional = Object.keys(OPTIONAL_OBJECTS) as OptionalObject[];
+  // Identity and RBAC first: the Deployment's pods name the ServiceAccount.
+  const wanted: [KubeManifest, string | undefined][] = [
     [objects.configMap, f.owned.configMap],
     [objects.networkPolicy, f.owned.networkPolicy],
-    ...(objects.podDisruptionBudget ? [[objects.podDisruptionBudget, f.owned.podDisruptionBudget] as const] : []),
-  ] as const;
+    ...optional.flatMap((k): [KubeManifest, string | undefined][] => {
+      const m = objects[k];
+      return m ? [[m, f.owned[k]]] : [];
+    }),
+  ];
   let networkPolicyApplied = false;
   for (const [m, liveHash] of wanted) {
     const s = stamped(m);
@@ -234,10 +249,10 @@ export function planPool(f: PoolFacts): PoolPlan {
     });
   if (objects.networkNote && networkPolicyApplied)
     events.push({ type: 'Warning', reason: 'NetworkPolicyWidened', message: objects.networkNote });
-  const del =
-    !objects.podDisruptionBudget && f.owned.podDisruptionBudget !== undefined
-      ? [{ apiVersion: 'policy/v1', plural: 'poddisruptionbudgets', name: objects.deployment.metadata.name }]
-      : [];
+  const names = optionalObjectNames(pool.metadata.name);
+  const del = optional
+    .filter((k) => !objects[k] && f.owned[k] !== undefined)
+    .map((k) => ({ ...OPTIONAL_OBJECTS[k], name: names[k] }));
 
   const scaled = (decision.reason === 'ScaledUp' || decision.reason === 'ScaledDown') && decision.replicas !== current;
   const times = { ...kept };

@@ -19,6 +19,8 @@ const PLURALS: Record<string, string> = {
   Deployment: 'deployments',
   NetworkPolicy: 'networkpolicies',
   PodDisruptionBudget: 'poddisruptionbudgets',
+  ServiceAccount: 'serviceaccounts',
+  RoleBinding: 'rolebindings',
 };
 
 export interface PoolReconcilerDeps extends PoolObserverDeps {

@@ -189,6 +189,46 @@ describe('workerObjects', () => {
     });
   });
 
+  it('isolation Pod: a ServiceAccount bound to procos-script-runner, what the worker needs to make script pods, and their deny-all NetworkPolicy', () => {
+    const python = spec({
+      taskTypes: ['py'],
+      handlers: [{ taskType: 'py', adapter: 'python', config: { script: 'print(1)' } }],
+    });
+    const podPolicy = {
+      metadata: { name: 'p' },
+      spec: policySpec({
+        allowedTaskTypes: ['*'],
+        script: { isolation: 'Pod' },
+        podSecurity: { runtimeClassName: 'gvisor' },
+      }),
+    };
+    const o = workerObjects(input({ pool: { ...input().pool, spec: python }, policy: podPolicy }));
+    expect(o.serviceAccount?.metadata.name).toBe('greeters-worker');
+    expect(o.roleBinding).toMatchObject({
+      metadata: { name: 'greeters-worker-scripts' },
+      roleRef: { kind: 'ClusterRole', name: 'procos-script-runner' },
+      subjects: [{ kind: 'ServiceAccount', name: 'greeters-worker', namespace: 'team-a' }],
+    });
+    expect(o.scriptNetworkPolicy?.spec).toEqual({
+      podSelector: { matchLabels: { 'procos.io/script-of': 'greeters' } },
+      policyTypes: ['Ingress', 'Egress'],
+    });
+    const pod = podOf(o.deployment).spec;
+    expect(pod).toMatchObject({ serviceAccountName: 'greeters-worker', automountServiceAccountToken: true });
+    expect(pod.containers[0]?.env).toEqual(
+      expect.arrayContaining([
+        { name: 'PROCOS_SCRIPT_IMAGE', value: 'procos.local/procos-worker:0.1.0' },
+        { name: 'PROCOS_POOL', value: 'greeters' },
+        { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+        { name: 'PROCOS_SCRIPT_RUNTIME_CLASS', value: 'gvisor' },
+      ]),
+    );
+    // Without script handlers none of it: no token, no ServiceAccount.
+    const plain = workerObjects(input({ policy: podPolicy }));
+    expect(plain.serviceAccount).toBeUndefined();
+    expect(podOf(plain.deployment).spec.automountServiceAccountToken).toBe(false);
+  });
+
   it('label values stay within 63 characters and stay distinct for long names', () => {
     const long = 'a'.repeat(100);
     expect(labelValue('greeters')).toBe('greeters');

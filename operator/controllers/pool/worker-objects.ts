@@ -7,6 +7,8 @@
 import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
 import type { SandboxPolicySpec, WorkerPoolSpec } from '../../api/index.js';
+import { POD_RUNNER_ENV, SCRIPT_OF_LABEL } from '../../../workers/sandbox/pod-runner.js';
+import { SCRIPT_RUNNER_CLUSTER_ROLE } from '../../rbac.js';
 import { workerNetworkPolicy } from './network-policy.js';
 import { workerResources } from './worker-resources.js';
 
@@ -54,6 +56,10 @@ export interface WorkerObjects {
   configMap: KubeManifest;
   deployment: KubeManifest;
   networkPolicy: KubeManifest;
+  /** Pools with script isolation Pod: the workers' ServiceAccount, its RoleBinding, the script pods' deny-all NetworkPolicy. */
+  serviceAccount?: KubeManifest;
+  roleBinding?: KubeManifest;
+  scriptNetworkPolicy?: KubeManifest;
   /** Why the NetworkPolicy is less narrow than the policy's allowlist, when it is. */
   networkNote?: string;
   /** Only with more than one replica: with one, a PDB would block every node drain. */
@@ -136,8 +142,11 @@ export function workerObjects(input: WorkerObjectsInput): WorkerObjects {
       template: {
         metadata: { labels, annotations: { 'procos.io/config-sha256': configChecksum } },
         spec: {
-          // Workers talk to the engine only; they need no Kubernetes API credentials.
-          automountServiceAccountToken: false,
+          // Workers talk to the engine only; they need no Kubernetes API credentials — unless they
+          // run scripts as pods (isolation Pod), with a ServiceAccount of the pool's own.
+          ...(isolation === 'Pod'
+            ? { serviceAccountName: names.deployment, automountServiceAccountToken: true }
+            : { automountServiceAccountToken: false }),
           securityContext: {
             runAsNonRoot: security?.runAsNonRoot ?? true,
             seccompProfile: seccompProfile(isolation, security?.seccompProfile, input.defaults.scriptSeccompProfile),
@@ -161,6 +170,7 @@ export function workerObjects(input: WorkerObjectsInput): WorkerObjects {
               ],
               env: [
                 { name: 'ZEEBE_GRPC_ADDRESS', value: input.defaults.engineAddress },
+                ...(isolation === 'Pod' ? scriptPodEnv(pool.spec.image ?? input.defaults.image, name, policy) : []),
                 ...(pool.spec.env ?? []).map((e) =>
                   e.secretKeyRef
                     ? { name: e.name, valueFrom: { secretKeyRef: e.secretKeyRef } }
@@ -205,6 +215,7 @@ export function workerObjects(input: WorkerObjectsInput): WorkerObjects {
     },
     deployment,
     networkPolicy: network.networkPolicy,
+    ...(isolation === 'Pod' ? scriptPodObjects(metadata, names.deployment, name) : {}),
     ...(network.note ? { networkNote: network.note } : {}),
     ...(input.replicas > 1
       ? {
@@ -219,6 +230,45 @@ export function workerObjects(input: WorkerObjectsInput): WorkerObjects {
     isolation,
     cappedResources: resources.capped,
     configChecksum,
+  };
+}
+
+/** How a worker runs script pods (workers/sandbox/pod-runner.ts reads these). */
+function scriptPodEnv(image: string, pool: string, policy: WorkerObjectsInput['policy']): Record<string, unknown>[] {
+  const runtimeClass = policy?.spec.podSecurity.runtimeClassName;
+  return [
+    { name: POD_RUNNER_ENV.image, value: image },
+    { name: POD_RUNNER_ENV.pool, value: labelValue(pool) },
+    { name: POD_RUNNER_ENV.namespace, valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+    ...(runtimeClass ? [{ name: POD_RUNNER_ENV.runtimeClassName, value: runtimeClass }] : []),
+  ];
+}
+
+/** The workers' identity for making script pods, and the NetworkPolicy that leaves those pods no network. */
+function scriptPodObjects(
+  metadata: (name: string) => KubeManifest['metadata'],
+  workerName: string,
+  pool: string,
+): Pick<WorkerObjects, 'serviceAccount' | 'roleBinding' | 'scriptNetworkPolicy'> {
+  return {
+    serviceAccount: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: metadata(workerName) },
+    roleBinding: {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: metadata(`${workerName}-scripts`),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: SCRIPT_RUNNER_CLUSTER_ROLE },
+      subjects: [{ kind: 'ServiceAccount', name: workerName, namespace: metadata(workerName).namespace }],
+    },
+    scriptNetworkPolicy: {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: metadata(`${workerName}-scripts`),
+      // Both directions, no rule: nothing in, nothing out.
+      spec: {
+        podSelector: { matchLabels: { [SCRIPT_OF_LABEL]: labelValue(pool) } },
+        policyTypes: ['Ingress', 'Egress'],
+      },
+    },
   };
 }
 

@@ -9,7 +9,6 @@ import {
   excerpt,
   pickInputs,
   quantityBytes,
-  runSandboxed,
   ScriptJobs,
   scriptJobFields,
   stderrTailText,
@@ -71,8 +70,8 @@ export function createComputeAdapter(o: { sandboxPath?: string } = {}): ServiceA
         );
       await jobs.start(config, env);
     },
-    async healthCheck() {
-      await jobs.tools();
+    async healthCheck(_config, env) {
+      await jobs.ready(env.policy.script);
     },
     fetchVariables: (config) => config.inputs,
     async execute(variables, config, context) {
@@ -83,7 +82,7 @@ export function createComputeAdapter(o: { sandboxPath?: string } = {}): ServiceA
         'exec("/tmp/job/script.sce", -1);',
         scilabOutputs(config.outputs, marker),
       ].join('\n');
-      const result = await runSandboxed(await jobs.tools(), context.policy.script, {
+      const result = await jobs.run(context.policy.script, {
         argv: [config.scilab, '-nb', '-quit', '-f', '/tmp/job/main.sce'],
         files: [
           { name: 'main.sce', content: main },

@@ -88,10 +88,10 @@ describe('python adapter', () => {
     await expect(adapter.execute({}, config({ script: 'print("{}")' }), context)).rejects.toThrow(/bwrap not found/);
   });
 
-  it('refuses to start under Pod isolation or an egressAllowlist entry the sandbox cannot enforce', async () => {
+  it('refuses to start under Pod isolation without the operator’s settings, or an egressAllowlist entry it cannot enforce', async () => {
     const pod = testEnvironment(scriptTestPolicy({ isolation: 'Pod' }));
-    await expect(pythonAdapter.start?.(config({ script: 'pass' }), pod)).rejects.toThrow(
-      /^python: SandboxPolicy script\.isolation is Pod, but this worker only runs Process isolation/,
+    await expect(createPythonAdapter().start?.(config({ script: 'pass' }), pod)).rejects.toThrow(
+      /^script isolation Pod: PROCOS_SCRIPT_IMAGE, POD_NAMESPACE, PROCOS_POOL not set; the operator sets them/,
     );
     const range = testEnvironment(scriptTestPolicy({ network: 'Allowlist', egressAllowlist: ['10.0.0.0/8'] }));
     await expect(pythonAdapter.start?.(config({ script: 'pass' }), range)).rejects.toThrow(

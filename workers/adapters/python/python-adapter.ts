@@ -8,7 +8,6 @@ import {
   EXACTLY_ONE_SOURCE,
   excerpt,
   pickInputs,
-  runSandboxed,
   ScriptJobs,
   scriptJobFields,
   throwIfFailed,
@@ -42,12 +41,12 @@ export function createPythonAdapter(o: { sandboxPath?: string } = {}): ServiceAd
     async start(config, env) {
       await jobs.start(config, env);
     },
-    async healthCheck() {
-      await jobs.tools();
+    async healthCheck(_config, env) {
+      await jobs.ready(env.policy.script);
     },
     fetchVariables: (config) => config.inputs,
     async execute(variables, config, context) {
-      const result = await runSandboxed(await jobs.tools(), context.policy.script, {
+      const result = await jobs.run(context.policy.script, {
         // -I: no PYTHON* variables, no user site; Debian's dist-packages (python3-numpy…) stay usable.
         argv: [config.python, '-I', '/tmp/job/main.py'],
         files: [{ name: 'main.py', content: jobs.source(config) }],
