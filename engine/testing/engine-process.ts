@@ -16,13 +16,24 @@ export async function spawnEngine(args: {
   port: number;
   monitoringPort: number;
   dataDir: string;
+  /** Address to bind (the engine's --host; default loopback), e.g. 0.0.0.0 for pods to reach it. */
+  host?: string;
 }): Promise<EngineProcess> {
   const bin = join(projectRoot(), 'bin/procos-engine.js');
   if (!existsSync(join(projectRoot(), 'dist/engine/main.js')))
     throw new Error('dist/ is missing: run `make build` before these tests');
   const child = spawn(
     process.execPath,
-    [bin, '--port', String(args.port), '--monitoring-port', String(args.monitoringPort), '--data-dir', args.dataDir],
+    [
+      bin,
+      '--port',
+      String(args.port),
+      '--monitoring-port',
+      String(args.monitoringPort),
+      '--data-dir',
+      args.dataDir,
+      ...(args.host ? ['--host', args.host] : []),
+    ],
     {
       stdio: ['ignore', 'ignore', 'inherit'],
     },

@@ -229,6 +229,18 @@ describe('workerObjects', () => {
     expect(podOf(plain.deployment).spec.automountServiceAccountToken).toBe(false);
   });
 
+  it('scaling the pool (spec.replicas, spec.scaling) leaves the pool file and its checksum alone: no restart per scale', () => {
+    const base = workerObjects(input());
+    const scaled = workerObjects(
+      input({
+        pool: { ...input().pool, spec: { ...formatPool, replicas: 7, scaling: { ...formatPool.scaling, max: 20 } } },
+        replicas: 7,
+      }),
+    );
+    expect(scaled.configChecksum).toBe(base.configChecksum);
+    expect(scaled.configMap.data).toEqual(base.configMap.data);
+  });
+
   it('label values stay within 63 characters and stay distinct for long names', () => {
     const long = 'a'.repeat(100);
     expect(labelValue('greeters')).toBe('greeters');

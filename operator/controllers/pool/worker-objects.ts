@@ -289,6 +289,16 @@ function seccompProfile(
   return { type: fromPolicy ?? 'RuntimeDefault' };
 }
 
+/**
+ * The pool's spec as its workers need it: without the replica count and the scaler's settings,
+ * which are the operator's business — else every scale (kubectl scale, an HPA) would change the
+ * pool file's checksum and restart every worker.
+ */
+function workerSpec(spec: WorkerPoolSpec): Omit<WorkerPoolSpec, 'replicas' | 'scaling'> {
+  const { replicas: _replicas, scaling: _scaling, ...rest } = spec;
+  return rest;
+}
+
 /** The file procos-worker --pool reads: the WorkerPool, then the SandboxPolicy it names. */
 function poolFileYaml({ pool, policy }: WorkerObjectsInput): string {
   const docs = [
@@ -296,7 +306,7 @@ function poolFileYaml({ pool, policy }: WorkerObjectsInput): string {
       apiVersion: 'procos.io/v1alpha1',
       kind: 'WorkerPool',
       metadata: { name: pool.metadata.name, namespace: pool.metadata.namespace },
-      spec: pool.spec,
+      spec: workerSpec(pool.spec),
     },
     ...(policy
       ? [
