@@ -298,6 +298,85 @@ describe.skipIf(process.env.E2E_KUBECONFIG)('WorkerPool controller (real node, r
     deletePools('greet');
   }, 300_000);
 
+  it('bad input: a handler config the adapter refuses leaves the running pod alone; a missing Secret holds the rollout until it exists; a missing image is ImagePullFailed', async () => {
+    cluster.kubectl(['apply', '-f', '-'], poolManifest('tidy', formatSpec('e2e.tidy', 'hello {{ name }}')));
+    await poolUntil('tidy', 'Ready True (Available)', readyWith('Available'));
+    const [running] = livePods('tidy');
+    if (!running) throw new Error('pool tidy is Ready without a pod');
+    const generation = obs.deployment('tidy')?.metadata.generation;
+    const setConfig = (config: Record<string, unknown>): void =>
+      void cluster.kubectl([
+        '-n',
+        NS,
+        'patch',
+        'workerpool',
+        'tidy',
+        '--type=json',
+        '-p',
+        JSON.stringify([{ op: 'replace', path: '/spec/handlers/0/config', value: config }]),
+      ]);
+    setConfig({ template: 'hello {{ name }}', output: '' });
+    const refused = await poolUntil(
+      'tidy',
+      'Ready False (InvalidHandlerConfig)',
+      (p) =>
+        conditionOf(p, 'Ready')?.reason === 'InvalidHandlerConfig' &&
+        p.status?.observedGeneration === p.metadata.generation,
+    );
+    // Checked with the adapter's own schema, naming handler and field; the workers keep running the old config.
+    expect(conditionOf(refused, 'Ready')?.message).toMatch(/^spec\.handlers\[0\] \(e2e\.tidy\)\.config\.output: /);
+    expect(obs.deployment('tidy')?.metadata.generation).toBe(generation);
+    expect(livePods('tidy')).toEqual([expect.objectContaining({ name: running.name, ready: true })]);
+    setConfig({ template: 'hello again {{ name }}', output: 'greeting' });
+    await poolUntil('tidy', 'Ready True again', readyWith('Available'));
+
+    // secretRefs: nothing is rolled out while the Secret is missing; once it exists, the worker reads it.
+    cluster.kubectl(
+      ['apply', '-f', '-'],
+      poolManifest(
+        'secretive',
+        formatSpec('e2e.secret', '{{ secrets.GREETING }} {{ name }}', { secretRefs: [{ name: 'greetings' }] }),
+      ),
+    );
+    const waiting = await poolUntil(
+      'secretive',
+      'Ready False (SecretNotFound)',
+      (p) => conditionOf(p, 'Ready')?.reason === 'SecretNotFound',
+    );
+    expect(conditionOf(waiting, 'Ready')?.message).toContain(
+      "Secret(s) greetings in spec.secretRefs do not exist in namespace 'procos-pools'",
+    );
+    expect(obs.deployment('secretive')).toBeUndefined();
+    cluster.kubectl(['-n', NS, 'create', 'secret', 'generic', 'greetings', '--from-literal', 'GREETING=bonjour']);
+    await poolUntil('secretive', 'Ready True once the Secret exists', readyWith('Available'));
+    const zbc = sdkClient(engine.grpc);
+    try {
+      await zbc.deployResource({ name: 'e2e-secret.bpmn', process: Buffer.from(bpmn('e2e-secret', 'e2e.secret')) });
+      const result = await zbc.createProcessInstanceWithResult({
+        bpmnProcessId: 'e2e-secret',
+        variables: { name: 'e2e' },
+      });
+      // The value came from the mounted Secret; the worker redacts secret values from what it sends back.
+      expect(result.variables).toMatchObject({ greeting: '[redacted] e2e' });
+    } finally {
+      await zbc.close(500);
+    }
+
+    // An image nobody can pull: the pod's state, in the pool's words.
+    cluster.kubectl(
+      ['apply', '-f', '-'],
+      poolManifest('noimage', formatSpec('e2e.noimage', 'x', { image: 'procos.local/does-not-exist:1' })),
+    );
+    const pull = await poolUntil(
+      'noimage',
+      'Ready False (ImagePullFailed)',
+      (p) => conditionOf(p, 'Ready')?.reason === 'ImagePullFailed',
+    );
+    expect(conditionOf(pull, 'Degraded')).toMatchObject({ status: 'True', reason: 'ImagePullFailed' });
+    expect(conditionOf(pull, 'Ready')?.message).toMatch(/image procos\.local\/does-not-exist:1 cannot be pulled/);
+    deletePools('tidy', 'secretive', 'noimage');
+  }, 300_000);
+
   it('scales with the backlog from zero to max and back to zero; pods removed mid-job lose and double nothing', async () => {
     cluster.kubectl(['apply', '-f', '-'], processManifest('burst', 'e2e-burst', 'e2e.burst'));
     cluster.kubectl(
