@@ -102,9 +102,12 @@ images: deps host-tools build ## Build the engine, operator and worker images wi
 cluster-build: ## Build kube-apiserver, controller-manager, scheduler, kubectl, etcd, KWOK, helm; and a node's kubelet, containerd, ctr, shim, pause (cached)
 	bash e2e/cluster/build.sh
 
-seccomp-profile: ## Regenerate workers/sandbox/seccomp/procos-bwrap.json from containerd's own default profile (Go)
-	cd e2e/cluster/tools/containerd && go run ./seccomp-profile > $(CURDIR)/workers/sandbox/seccomp/procos-bwrap.json.tmp
+seccomp-profile: ## Regenerate workers/sandbox/seccomp/ (the script sandbox's Localhost profile, and as an SPO SeccompProfile) from containerd's own default (Go)
+	cd e2e/cluster/tools/containerd && go run ./seccomp-profile > $(CURDIR)/workers/sandbox/seccomp/procos-bwrap.json.tmp \
+	  && go run ./seccomp-profile -spo procos-system > $(CURDIR)/workers/sandbox/seccomp/procos-bwrap.seccompprofile.json.tmp
 	mv workers/sandbox/seccomp/procos-bwrap.json.tmp workers/sandbox/seccomp/procos-bwrap.json
+	mv workers/sandbox/seccomp/procos-bwrap.seccompprofile.json.tmp workers/sandbox/seccomp/procos-bwrap.seccompprofile.json
+	npx prettier --log-level warn --write workers/sandbox/seccomp/
 
 cluster-up: deps host-tools cluster-build ## Start a cluster that keeps running (as root with a real node, in its own network namespace); prints KUBECONFIG
 	npx tsx e2e/cluster/cli.ts up

@@ -544,6 +544,34 @@ describe.skipIf(process.env.E2E_KUBECONFIG)('WorkerPool controller (real node, r
     deletePools('fixed');
   }, 400_000);
 
+  it("the README's samples as written: policy, pool and process Ready together, every job type served; the policy lists its dependents", async () => {
+    cluster.kubectl(['-n', NS, 'apply', '-f', join(projectRoot(), 'processes/samples/')]);
+    // The README's command, as a user types it.
+    cluster.kubectl([
+      '-n',
+      NS,
+      'wait',
+      '--for=condition=Ready',
+      'workerpool/hello',
+      'procosprocess/hello',
+      '--timeout=180s',
+    ]);
+    await until('ProcOSProcess hello: every job type served', () =>
+      processCondition('hello', 'WorkersAvailable')?.status === 'True' ? true : undefined,
+    );
+    expect(obs.column('procosprocess', 'hello', 'WORKERS')).toBe('True');
+    expect(obs.column('workerpool', 'hello', 'READY')).toBe('True');
+    const policy = await until('SandboxPolicy hello listing its pool and its process', () => {
+      const p = JSON.parse(cluster.kubectl(['-n', NS, 'get', 'sandboxpolicy', 'hello', '-o', 'json'])) as {
+        status?: { workerPools?: string[]; processes?: string[]; conditions?: { type: string; status: string }[] };
+      };
+      return p.status?.workerPools?.length && p.status.processes?.length ? p.status : undefined;
+    });
+    expect(policy).toMatchObject({ workerPools: ['hello'], processes: ['hello'] });
+    expect(policy.conditions).toContainEqual(expect.objectContaining({ type: 'Ready', status: 'True' }));
+    cluster.kubectl(['-n', NS, 'delete', '-f', join(projectRoot(), 'processes/samples/'), '--wait=true']);
+  }, 300_000);
+
   it('refuses a task type its SandboxPolicy forbids and a missing policy, making no Deployment; WorkersAvailable follows a pool appearing and going', async () => {
     cluster.kubectl(
       ['apply', '-f', '-'],

@@ -162,9 +162,11 @@ export function poolObserver(cluster: TestCluster, namespace: string) {
     /** One column of `kubectl get KIND NAME` (its printer columns), by its header. */
     column: (kind: string, name: string, header: string): string | undefined => {
       const [head = '', row = ''] = cluster.kubectl(['-n', namespace, 'get', kind, name]).split('\n');
-      const start = head.indexOf(header);
-      if (start < 0) return undefined;
-      return row.slice(start).split(/\s+/)[0];
+      // The whole header: kubectl pads columns with at least two spaces, and READY is not READY REPLICAS.
+      const start = new RegExp(`(^|\\s{2})${header}(\\s{2}|$)`).exec(head);
+      if (!start) return undefined;
+      const at = start.index + (start[1] ?? '').length;
+      return row.slice(at).split(/\s+/)[0];
     },
   };
 }

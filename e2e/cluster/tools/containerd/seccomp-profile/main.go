@@ -4,10 +4,14 @@
 // containerd release the test node runs, not copied — plus what bubblewrap needs to build its
 // sandbox without any capability: clone and unshare when they create a user namespace, and
 // mount, umount2 and pivot_root (which the kernel permits only inside that user namespace).
+//
+// With -spo NAMESPACE it prints the same profile as a Security Profiles Operator SeccompProfile
+// in that namespace instead (SPO writes it to operator/NAMESPACE/procos-bwrap.json on every node).
 package main
 
 import (
 	"encoding/json"
+	"flag"
 	"os"
 
 	"github.com/containerd/containerd/v2/contrib/seccomp"
@@ -16,6 +20,8 @@ import (
 )
 
 func main() {
+	spo := flag.String("spo", "", "print a SeccompProfile of the Security Profiles Operator in this namespace")
+	flag.Parse()
 	// No capabilities at all: the Restricted pod shape (drop ALL).
 	spec := &specs.Spec{Process: &specs.Process{Capabilities: &specs.LinuxCapabilities{}}}
 	profile := seccomp.DefaultProfile(spec)
@@ -26,9 +32,18 @@ func main() {
 		specs.LinuxSyscall{Names: []string{"clone", "unshare"}, Action: specs.ActAllow, Args: []specs.LinuxSeccompArg{newUser}},
 		specs.LinuxSyscall{Names: []string{"mount", "umount2", "pivot_root"}, Action: specs.ActAllow},
 	)
+	var doc any = profile
+	if *spo != "" {
+		doc = map[string]any{
+			"apiVersion": "security-profiles-operator.x-k8s.io/v1beta1",
+			"kind":       "SeccompProfile",
+			"metadata":   map[string]any{"name": "procos-bwrap", "namespace": *spo},
+			"spec":       profile,
+		}
+	}
 	out := json.NewEncoder(os.Stdout)
 	out.SetIndent("", "  ")
-	if err := out.Encode(profile); err != nil {
+	if err := out.Encode(doc); err != nil {
 		panic(err)
 	}
 }
