@@ -192,22 +192,9 @@ describe('real pods on a real node', () => {
     waitReady('worker');
 
     // Real work through real pods: the test deploys and runs a process on the engine pod, the worker pod completes it.
-    const zeebe = new Camunda8({
-      ZEEBE_GRPC_ADDRESS: `grpc://${engineIp}:26500`,
-      CAMUNDA_AUTH_STRATEGY: 'NONE',
-      CAMUNDA_SECURE_CONNECTION: false,
-    }).getZeebeGrpcApiClient();
-    try {
-      await zeebe.deployResource({
-        name: 'one-task.bpmn',
-        process: readFileSync(join(root, 'workers/testdata/one-task.bpmn')),
-      });
-      const result = await zeebe.createProcessInstanceWithResult({ bpmnProcessId: 'one-task', variables: { i: 7 } });
-      // The worker read the Secret volume; the value itself is redacted from outputs (by design).
-      expect(result.variables).toMatchObject({ done: '[redacted], item 7' });
-    } finally {
-      await zeebe.close();
-    }
+    const done = await runOneTask(engineIp ?? '', 'one-task', 'work.item', { i: 7 });
+    // The worker read the Secret volume; the value itself is redacted from outputs (by design).
+    expect(done).toMatchObject({ done: '[redacted], item 7' });
 
     // Non-root and a read-only root, seen from inside the container; exec and logs through the apiserver and kubelet.
     const exec = (name: string, script: string): { code: number; stdout: string; stderr: string } =>
@@ -254,22 +241,9 @@ describe('real pods on a real node', () => {
       );
       cluster.kubectl(['apply', '-f', '-'], pyWorker('py-worker-default', { type: 'RuntimeDefault' }));
       waitReady('py-worker');
-      const zeebe = new Camunda8({
-        ZEEBE_GRPC_ADDRESS: `grpc://${engineIp}:26500`,
-        CAMUNDA_AUTH_STRATEGY: 'NONE',
-        CAMUNDA_SECURE_CONNECTION: false,
-      }).getZeebeGrpcApiClient();
-      try {
-        const bpmn = readFileSync(join(root, 'workers/testdata/one-task.bpmn'), 'utf8')
-          .replace(/one-task/g, 'py-task')
-          .replace(/work\.item/g, 'py.item');
-        await zeebe.deployResource({ name: 'py-task.bpmn', process: Buffer.from(bpmn) });
-        const result = await zeebe.createProcessInstanceWithResult({ bpmnProcessId: 'py-task', variables: { i: 6 } });
-        // Computed by python3 inside bubblewrap inside the pod: as nobody, with no network but loopback.
-        expect(result.variables).toMatchObject({ squared: 36, uid: 65534, interfaces: ['lo'] });
-      } finally {
-        await zeebe.close();
-      }
+      const computed = await runOneTask(engineIp, 'py-task', 'py.item', { i: 6 });
+      // Computed by python3 inside bubblewrap inside the pod: as nobody, with no network but loopback.
+      expect(computed).toMatchObject({ squared: 36, uid: 65534, interfaces: ['lo'] });
       // RuntimeDefault blocks the user namespace: the worker says so and never runs a script unsandboxed.
       await until('the RuntimeDefault worker refusing its python handler', () =>
         /script sandbox unavailable/.test(cluster.tryKubectl(['-n', NS, 'logs', 'py-worker-default']).stdout)
@@ -400,27 +374,10 @@ describe('real pods on a real node', () => {
       policyTypes: ['Ingress', 'Egress'],
     });
     const engineIp = podJson('engine').status.podIP ?? '';
-    const zeebe = new Camunda8({
-      ZEEBE_GRPC_ADDRESS: `grpc://${engineIp}:26500`,
-      CAMUNDA_AUTH_STRATEGY: 'NONE',
-      CAMUNDA_SECURE_CONNECTION: false,
-    }).getZeebeGrpcApiClient();
-    try {
-      const bpmn = readFileSync(join(root, 'workers/testdata/one-task.bpmn'), 'utf8')
-        .replace(/one-task/g, 'pod-task')
-        .replace(/work\.item/g, 'pod.item');
-      await zeebe.deployResource({ name: 'pod-task.bpmn', process: Buffer.from(bpmn) });
-      const result = await zeebe.createProcessInstanceWithResult({
-        bpmnProcessId: 'pod-task',
-        variables: { i: 7 },
-        requestTimeout: 120_000,
-      });
-      // Computed in a pod of its own (its hostname is the script pod's name), as nobody.
-      expect(result.variables).toMatchObject({ squared: 49, uid: 65534 });
-      expect(result.variables.host).toMatch(/^podscripts-script-[0-9a-f]{10}-/);
-    } finally {
-      await zeebe.close();
-    }
+    const result = await runOneTask(engineIp, 'pod-task', 'pod.item', { i: 7 });
+    // Computed in a pod of its own (its hostname is the script pod's name), as nobody.
+    expect(result).toMatchObject({ squared: 49, uid: 65534 });
+    expect(result.host).toMatch(/^podscripts-script-[0-9a-f]{10}-/);
     // The runner removes its Job (and with it the pod and the input Secret).
     await until('no script Job left', () =>
       cluster.kubectl(['-n', NS, 'get', 'jobs', '-l', 'procos.io/script-of=podscripts', '-o', 'name']).trim() === ''
@@ -523,6 +480,37 @@ spec:
           v = json.load(sys.stdin)
           print(json.dumps({"squared": v["i"] ** 2, "uid": os.getuid(), "host": socket.gethostname()}))
 `;
+
+/**
+ * Deploys one-task.bpmn on the engine pod as PROCESS_ID with job type TASK_TYPE, runs one instance
+ * to its end (a pod start may be part of the wait) and returns its variables.
+ */
+async function runOneTask(
+  engineIp: string,
+  processId: string,
+  taskType: string,
+  variables: Record<string, string | number>,
+): Promise<Record<string, unknown>> {
+  const zeebe = new Camunda8({
+    ZEEBE_GRPC_ADDRESS: `grpc://${engineIp}:26500`,
+    CAMUNDA_AUTH_STRATEGY: 'NONE',
+    CAMUNDA_SECURE_CONNECTION: false,
+  }).getZeebeGrpcApiClient();
+  try {
+    const bpmn = readFileSync(join(root, 'workers/testdata/one-task.bpmn'), 'utf8')
+      .replace(/one-task/g, processId)
+      .replace(/work\.item/g, taskType);
+    await zeebe.deployResource({ name: `${processId}.bpmn`, process: Buffer.from(bpmn) });
+    const result = await zeebe.createProcessInstanceWithResult({
+      bpmnProcessId: processId,
+      variables,
+      requestTimeout: 120_000,
+    });
+    return result.variables;
+  } finally {
+    await zeebe.close();
+  }
+}
 
 function processManifest(name: string): string {
   return JSON.stringify({

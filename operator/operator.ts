@@ -5,7 +5,7 @@ import { processController } from './controllers/process/process-controller.js';
 import { ProcessReconciler, type FaultPoint, type ProcessObject } from './controllers/process/process-reconciler.js';
 import type { EngineClient } from './engine-client/engine-client.js';
 import { EventRecorder } from './runtime/event-recorder.js';
-import { Informer } from './runtime/informer.js';
+import { Informer, type InformerOptions } from './runtime/informer.js';
 import { FIELD_MANAGER, KubeClient, type KubeObject } from './runtime/kube-client.js';
 import { LeaderElector } from './runtime/leader-election.js';
 import { operatorMetrics } from './runtime/operator-metrics.js';
@@ -13,12 +13,14 @@ import type { Controller } from './runtime/controller.js';
 import type { BacklogSource } from './engine-client/backlog-source.js';
 import { BacklogCache } from './controllers/pool/backlog-cache.js';
 import { poolController } from './controllers/pool/pool-controller.js';
-import type {
-  DeploymentObject,
-  OwnedObject,
-  PodObject,
-  PolicyObject,
-  PoolObject,
+import {
+  slimDeployment,
+  slimPod,
+  type DeploymentObject,
+  type OwnedObject,
+  type PodObject,
+  type PolicyObject,
+  type PoolObject,
 } from './controllers/pool/pool-observer.js';
 import { PoolReconciler } from './controllers/pool/pool-reconciler.js';
 import { policyController } from './controllers/policy/policy-controller.js';
@@ -114,10 +116,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
       metrics.leader.set(1);
     }
     phase = 'syncing';
-    const informer = <T extends KubeObject>(
-      path: string,
-      more: { labelSelector?: string; metadataOnly?: boolean } = {},
-    ) => {
+    const informer = <T extends KubeObject>(path: string, more: Omit<InformerOptions<T>, 'path'> = {}) => {
       const i = new Informer<T>(client, { path, ...more }, log.child({ informer: path.split('/').at(-1) }));
       informers.push(i);
       return i;
@@ -128,12 +127,15 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     const pools = informer<PoolObject>('/apis/procos.io/v1alpha1/workerpools');
     const policies = informer<PolicyObject>('/apis/procos.io/v1alpha1/sandboxpolicies');
     const configMaps = informer<OwnedObject & { data?: Record<string, string> }>('/api/v1/configmaps');
-    const deployments = informer<DeploymentObject>('/apis/apps/v1/deployments', owned);
+    const deployments = informer<DeploymentObject>('/apis/apps/v1/deployments', {
+      ...owned,
+      transform: slimDeployment,
+    });
     const networkPolicies = informer<OwnedObject>('/apis/networking.k8s.io/v1/networkpolicies', owned);
     const podDisruptionBudgets = informer<OwnedObject>('/apis/policy/v1/poddisruptionbudgets', owned);
     const serviceAccounts = informer<OwnedObject>('/api/v1/serviceaccounts', owned);
     const roleBindings = informer<OwnedObject>('/apis/rbac.authorization.k8s.io/v1/rolebindings', owned);
-    const pods = informer<PodObject>('/api/v1/pods', owned);
+    const pods = informer<PodObject>('/api/v1/pods', { ...owned, transform: slimPod });
     // Secrets only as metadata: the operator checks a pool's secretRefs exist, never reads them.
     const secrets = informer<KubeObject>('/api/v1/secrets', { metadataOnly: true });
     const events = new EventRecorder(client, 'procos-operator', log);
@@ -160,8 +162,8 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
       reconciler: processReconciler,
       options,
     });
-    const poolReconciler = new PoolReconciler({
-      client,
+    // What the pool controller watches and its reconciler reads: the same caches.
+    const poolCaches = {
       pools,
       policies,
       configMaps,
@@ -172,6 +174,10 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
       roleBindings,
       secrets,
       pods,
+    };
+    const poolReconciler = new PoolReconciler({
+      ...poolCaches,
+      client,
       backlog: new BacklogCache(o.workers.backlog, o.workers.pollMs),
       defaults: {
         image: o.workers.image,
@@ -182,20 +188,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
       events,
       log,
     });
-    const pools_ = poolController({
-      pools,
-      policies,
-      configMaps,
-      deployments,
-      networkPolicies,
-      podDisruptionBudgets,
-      serviceAccounts,
-      roleBindings,
-      secrets,
-      pods,
-      reconciler: poolReconciler,
-      options,
-    });
+    const pools_ = poolController({ ...poolCaches, reconciler: poolReconciler, options });
     const policies_ = policyController({ policies, workerPools: pools, processes, client, log, options });
     controllers.push(processes_, pools_, policies_);
     // Caches of what the reconcilers read first, then the kinds they reconcile, so no reconcile

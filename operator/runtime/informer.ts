@@ -6,7 +6,7 @@ import type { KubeClient, KubeObject } from './kube-client.js';
 
 export type Handler<T> = (obj: T, event: 'add' | 'update' | 'delete') => void;
 
-export interface InformerOptions {
+export interface InformerOptions<T extends KubeObject = KubeObject> {
   /** Collection path, e.g. /apis/procos.io/v1alpha1/procosprocesses (all namespaces). */
   path: string;
   /** Relist when neither an event nor a bookmark arrived for this long. */
@@ -17,6 +17,11 @@ export interface InformerOptions {
    * contents the operator must not hold in memory, such as Secrets it only checks exist.
    */
   metadataOnly?: boolean;
+  /**
+   * Keeps only what the reconcilers read of each object (client-go's TransformFunc): a cache of
+   * every worker pod and Deployment costs memory for fields nobody looks at.
+   */
+  transform?: (obj: T) => T;
 }
 
 const METADATA_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
@@ -60,9 +65,14 @@ export class Informer<T extends KubeObject> {
 
   constructor(
     private readonly client: KubeClient,
-    private readonly o: InformerOptions,
+    private readonly o: InformerOptions<T>,
     private readonly log: Logger,
   ) {}
+
+  private keep(raw: T): T {
+    const obj = slim(raw);
+    return this.o.transform ? this.o.transform(obj) : obj;
+  }
 
   /** The resource this informer caches (its path's last segment), for metrics and logs. */
   get resource(): string {
@@ -183,7 +193,7 @@ export class Informer<T extends KubeObject> {
     this.relists++;
     const seen = new Set<string>();
     for (const raw of list.items ?? []) {
-      const item = slim(raw);
+      const item = this.keep(raw);
       const key = objectKey(item);
       seen.add(key);
       const old = this.cache.get(key);
@@ -241,7 +251,7 @@ export class Informer<T extends KubeObject> {
       if (raw.code === 410) this.resourceVersion = '';
       return;
     }
-    const obj = slim(raw);
+    const obj = this.keep(raw);
     if (obj.metadata.resourceVersion) this.resourceVersion = obj.metadata.resourceVersion;
     if (phase === 'BOOKMARK') return;
     const key = objectKey(obj);

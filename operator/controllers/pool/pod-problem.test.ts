@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { podProblem, type PodObject } from './pool-observer.js';
+import { podProblem, slimPod, type PodObject } from './pool-observer.js';
 
 const pod = (status: PodObject['status'], deleting = false): PodObject => ({
   metadata: { name: 'p-worker-1', ...(deleting ? { deletionTimestamp: '2026-11-26T12:00:00Z' } : {}) },
@@ -15,8 +15,10 @@ describe('podProblem (what a worker pod shows when it cannot run)', () => {
     ['ImagePullBackOff', 'ImagePullFailed'],
     ['CrashLoopBackOff', 'CrashLoopBackOff'],
     ['CreateContainerConfigError', 'ContainerConfigError'],
-  ])('%s → %s', (reason, expected) => {
-    expect(podProblem(pod(waiting(reason, 'x')))?.reason).toBe(expected);
+  ])('%s → %s (also from the slimmed pod the informer keeps)', (reason, expected) => {
+    const p = pod(waiting(reason, 'x'));
+    expect(podProblem(p)?.reason).toBe(expected);
+    expect(podProblem(slimPod(p))).toEqual(podProblem(p));
   });
 
   it('an unschedulable pod, with the scheduler’s words', () => {

@@ -42,6 +42,46 @@ export interface PodObject extends KubeObject {
 
 type Lister<T extends KubeObject> = Pick<Informer<T>, 'get' | 'list'>;
 
+/** What the pool controller reads of a worker pod (its informer keeps only this). */
+export function slimPod(pod: PodObject): PodObject {
+  const { name, namespace, uid, resourceVersion, labels, deletionTimestamp } = pod.metadata;
+  return {
+    metadata: { name, namespace, uid, resourceVersion, labels, deletionTimestamp },
+    status: {
+      conditions: pod.status?.conditions?.filter((c) => c.type === 'PodScheduled'),
+      containerStatuses: pod.status?.containerStatuses?.map((c) => ({
+        name: c.name,
+        image: c.image,
+        state: c.state?.waiting ? { waiting: c.state.waiting } : undefined,
+        lastState: c.lastState?.terminated
+          ? { terminated: { exitCode: c.lastState.terminated.exitCode, reason: c.lastState.terminated.reason } }
+          : undefined,
+      })),
+    },
+  };
+}
+
+/** What the pool controller reads of a Deployment (its informer keeps only this). */
+export function slimDeployment(d: DeploymentObject): DeploymentObject {
+  const { name, namespace, uid, resourceVersion, generation, labels, ownerReferences, deletionTimestamp } = d.metadata;
+  const applied = d.metadata.annotations?.[APPLIED_HASH];
+  return {
+    metadata: {
+      name,
+      namespace,
+      uid,
+      resourceVersion,
+      generation,
+      labels,
+      ownerReferences,
+      deletionTimestamp,
+      ...(applied ? { annotations: { [APPLIED_HASH]: applied } } : {}),
+    },
+    spec: { replicas: d.spec?.replicas },
+    status: d.status,
+  };
+}
+
 /** Index of worker pods by namespace/pool label (procos.io/pool). */
 export const PODS_BY_POOL = 'pool';
 
