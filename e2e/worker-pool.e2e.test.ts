@@ -569,6 +569,37 @@ describe.skipIf(process.env.E2E_KUBECONFIG)('WorkerPool controller (real node, r
     });
     expect(policy).toMatchObject({ workerPools: ['hello'], processes: ['hello'] });
     expect(policy.conditions).toContainEqual(expect.objectContaining({ type: 'Ready', status: 'True' }));
+
+    // Narrowing the policy: pool and process say why at once, and the running workers are left alone.
+    const [running] = livePods('hello');
+    const generation = obs.deployment('hello')?.metadata.generation;
+    const allow = (globs: string[]): void =>
+      void cluster.kubectl([
+        '-n',
+        NS,
+        'patch',
+        'sandboxpolicy',
+        'hello',
+        '--type=merge',
+        '-p',
+        JSON.stringify({ spec: { allowedTaskTypes: globs } }),
+      ]);
+    allow(['hello.greet']);
+    const narrowed = await poolUntil(
+      'hello',
+      'Ready False (TaskTypeNotAllowed)',
+      (p) => conditionOf(p, 'Ready')?.reason === 'TaskTypeNotAllowed',
+    );
+    expect(conditionOf(narrowed, 'Ready')?.message).toContain(
+      "task type(s) hello.reply not allowed by SandboxPolicy 'hello'",
+    );
+    await until('ProcOSProcess hello reporting TaskTypeNotAllowed', () =>
+      conditionOf(obs.process('hello'), 'Ready')?.reason === 'TaskTypeNotAllowed' ? true : undefined,
+    );
+    expect(obs.deployment('hello')?.metadata.generation).toBe(generation);
+    expect(livePods('hello')).toEqual([expect.objectContaining({ name: running?.name, ready: true })]);
+    allow(['hello.*']);
+    await poolUntil('hello', 'Ready True again once the policy allows its types', readyWith('Available'));
     cluster.kubectl(['-n', NS, 'delete', '-f', join(projectRoot(), 'processes/samples/'), '--wait=true']);
   }, 300_000);
 
