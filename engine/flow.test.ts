@@ -26,6 +26,7 @@ describe('process flow', () => {
       'gateway.bpmn',
       'subprocess.bpmn',
       'two-steps.bpmn',
+      'regex-gateway.bpmn',
     ]) {
       await deployFixture(zbc, f);
     }
@@ -181,6 +182,21 @@ describe('process flow', () => {
       variables: { amount: 5 },
     });
     expect(h.history.get(i.processInstanceKey)?.openIncidents).toEqual([]);
+  });
+
+  it('FEEL regexes read as FEEL-Scala reads them (Java syntax): an escaped ":" routes and replaces, it is not null', async () => {
+    const zbc = h.client();
+    const order = await zbc.createProcessInstanceWithResult({
+      bpmnProcessId: 'regex-gateway',
+      variables: { code: 'ORD:42' },
+    });
+    expect(endOf(order)).toMatchObject({ state: 'COMPLETED', endEvents: ['order'] });
+    expect(order.variables).toEqual({ code: 'ORD:42', label: 'order 42' });
+    const other = await zbc.createProcessInstanceWithResult({
+      bpmnProcessId: 'regex-gateway',
+      variables: { code: 'X:1' },
+    });
+    expect(endOf(other)).toMatchObject({ state: 'COMPLETED', endEvents: ['other'] });
   });
 
   it('a FEEL failure in a mapping is an incident, not a gRPC error (C26)', async () => {

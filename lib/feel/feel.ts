@@ -2,6 +2,7 @@
 // Evaluation problems become incidents, so results carry an error instead of throwing.
 import { evaluate, parseExpression } from 'feelin';
 import { CAMUNDA_BUILTINS } from './camunda-builtins.js';
+import { JAVA_REGEX_BUILTINS } from './java-regex.js';
 
 export type Expression = { kind: 'static'; value: string } | { kind: 'feel'; source: string };
 
@@ -51,6 +52,7 @@ export function evaluateFeel(source: string, variables: Record<string, unknown>)
 function contextFor(source: string, variables: Record<string, unknown>): Record<string, unknown> {
   const context: Record<string, unknown> = {};
   for (const [name, fn] of Object.entries(CAMUNDA_BUILTINS)) if (source.includes(name)) context[name] = fn;
+  for (const [name, fn] of Object.entries(JAVA_REGEX_BUILTINS)) if (source.includes(name)) context[name] = fn;
   for (const [name, value] of Object.entries(variables)) if (source.includes(name)) context[name] = value;
   return context;
 }
