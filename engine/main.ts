@@ -23,6 +23,8 @@ Options:
                             a restart replays only the events after the newest snapshot
   --tls-cert FILE           Serve TLS with this certificate chain (PEM) ...
   --tls-key FILE            ... and this private key (PEM); plaintext without them
+  --max-message-size BYTES  Largest gRPC request accepted (default 4194304, Zeebe gateway's
+                            default); larger ones are refused with RESOURCE_EXHAUSTED
   --help, --version
 
 Clients connect with ZEEBE_GRPC_ADDRESS=grpc://HOST:PORT (plaintext).
@@ -50,6 +52,12 @@ const Flags = z
     'snapshot-every': z.coerce.number().int().min(1).default(100_000),
     'tls-cert': z.string().optional(),
     'tls-key': z.string().optional(),
+    'max-message-size': z.coerce
+      .number()
+      .int()
+      .min(64 * 1024)
+      .max(1024 * 1024 * 1024)
+      .default(4 * 1024 * 1024),
   })
   .refine((f) => (f['tls-cert'] === undefined) === (f['tls-key'] === undefined), {
     message: '--tls-cert and --tls-key go together',
@@ -70,6 +78,7 @@ await main({
         'snapshot-every': { type: 'string' },
         'tls-cert': { type: 'string' },
         'tls-key': { type: 'string' },
+        'max-message-size': { type: 'string' },
       },
       allowPositionals: true,
     });
@@ -87,6 +96,7 @@ await main({
       monitoringPort: f['monitoring-port'],
       dataDir: f['in-memory'] ? undefined : f['data-dir'],
       snapshotEvery: f['snapshot-every'],
+      maxMessageBytes: f['max-message-size'],
       tls:
         f['tls-cert'] && f['tls-key']
           ? { cert: readFileSync(f['tls-cert']), key: readFileSync(f['tls-key']) }

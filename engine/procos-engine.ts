@@ -18,6 +18,8 @@ export interface EngineOptions {
   /** Omit for in-memory state (tests). */
   dataDir?: string;
   tls?: TlsFiles;
+  /** Largest request accepted (default 4 MiB, as Zeebe's gateway); larger ones get RESOURCE_EXHAUSTED. */
+  maxMessageBytes?: number;
   log: Logger;
   /** How often timers, job deadlines and message TTLs are checked. */
   tickMs?: number;
@@ -102,6 +104,7 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
         o.host,
         o.port,
         o.tls,
+        o.maxMessageBytes,
       ),
     );
     port = grpc.port;

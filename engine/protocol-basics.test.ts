@@ -1,4 +1,6 @@
 // Transport, errors, keys, tenancy, deployment and instances (docs/zeebe-compatibility.md C1–C13).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   deployFixture,
@@ -155,6 +157,42 @@ describe('gateway protocol basics', () => {
       }),
     );
     expect(e.message).toMatch(/^3 INVALID_ARGUMENT: .*root level object, but was 'ARRAY'/);
+  });
+
+  it('refuses a variables document nested deeper than 1000 levels at every entry, so it cannot poison a job type', async () => {
+    const zbc = h.client();
+    // two-steps under its own id and job types, so no other test's jobs are touched.
+    const bpmn = readFileSync(join(import.meta.dirname, 'testdata/two-steps.bpmn'), 'utf8')
+      .replace(/two-steps/g, 'deep-steps')
+      .replace(/durable\./g, 'deep.');
+    await zbc.deployResource({ name: 'deep-steps.bpmn', process: Buffer.from(bpmn) });
+    const deep = (levels: number): string => `{"a":${'['.repeat(levels)}${']'.repeat(levels)}}`;
+    const create = (variables: string) =>
+      rawGateway(h.running.address).CreateProcessInstance!({ bpmnProcessId: 'deep-steps', version: -1, variables });
+    const e = await rejectionOf(create(deep(100_000)));
+    expect(e.message).toMatch(/^3 INVALID_ARGUMENT: .*nested at most 1000 levels deep/);
+    // Publish and SetVariables read documents the same way.
+    const publish = await rejectionOf(
+      rawGateway(h.running.address).PublishMessage!({
+        name: 'm',
+        correlationKey: 'k',
+        timeToLive: 0,
+        variables: deep(5000),
+      }),
+    );
+    expect(publish.message).toMatch(/^3 INVALID_ARGUMENT: .*nested at most 1000 levels deep/);
+    // 999 levels inside the root object are fine, and the job of that instance can still be activated.
+    const ok = await create(deep(999));
+    expect(ok).toMatchObject({ bpmnProcessId: 'deep-steps' });
+    const jobs = await zbc.activateJobs({ type: 'deep.work', maxJobsToActivate: 10, timeout: 10_000, worker: 'deep' });
+    expect(jobs).toHaveLength(1);
+  });
+
+  it('refuses a request over 4 MiB (Zeebe gateway’s default message size) with RESOURCE_EXHAUSTED, before reading it', async () => {
+    const zbc = h.client();
+    const big = Buffer.alloc(5 * 1024 * 1024, 'x');
+    const e = await rejectionOf(zbc.deployResource({ name: 'big.bpmn', process: big }));
+    expect(e.message).toMatch(/^8 RESOURCE_EXHAUSTED: .*larger than 4194304/);
   });
 
   it('starts at the elements of startInstructions instead of the start event (C11)', async () => {

@@ -43,13 +43,18 @@ export interface TlsFiles {
 }
 
 /** Starts the server; resolves with the bound port (0 picks a free one). */
+/** Zeebe's gateway refuses larger messages (its maxMessageSize default, 4 MB) with RESOURCE_EXHAUSTED. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+
 export async function startGrpcServer(
   service: UntypedServiceImplementation,
   host: string,
   port: number,
   tls?: TlsFiles,
+  maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES,
 ): Promise<{ server: Server; port: number }> {
-  const server = new Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
+  // grpc-js answers a larger request with RESOURCE_EXHAUSTED before it reaches the engine.
+  const server = new Server({ 'grpc.max_receive_message_length': maxMessageBytes });
   server.addService(gatewayServiceDefinition(), service);
   const credentials = tls
     ? ServerCredentials.createSsl(null, [{ cert_chain: tls.cert, private_key: tls.key }], false)

@@ -16,6 +16,7 @@ export interface HarnessOptions {
   dataDir?: string;
   tickMs?: number;
   snapshotEvery?: number;
+  maxMessageBytes?: number;
   /**
    * The engine's clock. A ManualClock moves only when the test advances it, and each advance
    * runs the engine's due-time pass: timers, job timeouts, back-offs and TTLs without sleeping.
