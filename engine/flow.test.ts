@@ -27,6 +27,7 @@ describe('process flow', () => {
       'subprocess.bpmn',
       'two-steps.bpmn',
       'regex-gateway.bpmn',
+      'non-executable.bpmn',
     ]) {
       await deployFixture(zbc, f);
     }
@@ -197,6 +198,15 @@ describe('process flow', () => {
       variables: { code: 'X:1' },
     });
     expect(endOf(other)).toMatchObject({ state: 'COMPLETED', endEvents: ['other'] });
+  });
+
+  it('data objects and stores, annotations, associations and groups deploy and are ignored, as in Zeebe', async () => {
+    const zbc = h.client();
+    const run = zbc.createProcessInstanceWithResult({ bpmnProcessId: 'documented', variables: {} });
+    const job = await nextJob(zbc, 'documented.work');
+    await zbc.completeJob({ jobKey: job.key, variables: { done: true } });
+    const result = await run;
+    expect(endOf(result)).toMatchObject({ state: 'COMPLETED', endEvents: ['end'] });
   });
 
   it('a FEEL failure in a mapping is an incident, not a gRPC error (C26)', async () => {

@@ -10,6 +10,12 @@ import { timerValueError } from './timer.js';
 import { XmlLines } from './xml-lines.js';
 import { preflightProblems } from './xml-preflight.js';
 
+/**
+ * Flow elements that only document data (Zeebe deploys and ignores them too); text annotations,
+ * associations and groups are artifacts, which the compiler never walks.
+ */
+const NON_EXECUTABLE = new Set(['bpmn:DataObject', 'bpmn:DataObjectReference', 'bpmn:DataStoreReference']);
+
 export interface CompiledDefinitions {
   processes: ProcessModel[];
   problems: BpmnProblem[];
@@ -172,7 +178,7 @@ class ProcessCompiler {
     const nodes: FlowNode[] = [];
     this.scopeNodes.set(scopeId, nodes);
     for (const el of children(scope, 'flowElements')) {
-      if (el.$type === 'bpmn:SequenceFlow') continue;
+      if (el.$type === 'bpmn:SequenceFlow' || NON_EXECUTABLE.has(el.$type)) continue;
       const kind = KIND_BY_TYPE[el.$type];
       if (!kind) {
         this.problem('unsupported-element', el.id, `element type ${el.$type} is not supported by procos-engine`);
