@@ -260,7 +260,7 @@ export function malformedCases(): MalformedCase[] {
       ),
       rule: 'unsupported-event',
       element: 'late',
-      says: 'EscalationEventDefinition is not supported',
+      says: 'escalation end events are not supported by procos-engine',
     },
     {
       name: 'a conditional catch event',
@@ -269,7 +269,7 @@ export function malformedCases(): MalformedCase[] {
       ),
       rule: 'unsupported-event',
       element: 'wait',
-      says: 'ConditionalEventDefinition is not supported',
+      says: 'conditional intermediate catch events are not supported by procos-engine',
     },
     {
       name: 'a timer end event',
@@ -286,9 +286,10 @@ export function malformedCases(): MalformedCase[] {
       xml: add(
         '<bpmn:intermediateThrowEvent id="notify"><bpmn:messageEventDefinition messageRef="payment" /></bpmn:intermediateThrowEvent>',
       ),
-      rule: 'event-definition',
+      // Zeebe runs these as jobs; the one problem named is the missing feature, nothing that follows from it.
+      rule: 'unsupported-event',
       element: 'notify',
-      says: 'bpmn:IntermediateThrowEvent with a message event definition is not supported',
+      says: 'message intermediate throw events are not supported by procos-engine',
     },
     {
       name: 'an event with two event definitions',

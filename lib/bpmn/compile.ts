@@ -10,6 +10,22 @@ import { timerValueError } from './timer.js';
 import { XmlLines } from './xml-lines.js';
 import { preflightProblems } from './xml-preflight.js';
 
+const SUPPORTED_DEFINITIONS = new Set([
+  'bpmn:MessageEventDefinition',
+  'bpmn:TimerEventDefinition',
+  'bpmn:ErrorEventDefinition',
+  'bpmn:TerminateEventDefinition',
+  'bpmn:SignalEventDefinition',
+]);
+
+/** "escalation end events", "message intermediate throw events": the feature, as a user names it. */
+function unsupportedFeature(eventType: string, definitionType: string): string {
+  const what = /^bpmn:(\w+?)(?:Event)?Definition$/.exec(definitionType)?.[1] ?? definitionType;
+  const where = /^bpmn:(\w+)Event$/.exec(eventType)?.[1] ?? eventType;
+  const words = (camel: string): string => camel.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+  return `${words(what === 'Compensate' ? 'Compensation' : what)} ${words(where)} events`;
+}
+
 /**
  * Flow elements that only document data (Zeebe deploys and ignores them too); text annotations,
  * associations and groups are artifacts, which the compiler never walks.
@@ -133,6 +149,8 @@ class ProcessCompiler {
   private readonly model: ProcessModel;
   /** The flow nodes declared directly in each scope (process or subprocess id). */
   private readonly scopeNodes = new Map<string, FlowNode[]>();
+  /** Events refused for a feature procos-engine lacks: no follow-on problem is reported for them. */
+  private readonly unsupportedEvents = new Set<string>();
 
   constructor(
     private readonly process: ModdleElement,
@@ -371,6 +389,19 @@ class ProcessCompiler {
     if (defs.length > 1) this.problem('event-definition', id, 'an event may have at most one event definition');
     const def = defs[0];
     if (!def) return { kind: 'none' };
+    // Zeebe runs message throw and end events as jobs (zeebe:taskDefinition); procos-engine does not yet.
+    const jobMessage =
+      def.$type === 'bpmn:MessageEventDefinition' &&
+      (el.$type === 'bpmn:IntermediateThrowEvent' || el.$type === 'bpmn:EndEvent');
+    if (jobMessage || !SUPPORTED_DEFINITIONS.has(def.$type)) {
+      this.unsupportedEvents.add(id);
+      this.problem(
+        'unsupported-event',
+        id,
+        `${unsupportedFeature(el.$type, def.$type)} are not supported by procos-engine`,
+      );
+      return { kind: 'none' };
+    }
     switch (def.$type) {
       case 'bpmn:MessageEventDefinition':
         return this.messageDefinition(el, def);
@@ -461,7 +492,7 @@ class ProcessCompiler {
       subProcess: ['none'],
       callActivity: ['none'],
     };
-    if (!allowed[node.kind].includes(k)) {
+    if (!allowed[node.kind].includes(k) && !this.unsupportedEvents.has(node.id)) {
       this.problem('event-definition', node.id, `${node.bpmnType} with a ${k} event definition is not supported`);
     }
   }
