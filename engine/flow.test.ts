@@ -28,6 +28,7 @@ describe('process flow', () => {
       'two-steps.bpmn',
       'regex-gateway.bpmn',
       'non-executable.bpmn',
+      'script-task.bpmn',
     ]) {
       await deployFixture(zbc, f);
     }
@@ -207,6 +208,34 @@ describe('process flow', () => {
     await zbc.completeJob({ jobKey: job.key, variables: { done: true } });
     const result = await run;
     expect(endOf(result)).toMatchObject({ state: 'COMPLETED', endEvents: ['end'] });
+  });
+
+  it('a script task with zeebe:script is evaluated by the engine (no job); a failing expression is an incident, resolvable', async () => {
+    const zbc = h.client();
+    const items = [
+      { price: 2.5, quantity: 4 },
+      { price: 1, quantity: 3 },
+    ];
+    const run = zbc.createProcessInstanceWithResult({ bpmnProcessId: 'script-task', variables: { items } });
+    // The FEEL script needed no worker; the next task (a job-based script task) does.
+    const job = await nextJob(zbc, 'script.legacy');
+    expect(job.variables).toMatchObject({ total: 13 });
+    await zbc.completeJob({ jobKey: job.key, variables: {} });
+    expect((await run).variables).toEqual({ items, total: 13 });
+
+    // A price that is not a number: the expression fails, an incident on the script task.
+    const i = await zbc.createProcessInstance({
+      bpmnProcessId: 'script-task',
+      variables: { items: [{ price: 'free', quantity: 1 }] },
+    });
+    const incident = await incidentOf(h, i.processInstanceKey);
+    expect(incident).toMatchObject({ errorType: 'EXTRACT_VALUE_ERROR', elementId: 'total' });
+    await zbc.setVariables({ elementInstanceKey: i.processInstanceKey, variables: { items }, local: false });
+    await zbc.resolveIncident({ incidentKey: incident.key });
+    const next = await nextJob(zbc, 'script.legacy');
+    expect(next.variables).toMatchObject({ total: 13 });
+    await zbc.completeJob({ jobKey: next.key, variables: {} });
+    expect(await h.outcome(i.processInstanceKey)).toMatchObject({ state: 'COMPLETED', endEvents: ['end'] });
   });
 
   it('a FEEL failure in a mapping is an incident, not a gRPC error (C26)', async () => {

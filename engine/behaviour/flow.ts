@@ -11,6 +11,7 @@ import { closeEventTriggers, openBoundaryTriggers, openCatchTrigger, openGateway
 import { activateCallActivity, childResult } from './call-activity.js';
 import { broadcastSignal } from './signals.js';
 import { activateBusinessRuleTask } from './decisions.js';
+import { activateScriptTask } from './script-task.js';
 import { catchByErrorEventSubprocess, openEventSubprocessTriggers } from './event-subprocess.js';
 import { activateBody, bodyResult, collectInnerResult, continueAfterInner, isInnerInstance } from './multi-instance.js';
 
@@ -138,6 +139,8 @@ export class Flow {
         return activateCallActivity(this, el, node);
       case 'businessRuleTask':
         return activateBusinessRuleTask(this, el, node);
+      case 'scriptTask':
+        return activateScriptTask(this, el, node);
       case 'subProcess': {
         this.tx.emit({ type: 'ELEMENT_ACTIVATED', key });
         openBoundaryTriggers(this, el, node);

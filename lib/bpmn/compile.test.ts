@@ -137,3 +137,30 @@ describe('a feature procos-engine lacks', () => {
     ]);
   });
 });
+
+describe('script tasks', () => {
+  const withScript = (attrs: string) =>
+    `<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="t">
+  <bpmn:process id="p" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:scriptTask id="calc"><bpmn:extensionElements><zeebe:script ${attrs} /></bpmn:extensionElements></bpmn:scriptTask>
+    <bpmn:sequenceFlow id="f" sourceRef="start" targetRef="calc" />
+  </bpmn:process>
+</bpmn:definitions>`;
+
+  it('with zeebe:script: evaluated by the engine, no job; the expression must be FEEL and have a resultVariable', async () => {
+    const ok = await compileBpmn(withScript('expression="=1 + 2" resultVariable="three"'));
+    expect(ok.problems).toEqual([]);
+    expect(ok.processes[0]?.elements.get('calc')).toMatchObject({
+      kind: 'scriptTask',
+      script: { expression: { kind: 'feel', source: '1 + 2' }, resultVariable: 'three' },
+    });
+    expect(ok.processes[0]?.jobTypes).toEqual([]);
+    const bad = await compileBpmn(withScript('expression="1 + 2"'));
+    expect(bad.problems.map(formatProblem)).toEqual([
+      "line 5, element 'calc': zeebe:script expression must be a FEEL expression starting with '=', got '1 + 2' [script]",
+      "line 5, element 'calc': zeebe:script must have a resultVariable [script]",
+    ]);
+  });
+});

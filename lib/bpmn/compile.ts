@@ -62,6 +62,7 @@ const KIND_BY_TYPE: Record<string, ElementKind> = {
 const ACTIVITY_KINDS: ElementKind[] = [
   'serviceTask',
   'businessRuleTask',
+  'scriptTask',
   'subProcess',
   'callActivity',
   'passThroughTask',
@@ -204,7 +205,9 @@ class ProcessCompiler {
       }
       const calledDecision =
         el.$type === 'bpmn:BusinessRuleTask' && extension(el, 'zeebe:CalledDecision') !== undefined;
-      const node = this.compileNode(el, calledDecision ? 'businessRuleTask' : kind, scopeId);
+      // A script task is a job unless it carries zeebe:script, which the engine evaluates itself.
+      const script = el.$type === 'bpmn:ScriptTask' && extension(el, 'zeebe:Script') !== undefined;
+      const node = this.compileNode(el, calledDecision ? 'businessRuleTask' : script ? 'scriptTask' : kind, scopeId);
       this.model.elements.set(node.id, node);
       nodes.push(node);
       if (kind === 'startEvent') listIn(this.model.startEvents, scopeId).push(node.id);
@@ -263,6 +266,7 @@ class ProcessCompiler {
     this.compileIoMapping(el, node);
     if (kind === 'serviceTask') node.job = this.jobDefinition(el);
     if (kind === 'businessRuleTask') this.compileCalledDecision(el, node);
+    if (kind === 'scriptTask') this.compileScript(el, node);
     if (kind === 'exclusiveGateway') node.defaultFlow = child(el, 'default')?.id;
     if (kind === 'boundaryEvent') {
       node.attachedTo = child(el, 'attachedToRef')?.id;
@@ -353,6 +357,22 @@ class ProcessCompiler {
     const expr = expressionOf(decisionId);
     this.checkFeel(node.id, expr, 'decisionId');
     node.calledDecision = { decisionId: expr, resultVariable };
+  }
+
+  private compileScript(el: ModdleElement, node: FlowNode): void {
+    const script = extension(el, 'zeebe:Script');
+    const text = str(script, 'expression') ?? '';
+    const resultVariable = str(script, 'resultVariable') ?? '';
+    const expression = expressionOf(text);
+    if (expression.kind !== 'feel')
+      this.problem(
+        'script',
+        node.id,
+        `zeebe:script expression must be a FEEL expression starting with '=', got '${text}'`,
+      );
+    else this.checkFeel(node.id, expression, 'script expression');
+    if (resultVariable.trim() === '') this.problem('script', node.id, 'zeebe:script must have a resultVariable');
+    node.script = { expression, resultVariable };
   }
 
   private compileCalledElement(el: ModdleElement, node: FlowNode): void {
@@ -485,6 +505,7 @@ class ProcessCompiler {
       boundaryEvent: ['error', 'timer', 'message', 'signal'],
       serviceTask: ['none'],
       businessRuleTask: ['none'],
+      scriptTask: ['none'],
       passThroughTask: ['none'],
       exclusiveGateway: ['none'],
       parallelGateway: ['none'],

@@ -6,6 +6,7 @@ export type ElementKind =
   | 'endEvent'
   | 'serviceTask' // every job-based task: service, send, business rule, script, user
   | 'businessRuleTask' // a business rule task that calls a DMN decision (zeebe:calledDecision)
+  | 'scriptTask' // a script task the engine evaluates itself (zeebe:script: a FEEL expression)
   | 'passThroughTask' // bpmn:Task and bpmn:ManualTask: complete at once
   | 'exclusiveGateway'
   | 'parallelGateway'
@@ -75,6 +76,8 @@ export interface FlowNode {
   triggeredByEvent?: boolean;
   calledProcessId?: Expression;
   calledDecision?: { decisionId: Expression; resultVariable: string };
+  /** Script tasks with zeebe:script: the FEEL expression and the variable its value goes to. */
+  script?: { expression: Expression; resultVariable: string };
   /** Activities with multi-instance loop characteristics run once per collection item. */
   multiInstance?: MultiInstance;
   propagateAllChildVariables?: boolean;
