@@ -20,6 +20,7 @@ import { spawnEngine } from '../../engine/testing/engine-process.js';
 import { projectRoot } from '../../lib/cli/version.js';
 import { Informer } from '../../operator/runtime/informer.js';
 import { KubeClient, resourcePath, type KubeObject } from '../../operator/runtime/kube-client.js';
+import { apiserverRequests, successfulReconciles } from '../operator-metrics.js';
 import { rssMb } from '../process-stats.js';
 
 const quick = process.argv.includes('--quick');
@@ -97,23 +98,9 @@ try {
       String(POLL_SECONDS),
     ],
   });
-  const metrics = async (): Promise<Map<string, number>> => {
-    const url = operator.monitoring();
-    const text = url ? await (await fetch(`${url}/metrics`)).text() : '';
-    return new Map(
-      [...text.matchAll(/procos_operator_apiserver_requests_total\{verb="([A-Z]+)"\} (\d+)/g)].map((m) => [
-        m[1] ?? '',
-        Number(m[2]),
-      ]),
-    );
-  };
+  const metrics = () => apiserverRequests(operator);
+  const reconciles = (kind: string) => successfulReconciles(operator, kind);
   const total = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
-  const reconciles = async (kind: string): Promise<number> => {
-    const url = operator.monitoring();
-    const text = url ? await (await fetch(`${url}/metrics`)).text() : '';
-    const re = new RegExp(`procos_operator_reconcile_total\\{kind="${kind}",result="success"\\} (\\d+)`);
-    return Number(re.exec(text)?.[1] ?? 0);
-  };
   await until('the operator serving /metrics', () => operator.monitoring() !== undefined, 60_000);
   await until('the operator leading', () => operator.log().some((l) => l.msg === 'operator running'), 60_000);
 

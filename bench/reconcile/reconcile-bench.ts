@@ -9,6 +9,7 @@ import { basename, join } from 'node:path';
 import { pino } from 'pino';
 import { stringify } from 'yaml';
 import { freePort } from '../../cli/free-port.js';
+import { apiserverRequests } from '../operator-metrics.js';
 import { cpuSeconds, rssMb } from '../process-stats.js';
 import { spawnEngine } from '../../engine/testing/engine-process.js';
 import { projectRoot } from '../../lib/cli/version.js';
@@ -106,17 +107,7 @@ try {
   await watcher.start();
   const readyCount = (): number =>
     watcher.list().filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
-  const metricsText = async (): Promise<string> => {
-    const log = readFileSync(operator.logFile, 'utf8');
-    const port = /"metricsPort":(\d+)/.exec(log)?.[1];
-    return port ? await (await fetch(`http://127.0.0.1:${port}/metrics`)).text() : '';
-  };
-  const requests = async (): Promise<Map<string, number>> =>
-    new Map(
-      [...(await metricsText()).matchAll(/procos_operator_apiserver_requests_total\{verb="([A-Z]+)"\} (\d+)/g)].map(
-        (m) => [m[1] ?? '', Number(m[2])],
-      ),
-    );
+  const requests = () => apiserverRequests(operator);
 
   const waitReady = async (n: number): Promise<void> => {
     while (readyCount() < n) {

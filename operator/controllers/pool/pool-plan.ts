@@ -152,6 +152,12 @@ function blocker(f: PoolFacts): { reason: BlockingReason; message: string } | un
   return undefined;
 }
 
+/** A pool that is not rolled out: not Ready, not progressing, degraded, not scaling — all for one reason. */
+export function blockedConditions(reason: string, message: string): ConditionInput[] {
+  const cond = (type: string, status: 'True' | 'False'): ConditionInput => ({ type, status, reason, message });
+  return [cond('Ready', 'False'), cond('Progressing', 'False'), cond('Degraded', 'True'), cond('Scaling', 'False')];
+}
+
 const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 function observedCounts(d: DeploymentState | undefined): { replicas: number; readyReplicas: number } {
@@ -177,12 +183,6 @@ export function planPool(f: PoolFacts): PoolPlan {
 
   const blocked = blocker(f);
   if (blocked) {
-    const cond = (type: string, status: 'True' | 'False'): ConditionInput => ({
-      type,
-      status,
-      reason: blocked.reason,
-      message: blocked.message,
-    });
     return {
       apply: [],
       delete: [],
@@ -194,12 +194,7 @@ export function planPool(f: PoolFacts): PoolPlan {
         ...(pool.status?.isolation ? { isolation: pool.status.isolation } : {}),
         ...kept,
       },
-      conditions: [
-        cond('Ready', 'False'),
-        cond('Progressing', 'False'),
-        cond('Degraded', 'True'),
-        cond('Scaling', 'False'),
-      ],
+      conditions: blockedConditions(blocked.reason, blocked.message),
       events: [],
     };
   }

@@ -9,7 +9,7 @@ import type { EventSink } from '../../runtime/event-recorder.js';
 import { KubeError, resourcePath, type KubeClient } from '../../runtime/kube-client.js';
 import { boundMessage } from '../process/status-bounds.js';
 import { PoolObserver, type OwnedObject, type PoolObject, type PoolObserverDeps } from './pool-observer.js';
-import { planPool, type PoolPlan, type WorkerPoolStatus } from './pool-plan.js';
+import { blockedConditions, planPool, type PoolPlan, type WorkerPoolStatus } from './pool-plan.js';
 import type { KubeManifest } from './worker-objects.js';
 
 const API = 'procos.io/v1alpha1';
@@ -153,8 +153,6 @@ export class PoolReconciler {
 
 /** The plan's report when an object name is taken: nothing was scaled, the reason says why. */
 function conflicted(plan: PoolPlan, message: string): PoolPlan {
-  const reason = 'ObjectConflict';
-  const blocked = (type: string, status: 'True' | 'False') => ({ type, status, reason, message });
   return {
     ...plan,
     decision: undefined,
@@ -162,11 +160,6 @@ function conflicted(plan: PoolPlan, message: string): PoolPlan {
     // The other object may carry no label the caches watch: look again now and then.
     requeueAfterMs: 60_000,
     status: { ...plan.status, desiredReplicas: plan.status.replicas ?? 0 },
-    conditions: [
-      blocked('Ready', 'False'),
-      blocked('Progressing', 'False'),
-      blocked('Degraded', 'True'),
-      blocked('Scaling', 'False'),
-    ],
+    conditions: blockedConditions('ObjectConflict', message),
   };
 }
