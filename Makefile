@@ -30,7 +30,7 @@ help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 up: deps host-tools build ## Boot ProcOS on this machine and run the demo process to a printed result
-	node bin/procos.js up
+	node bin/procos.js demo
 
 test: deps host-tools lint typecheck crds-check build unit e2e ## Everything CI runs: lint, types, CRD freshness, unit and e2e tests
 

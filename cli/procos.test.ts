@@ -69,13 +69,13 @@ describe('procos lint (the built binary)', () => {
   });
 });
 
-describe('procos up (the built binary)', () => {
+describe('procos demo (the built binary)', () => {
   it('runs the demo process to its printed result and exits at once', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'procos-up-test-'));
     try {
       // The SDK's long-poll timers once kept the process alive ~50 s after the result; the
       // test's own timeout (30 s) is what fails if that comes back.
-      const r = await procos('up', '--name', 'Test', '--data-dir', dataDir);
+      const r = await procos('demo', '--name', 'Test', '--data-dir', dataDir);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/process instance \d+ completed with variables:/);
       expect(r.stdout).toContain('"greeting": "Hello, Test!"');

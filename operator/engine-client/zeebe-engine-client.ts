@@ -9,11 +9,15 @@ import { classifyEngineError, type DeployedDefinition, type EngineClient } from 
 export class ZeebeEngineClient implements EngineClient {
   private readonly zbc: ZeebeGrpcClient;
 
-  constructor() {
+  /** `config`: SDK settings that win over the environment (the SDK reads it when first imported). */
+  constructor(config: Record<string, string> = {}) {
     // No client-side retries: the reconciler's backoff decides when to try again, and a down
     // engine must surface as a condition, not as a call that never returns.
     this.zbc = new ZeebeGrpcClient({
-      config: { zeebeGrpcSettings: { ZEEBE_GRPC_CLIENT_RETRY: false, ZEEBE_CLIENT_LOG_LEVEL: 'NONE' } } as never,
+      config: {
+        ...config,
+        zeebeGrpcSettings: { ZEEBE_GRPC_CLIENT_RETRY: false, ZEEBE_CLIENT_LOG_LEVEL: 'NONE' },
+      } as never,
     });
   }
 

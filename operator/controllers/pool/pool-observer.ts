@@ -2,7 +2,7 @@
 // the shared backlog cache, the handler-config check (cached by config) and the scaler's memory.
 import { createHash } from 'node:crypto';
 import { compileGlobs, disallowedTaskTypes } from '../../../lib/policy/task-type-glob.js';
-import type { SandboxPolicySpec, WorkerPool } from '../../api/index.js';
+import type { SandboxPolicySpec, WorkerPool, WorkerPoolSpec } from '../../api/index.js';
 import type { Informer } from '../../runtime/informer.js';
 import type { KubeObject } from '../../runtime/kube-client.js';
 import { LruMap } from '../../runtime/lru-map.js';
@@ -141,6 +141,29 @@ export function podProblem(pod: PodObject): PodProblem | undefined {
   return undefined;
 }
 
+/** The pool's SandboxPolicy as the plan sees it: none named, missing, invalid, or found with what it forbids. */
+export function poolPolicyFacts(
+  spec: Pick<WorkerPoolSpec, 'sandboxPolicyRef' | 'taskTypes'>,
+  namespace: string,
+  getPolicy: (key: string) => PolicyObject | undefined,
+): PolicyFacts {
+  const ref = spec.sandboxPolicyRef?.name;
+  if (!ref) return { state: 'none' };
+  const policy = getPolicy(`${namespace}/${ref}`);
+  if (!policy) return { state: 'missing', name: ref };
+  const globs = compileGlobs(policy.spec.allowedTaskTypes);
+  if (globs.invalid.length)
+    return {
+      state: 'invalid',
+      name: ref,
+      message: `SandboxPolicy '${ref}' has invalid allowedTaskTypes: ${globs.invalid
+        .slice(0, 5)
+        .map((g) => `${g.glob} (${g.error})`)
+        .join(', ')}`,
+    };
+  return { state: 'found', name: ref, spec: policy.spec, disallowed: disallowedTaskTypes(spec.taskTypes, globs.globs) };
+}
+
 export class PoolObserver {
   private readonly handlerChecks = new LruMap<string[]>(1024);
   readonly memory = new Map<string, ScalerMemory>();
@@ -173,7 +196,7 @@ export class PoolObserver {
         spec: pool.spec,
         status: pool.status,
       },
-      policy: this.policy(pool, namespace),
+      policy: poolPolicyFacts(pool.spec, namespace, (key) => this.d.policies.get(key)),
       handlerProblems: await this.handlerProblems(pool),
       missingSecrets: (pool.spec.secretRefs ?? []).map((r) => r.name).filter((n) => !this.d.secrets.get(key(n))),
       owned: {
@@ -221,29 +244,6 @@ export class PoolObserver {
     const memory = { history, lastScaleUpAt: at(pool.status?.lastScaleUpTime) };
     this.memory.set(uid, memory);
     return memory;
-  }
-
-  private policy(pool: PoolObject, namespace: string): PolicyFacts {
-    const ref = pool.spec.sandboxPolicyRef?.name;
-    if (!ref) return { state: 'none' };
-    const policy = this.d.policies.get(`${namespace}/${ref}`);
-    if (!policy) return { state: 'missing', name: ref };
-    const globs = compileGlobs(policy.spec.allowedTaskTypes);
-    if (globs.invalid.length)
-      return {
-        state: 'invalid',
-        name: ref,
-        message: `SandboxPolicy '${ref}' has invalid allowedTaskTypes: ${globs.invalid
-          .slice(0, 5)
-          .map((g) => `${g.glob} (${g.error})`)
-          .join(', ')}`,
-      };
-    return {
-      state: 'found',
-      name: ref,
-      spec: policy.spec,
-      disallowed: disallowedTaskTypes(pool.spec.taskTypes, globs.globs),
-    };
   }
 
   private async handlerProblems(pool: PoolObject): Promise<string[]> {

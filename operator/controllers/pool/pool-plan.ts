@@ -127,7 +127,10 @@ function stamped(m: KubeManifest): { manifest: KubeManifest; hash: string } {
   return { manifest: { ...m, metadata: { ...m.metadata, annotations } }, hash };
 }
 
-function blocker(f: PoolFacts): { reason: BlockingReason; message: string } | undefined {
+/** Why nothing of the pool may run, if something forbids it (the operator's and `procos up`'s rule). */
+export function poolBlocker(
+  f: Pick<PoolFacts, 'pool' | 'policy' | 'handlerProblems' | 'missingSecrets'>,
+): { reason: BlockingReason; message: string } | undefined {
   const p = f.policy;
   if (p.state === 'missing')
     return {
@@ -181,7 +184,7 @@ export function planPool(f: PoolFacts): PoolPlan {
   };
   const dep = f.owned.deployment;
 
-  const blocked = blocker(f);
+  const blocked = poolBlocker(f);
   if (blocked) {
     return {
       apply: [],

@@ -1,0 +1,240 @@
+// `procos up` with everything real: procos-engine and procos-worker processes, the official SDK
+// as the client, manifests in a folder edited while it runs.
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { sdkClient, type ZeebeGrpcClient } from '../../lib/zeebe/sdk-client.js';
+import { tempDir } from '../../lib/testing/temp-dir.js';
+import { waitFor, waitUntil } from '../../lib/testing/wait-for.js';
+import { procosUp, type RunningSystem } from './procos-up.js';
+
+const TESTDATA = join(import.meta.dirname, 'testdata');
+const WAIT = { timeoutMs: 60_000 };
+
+interface Harness {
+  system: RunningSystem;
+  dir: string;
+  stateDir: string;
+  lines: string[];
+  zbc: ZeebeGrpcClient;
+}
+
+const running: Harness[] = [];
+
+afterEach(async () => {
+  for (const h of running.splice(0)) {
+    await h.zbc.close(1000);
+    await h.system.stop();
+  }
+});
+
+/** A copy of testdata/hello to edit, and `procos up` on it. */
+async function up(root = tempDir('procos-up-')): Promise<Harness> {
+  const dir = join(root, 'processes');
+  if (!existsSync(dir)) cpSync(join(TESTDATA, 'hello'), dir, { recursive: true });
+  const stateDir = join(root, 'state');
+  const lines: string[] = [];
+  const system = await procosUp({
+    dir,
+    stateDir,
+    grpcPort: 0,
+    monitoringPort: 0,
+    pollMs: 500,
+    watch: true,
+    out: (l) => lines.push(l),
+  });
+  const h = { system, dir, stateDir, lines, zbc: sdkClient(system.record.engineAddress) };
+  running.push(h);
+  return h;
+}
+
+async function stop(h: Harness): Promise<void> {
+  running.splice(running.indexOf(h), 1);
+  await h.zbc.close(1000);
+  await h.system.stop();
+}
+
+type Status = { version?: number; conditions?: { type: string; status: string; reason: string; message: string }[] };
+
+function statusOf(h: Harness, kind: string, name: string): Status | undefined {
+  return h.system.store.all().find((o) => o.kind === kind && o.metadata.name === name)?.status;
+}
+
+function ready(
+  h: Harness,
+  kind: string,
+  name: string,
+): { status: string; reason: string; message: string } | undefined {
+  return statusOf(h, kind, name)?.conditions?.find((c) => c.type === 'Ready');
+}
+
+/** Adds the hold process (an instance waits for message "go") to the folder. */
+function addHold(dir: string): void {
+  cpSync(join(TESTDATA, 'hold.bpmn'), join(dir, 'hold.bpmn'));
+  cpSync(join(TESTDATA, 'hold.yaml'), join(dir, 'hold.yaml'));
+  const k = readFileSync(join(dir, 'kustomization.yaml'), 'utf8')
+    .replace('  - process.yaml\n', '  - process.yaml\n  - hold.yaml\n')
+    .replace('generatorOptions:', '  - name: hold-bpmn\n    files:\n      - hold.bpmn\ngeneratorOptions:');
+  writeFileSync(join(dir, 'kustomization.yaml'), k);
+}
+
+async function instance(
+  h: Harness,
+  key: string,
+): Promise<{ version: number; elements: { elementId: string }[] } | undefined> {
+  const url = `${h.system.record.monitoringUrl ?? ''}/v1/process-instances/${key}`;
+  const res = await fetch(url);
+  return res.ok ? ((await res.json()) as { version: number; elements: { elementId: string }[] }) : undefined;
+}
+
+/** The key of the hold instance with variable id, once it waits at its message catch. */
+async function heldInstance(h: Harness, id: string): Promise<string | undefined> {
+  const res = await fetch(`${h.system.record.monitoringUrl ?? ''}/v1/process-instances`);
+  const all = (await res.json()) as {
+    processInstanceKey: string;
+    variables: Record<string, unknown>;
+    elements: { elementId: string }[];
+  }[];
+  return all.find((i) => i.variables.id === id && i.elements.some((e) => e.elementId === 'wait'))?.processInstanceKey;
+}
+
+describe('procos up', () => {
+  it('boots a folder: deploys its process, runs its pool as local workers, and an instance completes through them', async () => {
+    const h = await up();
+    expect(ready(h, 'ProcOSProcess', 'hello')).toMatchObject({ status: 'True', reason: 'Deployed' });
+    expect(ready(h, 'WorkerPool', 'hello')).toMatchObject({ status: 'True', message: '1/1 workers ready' });
+    expect(h.lines.join('\n')).toMatch(/ready +ProcOS is up in [\d.]+ s/);
+    const result = await h.zbc.createProcessInstanceWithResult({
+      bpmnProcessId: 'hello',
+      variables: { name: 'Ada' },
+      requestTimeout: 30_000,
+    });
+    expect(result.variables).toMatchObject({ greeting: 'Hello, Ada!' });
+    expect(result.variables.reply).toEqual(expect.stringMatching(/^Hello, Ada! \((short|long) reply\)$/));
+  });
+
+  it('deploys an edited BPMN as a new version while a running instance stays on its own', async () => {
+    const root = tempDir('procos-up-');
+    const dir = join(root, 'processes');
+    cpSync(join(TESTDATA, 'hello'), dir, { recursive: true });
+    addHold(dir);
+    const h = await up(root);
+    expect(statusOf(h, 'ProcOSProcess', 'hold')?.version).toBe(1);
+    const held = (id: string) =>
+      h.zbc.createProcessInstanceWithResult({ bpmnProcessId: 'hold', variables: { id }, requestTimeout: 120_000 });
+    const first = held('first');
+    const firstKey = await waitFor('the first instance waits for "go"', () => heldInstance(h, 'first'));
+
+    const bpmn = join(dir, 'hold.bpmn');
+    writeFileSync(bpmn, readFileSync(bpmn, 'utf8').replace('value="v1"', 'value="v2"'));
+    await waitUntil(
+      'version 2 of hold deployed',
+      () => statusOf(h, 'ProcOSProcess', 'hold')?.version,
+      (v) => v === 2,
+      WAIT,
+    );
+    await waitFor('the console reports the hot deploy', () =>
+      h.lines.find((l) => /hot deploy .* reconciled in \d+ ms/.test(l)),
+    );
+    expect(h.lines.join('\n')).toContain('deployed hold version 2');
+
+    const second = held('second');
+    const secondKey = await waitFor('the second instance waits for "go"', () => heldInstance(h, 'second'));
+    expect((await instance(h, firstKey))?.version).toBe(1);
+    expect((await instance(h, secondKey))?.version).toBe(2);
+    for (const id of ['first', 'second'])
+      await h.zbc.publishMessage({ name: 'go', correlationKey: id, variables: { greeting: id }, timeToLive: 60_000 });
+    // Each instance ran the reply task of its own version (task header style v1 / v2).
+    expect((await first).variables.reply).toBe('first (v1 reply)');
+    expect((await second).variables.reply).toBe('second (v2 reply)');
+  });
+
+  it('resumes after a stop: nothing is deployed again and a waiting instance goes on', async () => {
+    const root = tempDir('procos-up-');
+    const dir = join(root, 'processes');
+    cpSync(join(TESTDATA, 'hello'), dir, { recursive: true });
+    addHold(dir);
+    const before = await up(root);
+    const held = await before.zbc.createProcessInstance({ bpmnProcessId: 'hold', variables: { id: 'resume' } });
+    await waitFor('the instance waits', async () =>
+      (await instance(before, held.processInstanceKey)) ? true : undefined,
+    );
+    await stop(before);
+    expect(existsSync(join(before.stateDir, 'up.json'))).toBe(false);
+
+    const after = await up(root);
+    expect(after.lines.join('\n')).not.toContain('Deployed');
+    expect(statusOf(after, 'ProcOSProcess', 'hold')?.version).toBe(1);
+    expect((await instance(after, held.processInstanceKey))?.elements.map((e) => e.elementId)).toContain('wait');
+    await after.zbc.publishMessage({
+      name: 'go',
+      correlationKey: 'resume',
+      variables: { greeting: 'again' },
+      timeToLive: 60_000,
+    });
+    await waitFor(
+      'the resumed instance completes',
+      async () => ((await instance(after, held.processInstanceKey)) ? undefined : true),
+      WAIT,
+    );
+  });
+
+  it('keeps the last valid version of a manifest made invalid, and says which field is wrong', async () => {
+    const h = await up();
+    const pool = join(h.dir, 'pool.yaml');
+    writeFileSync(pool, readFileSync(pool, 'utf8').replace('min: 1', 'min: 5'));
+    await waitFor(
+      'the console names the invalid field',
+      () =>
+        h.lines.find(
+          (l) => l.includes('pool.yaml (WorkerPool/hello: keeps its last valid version)') && l.includes('scaling'),
+        ),
+      WAIT,
+    );
+    expect(ready(h, 'WorkerPool', 'hello')).toMatchObject({ status: 'True', message: '1/1 workers ready' });
+  });
+
+  it('scales a pool to its new minimum, and stops its workers when the pool leaves the folder', async () => {
+    const h = await up();
+    const pool = join(h.dir, 'pool.yaml');
+    writeFileSync(pool, readFileSync(pool, 'utf8').replace('min: 1', 'min: 2'));
+    await waitUntil(
+      '2/2 workers ready',
+      () => ready(h, 'WorkerPool', 'hello')?.message,
+      (m) => m === '2/2 workers ready',
+      WAIT,
+    );
+    expect(h.system.pools.workersOf('default/hello')?.readyUrls()).toHaveLength(2);
+
+    const k = join(h.dir, 'kustomization.yaml');
+    writeFileSync(k, readFileSync(k, 'utf8').replace('  - pool.yaml\n', ''));
+    await waitUntil(
+      'the pool is gone',
+      () => h.system.pools.workersOf('default/hello'),
+      (w) => w === undefined,
+      WAIT,
+    );
+    await waitUntil(
+      'the process says no pool serves its job types',
+      () => statusOf(h, 'ProcOSProcess', 'hello')?.conditions?.find((c) => c.type === 'WorkersAvailable'),
+      (c) => c?.status === 'False',
+      WAIT,
+    );
+  });
+
+  it('reports CrashLoopBackOff for a pool whose workers keep exiting', async () => {
+    const root = tempDir('procos-up-');
+    const dir = join(root, 'processes');
+    cpSync(join(TESTDATA, 'hello'), dir, { recursive: true });
+    const pool = join(dir, 'pool.yaml');
+    writeFileSync(
+      pool,
+      `${readFileSync(pool, 'utf8')}  env:\n    - name: NODE_OPTIONS\n      value: --no-such-node-flag\n`,
+    );
+    const h = await up(root);
+    expect(ready(h, 'WorkerPool', 'hello')).toMatchObject({ status: 'False', reason: 'CrashLoopBackOff' });
+    expect(ready(h, 'WorkerPool', 'hello')?.message).toMatch(
+      /worker default-hello-0 keeps exiting \(last exit code 9\)/,
+    );
+  });
+});
