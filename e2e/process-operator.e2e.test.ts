@@ -161,7 +161,7 @@ describe('ProcOSProcess controller (real apiserver, real engine process, operato
     expect((await readyReason('from-cm', 'ConfigMapNotFound')).message).toBe(
       `ConfigMap 'from-cm-bpmn' does not exist in namespace '${NS}'`,
     );
-    const xml = hello.replace('id="hello"', 'id="from-cm"');
+    const xml = hello.replaceAll('"hello"', '"from-cm"');
     cluster.kubectl(['apply', '-f', '-'], cm(xml));
     await readyReason('from-cm', 'Deployed');
     cluster.kubectl(['apply', '-f', '-'], cm(xml.replace('name="Greet"', 'name="Greet again"')));
@@ -171,7 +171,7 @@ describe('ProcOSProcess controller (real apiserver, real engine process, operato
   it('reports invalid BPMN as Validated=False/InvalidBPMN naming the element and line', async () => {
     cluster.kubectl(
       ['apply', '-f', '-'],
-      processManifest('broken', hello.replace('id="hello"', 'id="broken"').replace('type="hello.greet"', 'type=""')),
+      processManifest('broken', hello.replaceAll('"hello"', '"broken"').replace('type="hello.greet"', 'type=""')),
     );
     const ready = await readyReason('broken', 'InvalidBPMN');
     expect(ready.message).toMatch(/line \d+, element 'greet': zeebe:taskDefinition type must not be empty/);
@@ -184,7 +184,7 @@ describe('ProcOSProcess controller (real apiserver, real engine process, operato
       ['apply', '-f', '-'],
       processManifest(
         'mailer',
-        hello.replace('id="hello"', 'id="mailer"').replace('type="hello.reply"', 'type="send-email"'),
+        hello.replaceAll('"hello"', '"mailer"').replace('type="hello.reply"', 'type="send-email"'),
         { sandboxPolicyRef: { name: 'hello' } },
       ),
     );
@@ -198,7 +198,7 @@ describe('ProcOSProcess controller (real apiserver, real engine process, operato
   it('starts one instance per new version with startOnDeploy', async () => {
     cluster.kubectl(
       ['apply', '-f', '-'],
-      processManifest('booted', hello.replace('id="hello"', 'id="booted"'), {
+      processManifest('booted', hello.replaceAll('"hello"', '"booted"'), {
         startOnDeploy: { enabled: true, variables: { name: 'boot' } },
       }),
     );
@@ -220,7 +220,7 @@ describe('ProcOSProcess controller (real apiserver, real engine process, operato
   });
 
   it('the apiserver refuses a status apply on a stale resourceVersion (what the start record relies on)', async () => {
-    cluster.kubectl(['apply', '-f', '-'], processManifest('stale-rv', hello.replace('id="hello"', 'id="stale-rv"')));
+    cluster.kubectl(['apply', '-f', '-'], processManifest('stale-rv', hello.replaceAll('"hello"', '"stale-rv"')));
     await readyReason('stale-rv', 'Deployed');
     const stale = get('stale-rv').metadata.resourceVersion;
     cluster.kubectl(['label', 'procosprocess', 'stale-rv', '-n', NS, 'stale=yes']);
@@ -239,7 +239,7 @@ describe('ProcOSProcess controller (real apiserver, real engine process, operato
   });
 
   it('rapid edits with startOnDeploy: exactly one instance per deployed version', async () => {
-    const xml = (i: number) => hello.replace('id="hello"', 'id="rapid"').replace('name="Greet"', `name="Greet ${i}"`);
+    const xml = (i: number) => hello.replaceAll('"hello"', '"rapid"').replace('name="Greet"', `name="Greet ${i}"`);
     const edits = 15;
     for (let i = 0; i < edits; i++)
       cluster.kubectl(['apply', '-f', '-'], processManifest('rapid', xml(i), { startOnDeploy: { enabled: true } }));
@@ -263,11 +263,11 @@ describe('ProcOSProcess controller (real apiserver, real engine process, operato
   it('deletionPolicy Delete removes the definition from the engine; Retain leaves it', async () => {
     cluster.kubectl(
       ['apply', '-f', '-'],
-      processManifest('doomed', hello.replace('id="hello"', 'id="doomed"'), { deletionPolicy: 'Delete' }),
+      processManifest('doomed', hello.replaceAll('"hello"', '"doomed"'), { deletionPolicy: 'Delete' }),
     );
     cluster.kubectl(
       ['apply', '-f', '-'],
-      processManifest('kept', hello.replace('id="hello"', 'id="kept"'), { deletionPolicy: 'Retain' }),
+      processManifest('kept', hello.replaceAll('"hello"', '"kept"'), { deletionPolicy: 'Retain' }),
     );
     await readyReason('doomed', 'Deployed');
     await readyReason('kept', 'Deployed');
@@ -286,7 +286,7 @@ describe('ProcOSProcess controller (real apiserver, real engine process, operato
     await engine.kill('SIGTERM');
     cluster.kubectl(
       ['apply', '-f', '-'],
-      processManifest('during-outage', hello.replace('id="hello"', 'id="during-outage"')),
+      processManifest('during-outage', hello.replaceAll('"hello"', '"during-outage"')),
     );
     const down = await readyReason('during-outage', 'EngineUnavailable');
     expect(down.status).toBe('False');
@@ -325,7 +325,7 @@ describe('ProcOSProcess controller (real apiserver, real engine process, operato
       operator = standby;
       cluster.kubectl(
         ['apply', '-f', '-'],
-        processManifest('after-failover', hello.replace('id="hello"', 'id="after-failover"')),
+        processManifest('after-failover', hello.replaceAll('"hello"', '"after-failover"')),
       );
       await readyReason('after-failover', 'Deployed');
     } catch (err) {
@@ -351,7 +351,7 @@ describe('ProcOSProcess controller (real apiserver, real engine process, operato
     // Kill as soon as the burst is under way, while kubectl is still creating it.
     const applying = cluster.kubectlAsync(
       ['apply', '-f', '-'],
-      names.map((n) => processManifest(n, hello.replace('id="hello"', `id="${n}"`))).join('---\n'),
+      names.map((n) => processManifest(n, hello.replaceAll('"hello"', `"${n}"`))).join('---\n'),
     );
     await until('the first of the burst to be Ready', () => (readyNow() > 0 ? true : undefined));
     await operator.kill('SIGKILL');
@@ -374,7 +374,7 @@ describe('ProcOSProcess controller (real apiserver, real engine process, operato
     const crashing = start('op-crash', { env: { PROCOS_TEST_CRASH_AFTER: 'instance-created' } });
     cluster.kubectl(
       ['apply', '-f', '-'],
-      processManifest('crashy', hello.replace('id="hello"', 'id="crashy"'), { startOnDeploy: { enabled: true } }),
+      processManifest('crashy', hello.replaceAll('"hello"', '"crashy"'), { startOnDeploy: { enabled: true } }),
     );
     const end = await waitFor('op-crash to kill itself after creating the instance', () =>
       crashing.alive ? undefined : crashing.exited,
@@ -424,13 +424,13 @@ describe('ProcOSProcess controller (real apiserver, real engine process, operato
       operator = start('op-c', { leaseDurationSeconds: 60 });
       cluster.kubectl(
         ['apply', '-f', '-'],
-        processManifest('before-restart', hello.replace('id="hello"', 'id="before-restart"')),
+        processManifest('before-restart', hello.replaceAll('"hello"', '"before-restart"')),
       );
       await readyReason('before-restart', 'Deployed');
       await controlPlane.restartApiserver();
       cluster.kubectl(
         ['apply', '-f', '-'],
-        processManifest('after-restart', hello.replace('id="hello"', 'id="after-restart"')),
+        processManifest('after-restart', hello.replaceAll('"hello"', '"after-restart"')),
       );
       await readyReason('after-restart', 'Deployed');
     },

@@ -130,7 +130,7 @@ try {
       apiVersion: 'procos.io/v1alpha1',
       kind: 'ProcOSProcess',
       metadata: { name: `proc-${i}`, namespace: 'bench' },
-      spec: { bpmn: { inline: hello.replace('id="hello"', `id="proc-${i}"`) } },
+      spec: { bpmn: { inline: hello.replaceAll('"hello"', `"proc-${i}"`) } },
     }),
   );
   const procs = await watch(resourcePath('procos.io/v1alpha1', 'procosprocesses', 'bench'));

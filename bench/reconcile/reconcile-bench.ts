@@ -67,7 +67,7 @@ try {
         apiVersion: 'procos.io/v1alpha1',
         kind: 'ProcOSProcess',
         metadata: { name: `proc-${i}`, namespace },
-        spec: { bpmn: { inline: hello.replace('id="hello"', `id="proc-${i}"`) } },
+        spec: { bpmn: { inline: hello.replaceAll('"hello"', `"proc-${i}"`) } },
       });
     }).join('---\n');
   // Baseline 1: the very same 500 ProcOSProcess manifests written while no operator runs

@@ -15,7 +15,7 @@ import { ProcessReconciler, type FaultPoint } from './process-reconciler.js';
 
 const hello = readFileSync(join(projectRoot(), 'processes/hello.bpmn'), 'utf8');
 const withId = (id: string, extra = ''): string =>
-  hello.replace('id="hello"', `id="${id}"`).replace('name="Greet"', `name="Greet${extra}"`);
+  hello.replaceAll('"hello"', `"${id}"`).replace('name="Greet"', `name="Greet${extra}"`);
 
 class FakeApiserver {
   readonly objects = new Map<string, ProcessObject>();
