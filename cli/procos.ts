@@ -20,6 +20,8 @@ Usage:
       --grpc-port N      procos-engine's gRPC port (default 26500; 0 picks a free one)
       --monitoring-port N  procos-engine's /metrics, /ready and read API (default 9600; 0: free)
       --poll-seconds N   How often pools read the backlog (default 5)
+      --http-port N      The request ingress: POST /requests, GET /requests/{id} (default 8090)
+      --health-seconds N How often the root orchestrator runs health monitoring (default 30)
       --no-watch         Do not watch DIR
                          With ZEEBE_GRPC_ADDRESS set, that engine (Zeebe, Camunda 8) is used
                          instead of starting procos-engine.
@@ -46,6 +48,8 @@ async function up(args: string[]): Promise<number> {
       'grpc-port': { type: 'string', default: '26500' },
       'monitoring-port': { type: 'string', default: '9600' },
       'poll-seconds': { type: 'string', default: '5' },
+      'http-port': { type: 'string', default: '8090' },
+      'health-seconds': { type: 'string', default: '30' },
       'no-watch': { type: 'boolean', default: false },
     },
   });
@@ -63,6 +67,8 @@ async function up(args: string[]): Promise<number> {
     grpcPort: number('grpc-port', values['grpc-port']),
     monitoringPort: number('monitoring-port', values['monitoring-port']),
     pollMs: number('poll-seconds', values['poll-seconds']) * 1000,
+    httpPort: number('http-port', values['http-port']),
+    healthIntervalSeconds: Math.max(1, number('health-seconds', values['health-seconds'])),
     externalEngine: external || undefined,
     watch: !values['no-watch'],
     out,

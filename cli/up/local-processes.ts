@@ -15,13 +15,23 @@ import { conditionOf } from '../../operator/runtime/conditions.js';
 import type { KubeObject } from '../../operator/runtime/kube-client.js';
 import type { EventSink } from '../../operator/runtime/event-recorder.js';
 import { Workqueue } from '../../operator/runtime/workqueue.js';
-import type { LocalObjectStore, StoredObject } from './local-objects.js';
+import type { Lister, LocalObjectStore, StoredObject } from './local-objects.js';
 
 export interface LocalProcessHostDeps {
   store: LocalObjectStore;
   engine: EngineClient;
   events: EventSink;
   log: Logger;
+  /** Servers of job types that are not WorkerPools (the kernel's own workers), for WorkersAvailable. */
+  otherServers?: ServingPoolObject[];
+}
+
+/** The store's pools plus servers that are always there. */
+function withOthers(pools: Lister<ServingPoolObject>, others: ServingPoolObject[]): Lister<ServingPoolObject> {
+  return {
+    get: (key) => pools.get(key) ?? others.find((o) => `${o.metadata.namespace ?? ''}/${o.metadata.name}` === key),
+    list: () => [...pools.list(), ...others],
+  };
 }
 
 const keyOf = (o: KubeObject): string => `${o.metadata.namespace}/${o.metadata.name}`;
@@ -41,7 +51,7 @@ export class LocalProcessHost {
       processes,
       configMaps: d.store.lister<ConfigMap>('ConfigMap'),
       policies: d.store.lister<PolicyObject>('SandboxPolicy'),
-      workerPools: d.store.lister<ServingPoolObject>('WorkerPool'),
+      workerPools: withOthers(d.store.lister<ServingPoolObject>('WorkerPool'), d.otherServers ?? []),
       events: d.events,
       log: d.log,
       enqueue: (key) => this.queue.add(key),

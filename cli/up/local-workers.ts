@@ -238,6 +238,12 @@ export class LocalWorkers {
     return env;
   }
 
+  /** Replaces every worker, one at a time (a rollout restart). */
+  restart(): void {
+    for (const r of this.replicas) r.templateHash = '';
+    this.converge();
+  }
+
   /** Drains every worker (SIGTERM, their drain period, then SIGKILL). */
   async stop(): Promise<void> {
     this.stopped = true;

@@ -3,70 +3,31 @@
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sdkClient, type ZeebeGrpcClient } from '../../lib/zeebe/sdk-client.js';
 import { tempDir } from '../../lib/testing/temp-dir.js';
 import { waitFor, waitUntil } from '../../lib/testing/wait-for.js';
-import { procosUp, type RunningSystem } from './procos-up.js';
+import {
+  instanceOf,
+  instances,
+  readyOf,
+  startUp,
+  statusOf,
+  stopAll,
+  stopUp,
+  type UpHarness,
+} from './testing/up-harness.js';
 
 const TESTDATA = join(import.meta.dirname, 'testdata');
+const HELLO = join(TESTDATA, 'hello');
 const WAIT = { timeoutMs: 60_000 };
 
-interface Harness {
-  system: RunningSystem;
-  dir: string;
-  stateDir: string;
-  lines: string[];
-  zbc: ZeebeGrpcClient;
-}
+afterEach(stopAll);
 
-const running: Harness[] = [];
-
-afterEach(async () => {
-  for (const h of running.splice(0)) {
-    await h.zbc.close(1000);
-    await h.system.stop();
-  }
-});
-
-/** A copy of testdata/hello to edit, and `procos up` on it. */
-async function up(root = tempDir('procos-up-')): Promise<Harness> {
-  const dir = join(root, 'processes');
-  if (!existsSync(dir)) cpSync(join(TESTDATA, 'hello'), dir, { recursive: true });
-  const stateDir = join(root, 'state');
-  const lines: string[] = [];
-  const system = await procosUp({
-    dir,
-    stateDir,
-    grpcPort: 0,
-    monitoringPort: 0,
-    pollMs: 500,
-    watch: true,
-    out: (l) => lines.push(l),
-  });
-  const h = { system, dir, stateDir, lines, zbc: sdkClient(system.record.engineAddress) };
-  running.push(h);
-  return h;
-}
-
-async function stop(h: Harness): Promise<void> {
-  running.splice(running.indexOf(h), 1);
-  await h.zbc.close(1000);
-  await h.system.stop();
-}
-
-type Status = { version?: number; conditions?: { type: string; status: string; reason: string; message: string }[] };
-
-function statusOf(h: Harness, kind: string, name: string): Status | undefined {
-  return h.system.store.all().find((o) => o.kind === kind && o.metadata.name === name)?.status;
-}
-
-function ready(
-  h: Harness,
-  kind: string,
-  name: string,
-): { status: string; reason: string; message: string } | undefined {
-  return statusOf(h, kind, name)?.conditions?.find((c) => c.type === 'Ready');
-}
+type Harness = UpHarness;
+const up = (root?: string, prepare?: (dir: string) => void): Promise<Harness> =>
+  startUp({ from: HELLO, root, prepare });
+const stop = stopUp;
+const ready = readyOf;
+const instance = instanceOf;
 
 /** Adds the hold process (an instance waits for message "go") to the folder. */
 function addHold(dir: string): void {
@@ -78,23 +39,9 @@ function addHold(dir: string): void {
   writeFileSync(join(dir, 'kustomization.yaml'), k);
 }
 
-async function instance(
-  h: Harness,
-  key: string,
-): Promise<{ version: number; elements: { elementId: string }[] } | undefined> {
-  const url = `${h.system.record.monitoringUrl ?? ''}/v1/process-instances/${key}`;
-  const res = await fetch(url);
-  return res.ok ? ((await res.json()) as { version: number; elements: { elementId: string }[] }) : undefined;
-}
-
 /** The key of the hold instance with variable id, once it waits at its message catch. */
 async function heldInstance(h: Harness, id: string): Promise<string | undefined> {
-  const res = await fetch(`${h.system.record.monitoringUrl ?? ''}/v1/process-instances`);
-  const all = (await res.json()) as {
-    processInstanceKey: string;
-    variables: Record<string, unknown>;
-    elements: { elementId: string }[];
-  }[];
+  const all = await instances(h);
   return all.find((i) => i.variables.id === id && i.elements.some((e) => e.elementId === 'wait'))?.processInstanceKey;
 }
 
@@ -114,11 +61,8 @@ describe('procos up', () => {
   });
 
   it('deploys an edited BPMN as a new version while a running instance stays on its own', async () => {
-    const root = tempDir('procos-up-');
-    const dir = join(root, 'processes');
-    cpSync(join(TESTDATA, 'hello'), dir, { recursive: true });
-    addHold(dir);
-    const h = await up(root);
+    const h = await up(undefined, addHold);
+    const dir = h.dir;
     expect(statusOf(h, 'ProcOSProcess', 'hold')?.version).toBe(1);
     const held = (id: string) =>
       h.zbc.createProcessInstanceWithResult({ bpmnProcessId: 'hold', variables: { id }, requestTimeout: 120_000 });
@@ -151,10 +95,7 @@ describe('procos up', () => {
 
   it('resumes after a stop: nothing is deployed again and a waiting instance goes on', async () => {
     const root = tempDir('procos-up-');
-    const dir = join(root, 'processes');
-    cpSync(join(TESTDATA, 'hello'), dir, { recursive: true });
-    addHold(dir);
-    const before = await up(root);
+    const before = await up(root, addHold);
     const held = await before.zbc.createProcessInstance({ bpmnProcessId: 'hold', variables: { id: 'resume' } });
     await waitFor('the instance waits', async () =>
       (await instance(before, held.processInstanceKey)) ? true : undefined,
@@ -223,15 +164,13 @@ describe('procos up', () => {
   });
 
   it('reports CrashLoopBackOff for a pool whose workers keep exiting', async () => {
-    const root = tempDir('procos-up-');
-    const dir = join(root, 'processes');
-    cpSync(join(TESTDATA, 'hello'), dir, { recursive: true });
-    const pool = join(dir, 'pool.yaml');
-    writeFileSync(
-      pool,
-      `${readFileSync(pool, 'utf8')}  env:\n    - name: NODE_OPTIONS\n      value: --no-such-node-flag\n`,
-    );
-    const h = await up(root);
+    const h = await up(undefined, (dir) => {
+      const pool = join(dir, 'pool.yaml');
+      writeFileSync(
+        pool,
+        `${readFileSync(pool, 'utf8')}  env:\n    - name: NODE_OPTIONS\n      value: --no-such-node-flag\n`,
+      );
+    });
     expect(ready(h, 'WorkerPool', 'hello')).toMatchObject({ status: 'False', reason: 'CrashLoopBackOff' });
     expect(ready(h, 'WorkerPool', 'hello')?.message).toMatch(
       /worker default-hello-0 keeps exiting \(last exit code 9\)/,

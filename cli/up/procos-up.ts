@@ -15,6 +15,9 @@ import type { KubeObject } from '../../operator/runtime/kube-client.js';
 import { projectRoot } from '../../lib/cli/version.js';
 import { freePort } from '../free-port.js';
 import { checkEnvironment, describeChecks } from './environment-check.js';
+import type { ServingPoolObject } from '../../operator/controllers/process/process-reconciler.js';
+import { Kernel } from './kernel.js';
+import { KERNEL_JOB_TYPES } from './kernel-jobs.js';
 import { LocalObjectStore, type StoredObject } from './local-objects.js';
 import { LocalPoolHost } from './local-pools.js';
 import { LocalProcessHost } from './local-processes.js';
@@ -35,6 +38,11 @@ export interface UpOptions {
   /** How often pools read the backlog (ms). */
   pollMs: number;
   watch: boolean;
+  /** The request ingress (POST /requests): host and port (0 picks a free one). */
+  httpHost?: string;
+  httpPort: number;
+  /** How often the root orchestrator runs health monitoring (default 30 s). */
+  healthIntervalSeconds?: number;
   /** How long boot waits for the pools' workers to be ready (default 120 s). */
   bootTimeoutMs?: number;
   out: (line: string) => void;
@@ -46,11 +54,13 @@ export interface UpRecord {
   dir: string;
   engineAddress: string;
   monitoringUrl?: string;
+  ingressUrl?: string;
   startedAt: string;
 }
 
 export interface RunningSystem {
   record: UpRecord;
+  kernel: Kernel;
   store: LocalObjectStore;
   pools: LocalPoolHost;
   /** Resolves when the folder has been re-read and reconciled after a change (tests, bench). */
@@ -79,6 +89,23 @@ function shown(path: string): string {
   const rel = relative(process.cwd(), path);
   return !rel ? '.' : rel.startsWith('..') ? path : rel;
 }
+
+/** The kernel's own job workers, seen by WorkersAvailable like a pool that is always Ready. */
+const KERNEL_SERVER: ServingPoolObject = {
+  metadata: { name: 'procos-kernel', namespace: 'default', uid: 'procos-kernel' },
+  spec: { taskTypes: [...KERNEL_JOB_TYPES] },
+  status: {
+    conditions: [
+      {
+        type: 'Ready',
+        status: 'True',
+        reason: 'Kernel',
+        message: 'served by procos up itself',
+        lastTransitionTime: new Date(0).toISOString(),
+      },
+    ],
+  },
+};
 
 const elapsed = (t0: number): string => `${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s`;
 
@@ -172,6 +199,7 @@ export async function procosUp(o: UpOptions): Promise<RunningSystem> {
     engine: engineClient,
     events,
     log: log.child({ host: 'processes' }),
+    otherServers: [KERNEL_SERVER],
   });
   const backlog = new BacklogCache(monitoringUrl ? new ProcosEngineBacklog(monitoringUrl) : undefined, o.pollMs);
   const pools = new LocalPoolHost({
@@ -204,7 +232,25 @@ export async function procosUp(o: UpOptions): Promise<RunningSystem> {
     step('warning', 'some pools are still rolling out; going on (see procos status)');
   printSummary(store, step);
 
-  // 5. watch the folder: an edit is a hot deploy.
+  // 5. the kernel: its system calls, the request ingress, the root orchestrator of this boot
+  const kernel = new Kernel({
+    stateDir,
+    store,
+    pools,
+    engineAddress: o.externalEngine ? undefined : engineAddress,
+    monitoringUrl,
+    httpHost: o.httpHost ?? '127.0.0.1',
+    httpPort: o.httpPort,
+    healthIntervalSeconds: o.healthIntervalSeconds ?? 30,
+    say: (line) => step('kernel', line),
+    log,
+  });
+  await kernel.start();
+  record.ingressUrl = kernel.ingressUrl;
+  writeFileSync(upRecordFile(stateDir), JSON.stringify(record, null, 2));
+  step('requests', `POST ${kernel.ingressUrl}/requests  (e.g. {"type": "echo", "payload": {"hello": "world"}})`);
+
+  // 6. watch the folder: an edit is a hot deploy.
   let watcher: FSWatcher | undefined;
   let pending: Promise<void> = Promise.resolve();
   let timer: NodeJS.Timeout | undefined;
@@ -232,6 +278,7 @@ export async function procosUp(o: UpOptions): Promise<RunningSystem> {
 
   return {
     record,
+    kernel,
     store,
     pools,
     settled: async () => {
@@ -243,6 +290,8 @@ export async function procosUp(o: UpOptions): Promise<RunningSystem> {
       watcher?.close();
       clearTimeout(timer);
       await pending;
+      step('shutdown', 'the root orchestrator runs the shutdown process');
+      await kernel.shutdown(15_000);
       step('shutdown', 'draining workers');
       await processes.stop();
       await pools.stop();
