@@ -29,8 +29,8 @@ NPM_STAMP := node_modules/.procos-installed-$(NODE_KEY)
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-up: deps host-tools build ## Boot ProcOS on this machine and run the demo process to a printed result
-	node bin/procos.js demo
+up: deps host-tools build ## Boot ProcOS on this machine, send one AI query through its HTTP ingress, print the answer and what ran; stays up (Ctrl-C stops)
+	node bin/procos.js up processes --demo
 
 test: deps host-tools lint typecheck crds-check build unit e2e ## Everything CI runs: lint, types, CRD freshness, unit and e2e tests
 

@@ -1,10 +1,12 @@
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../lib/cli/version.js';
+import { tempDir } from '../lib/testing/temp-dir.js';
+import { waitFor } from '../lib/testing/wait-for.js';
 
 const root = projectRoot();
 const run = promisify(execFile);
@@ -82,5 +84,112 @@ describe('procos demo (the built binary)', () => {
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('procos lint of BPMN (the built binary)', () => {
+  it('passes the system processes, and names element, line and rule of what Camunda 8 would refuse', async () => {
+    const ok = await procos('lint', 'processes/request-handling.bpmn', 'processes/ai-query.bpmn');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('ok    processes/request-handling.bpmn');
+    const bad = await procos('lint', 'lib/bpmn/testdata/missing-job-type.bpmn');
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/^error lib\/bpmn\/testdata\/missing-job-type\.bpmn: line \d+, element '[^']+': /m);
+  });
+});
+
+/** `procos up` as a user runs it: the binary, in its own folder of state. */
+function spawnUp(stateDir: string): {
+  child: ChildProcess;
+  output: () => string;
+  waitFor: (text: string) => Promise<void>;
+} {
+  const child = spawn(
+    process.execPath,
+    [
+      join(root, 'bin/procos.js'),
+      'up',
+      'cli/up/testdata/hello',
+      '--state-dir',
+      stateDir,
+      '--grpc-port',
+      '0',
+      '--monitoring-port',
+      '0',
+      '--http-port',
+      '0',
+    ],
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let text = '';
+  child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (text += d.toString()));
+  return {
+    child,
+    output: () => text,
+    waitFor: (what) =>
+      waitFor(`procos up to print "${what}"`, () => (text.includes(what) ? true : undefined), {
+        timeoutMs: 60_000,
+      }).then(() => undefined),
+  };
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+  } catch {
+    return false;
+  }
+};
+
+describe('procos up (the built binary)', () => {
+  it('Ctrl-C drains and stops everything it started, exit code 0', async () => {
+    const state = tempDir('procos-up-bin-');
+    const up = spawnUp(state);
+    await up.waitFor('Press Ctrl-C to stop');
+    const children = (JSON.parse(readFileSync(join(state, 'children.json'), 'utf8')) as { pid: number }[]).map(
+      (c) => c.pid,
+    );
+    expect(children.length).toBeGreaterThanOrEqual(2); // the engine and a worker
+    up.child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => up.child.once('exit', r));
+    expect(code, up.output()).toBe(0);
+    expect(up.output()).toContain('shutdown     stopped in');
+    expect(children.filter(alive)).toEqual([]);
+    expect(existsSync(join(state, 'up.json'))).toBe(false);
+  });
+
+  it('after being killed outright, the next procos up stops what the killed one left running', async () => {
+    const state = tempDir('procos-up-bin-');
+    const first = spawnUp(state);
+    await first.waitFor('Press Ctrl-C to stop');
+    const children = (JSON.parse(readFileSync(join(state, 'children.json'), 'utf8')) as { pid: number }[]).map(
+      (c) => c.pid,
+    );
+    first.child.kill('SIGKILL');
+    await new Promise((r) => first.child.once('exit', r));
+    expect(children.filter(alive)).toEqual(children); // orphans: nobody stopped them
+    const second = spawnUp(state);
+    await second.waitFor('Press Ctrl-C to stop');
+    expect(second.output()).toMatch(
+      /cleanup +stopped engine, default-hello-0, left running by a procos up that was killed/,
+    );
+    expect(children.filter(alive)).toEqual([]);
+    second.child.kill('SIGINT');
+    expect(await new Promise((r) => second.child.once('exit', r))).toBe(0);
+  });
+
+  it('Ctrl-C while booting stops what boot started', async () => {
+    const state = tempDir('procos-up-bin-');
+    const up = spawnUp(state);
+    await up.waitFor('procos-engine ready');
+    up.child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => up.child.once('exit', r));
+    const children = (JSON.parse(readFileSync(join(state, 'children.json'), 'utf8')) as { pid: number }[]).map(
+      (c) => c.pid,
+    );
+    expect(children.filter(alive)).toEqual([]);
+    expect(code === 0 || up.output().includes('interrupted while booting'), up.output()).toBe(true);
   });
 });

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../lib/testing/temp-dir.js';
 import { startEngine } from './procos-engine.js';
 import { loadGatewayPackage } from './server/grpc-server.js';
-import { deployFixture, startHarness, type Harness } from './testing/engine-harness.js';
+import { deployFixture, nextJob, startHarness, type Harness } from './testing/engine-harness.js';
 
 describe('monitoring and transport', () => {
   let h: Harness;
@@ -28,6 +28,42 @@ describe('monitoring and transport', () => {
     expect((await fetch(`${base}/ready`)).status).toBe(200);
     expect(await (await fetch(`${base}/health`)).json()).toEqual({ status: 'UP' });
     expect((await fetch(`${base}/nope`)).status).toBe(404);
+  });
+
+  it('keeps the history of finished instances: elements, jobs with worker and failures, and called children', async () => {
+    const zbc = h.client();
+    for (const f of ['call-parent.bpmn', 'call-child.bpmn']) await deployFixture(zbc, f);
+    const parent = await zbc.createProcessInstance({
+      bpmnProcessId: 'call-parent',
+      variables: { childProcess: 'call-child' },
+    });
+    const first = await nextJob(zbc, 'child.work');
+    await zbc.failJob({ jobKey: first.key, errorMessage: 'the disk is full', retries: 2, retryBackOff: 0 });
+    const again = await nextJob(zbc, 'child.work');
+    await zbc.completeJob({ jobKey: again.key, variables: {} });
+    await h.outcome(parent.processInstanceKey);
+    const base = `http://127.0.0.1:${h.running.monitoringPort}`;
+    const tree = (await (await fetch(`${base}/v1/history/process-instances/${parent.processInstanceKey}`)).json()) as {
+      state: string;
+      bpmnProcessId: string;
+      endedAt?: string;
+      elements: { elementId: string; state: string }[];
+      children: { bpmnProcessId: string; elements: { elementId: string; job?: Record<string, unknown> }[] }[];
+    };
+    expect(tree).toMatchObject({
+      bpmnProcessId: 'call-parent',
+      state: 'completed',
+      endedAt: expect.any(String) as unknown,
+    });
+    expect(tree.elements.map((e) => e.elementId)).toContain('call');
+    expect(tree.children).toHaveLength(1);
+    const work = tree.children[0]?.elements.find((e) => e.elementId === 'child-work');
+    expect(work?.job).toMatchObject({ type: 'child.work', state: 'completed', failures: ['the disk is full'] });
+    const list = (await (
+      await fetch(`${base}/v1/history/process-instances?bpmnProcessId=call-child`)
+    ).json()) as unknown[];
+    expect(list).toHaveLength(1);
+    expect((await fetch(`${base}/v1/history/process-instances/1`)).status).toBe(404);
   });
 
   it('accepts gzip-compressed requests with an empty authorization header (C1)', async () => {

@@ -9,6 +9,7 @@ import { JobDispatcher } from './jobs/job-dispatcher.js';
 import { processDueTimes } from './commands/time-triggers.js';
 import { gatewayService } from './server/gateway-service.js';
 import { startGrpcServer, type TlsFiles } from './server/grpc-server.js';
+import { InstanceHistory } from './monitoring/instance-history.js';
 import { startMonitoringServer } from './monitoring/monitoring-server.js';
 
 export interface EngineOptions {
@@ -60,6 +61,7 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
     'engine state recovered',
   );
   const dispatcher = new JobDispatcher(engine);
+  const history = new InstanceHistory(engine);
 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -111,7 +113,7 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
     const monitoringPort = o.monitoringPort;
     if (monitoringPort !== undefined)
       monitoring = await bindPort('monitoring', o.host, monitoringPort, () =>
-        startMonitoringServer(engine, registry, o.host, monitoringPort, () => true),
+        startMonitoringServer(engine, registry, o.host, monitoringPort, () => true, history),
       );
   } catch (err) {
     grpc?.server.forceShutdown();

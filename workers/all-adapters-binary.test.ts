@@ -24,7 +24,7 @@ import {
 import { tempDir } from '../lib/testing/temp-dir.js';
 import { disposeLocalModels, localModel } from './adapters/ai/local-model.js';
 import { startOpenAiServer, type ModelServer } from './adapters/ai/testing/model-servers.js';
-import { writeTinyGguf } from './adapters/ai/testing/tiny-gguf.js';
+import { writeTinyGguf } from './adapters/ai/tiny-gguf.js';
 import { testCertificates } from './adapters/testdata/test-certificates.js';
 import { requireScilab } from './sandbox/require-host-tools.js';
 import { startWorkerProcess, type WorkerProcess } from './testing/worker-process.js';

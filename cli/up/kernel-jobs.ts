@@ -117,6 +117,7 @@ export function startKernelWorkers(d: KernelDeps): void {
     const handle = handlers[taskType];
     d.zbc.createWorker({
       taskType,
+      id: 'procos-kernel',
       timeout: 30_000,
       taskHandler: async (job) => {
         try {

@@ -24,6 +24,7 @@ import { workerObjectNames } from '../../operator/controllers/pool/worker-object
 import { mergeConditions } from '../../operator/runtime/conditions.js';
 import { resourcePath } from '../../operator/runtime/kube-client.js';
 import { Workqueue } from '../../operator/runtime/workqueue.js';
+import type { ChildRegistry } from './child-registry.js';
 import type { LocalObjectStore, StoredObject } from './local-objects.js';
 import { LocalWorkers } from './local-workers.js';
 
@@ -42,6 +43,8 @@ export interface LocalPoolHostDeps {
   log: Logger;
   /** Kubernetes Events become console lines. */
   event: (obj: StoredObject, type: 'Normal' | 'Warning', reason: string, message: string) => void;
+  /** Where worker pids are written down. */
+  registry?: ChildRegistry;
   /** A worker started, became ready, exited. */
   onWorker?: (pool: string, what: string) => void;
   now?: () => number;
@@ -121,6 +124,7 @@ export class LocalPoolHost {
         command: this.d.worker.command,
         commandArgs: this.d.worker.args,
         baseEnv: this.d.worker.env,
+        registry: this.d.registry,
         onChange: (what) => {
           this.d.onWorker?.(key, what);
           this.queue.add(key);

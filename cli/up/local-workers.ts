@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type { DeploymentState, PodProblem } from '../../operator/controllers/pool/pool-plan.js';
 import { POOL_FILE_DIR, SECRETS_DIR, type KubeManifest } from '../../operator/controllers/pool/worker-objects.js';
 import { freePort } from '../free-port.js';
-import { SupervisedProcess } from './supervised-process.js';
+import { SupervisedProcess, type SupervisedOptions } from './supervised-process.js';
 
 interface Container {
   args: string[];
@@ -34,6 +34,7 @@ export interface LocalWorkersOptions {
   commandArgs: string[];
   baseEnv: NodeJS.ProcessEnv;
   onChange: (what: string) => void;
+  registry?: SupervisedOptions['registry'];
 }
 
 interface Replica {
@@ -181,6 +182,7 @@ export class LocalWorkers {
       logFile: join(this.o.logDir, `${name}.log`),
       readyUrl: `http://127.0.0.1:${port}/ready`,
       onChange: (p, what) => this.o.onChange(`worker ${p.o.name} ${what}`),
+      registry: this.o.registry,
     });
     this.replicas.push({ proc, templateHash: t.hash });
     proc.start();

@@ -14,6 +14,8 @@ import type { EventSink } from '../../operator/runtime/event-recorder.js';
 import type { KubeObject } from '../../operator/runtime/kube-client.js';
 import { projectRoot } from '../../lib/cli/version.js';
 import { freePort } from '../free-port.js';
+import { aiSetup } from './ai-defaults.js';
+import { ChildRegistry } from './child-registry.js';
 import { checkEnvironment, describeChecks } from './environment-check.js';
 import type { ServingPoolObject } from '../../operator/controllers/process/process-reconciler.js';
 import { Kernel } from './kernel.js';
@@ -43,6 +45,8 @@ export interface UpOptions {
   httpPort: number;
   /** How often the root orchestrator runs health monitoring (default 30 s). */
   healthIntervalSeconds?: number;
+  /** Aborted (Ctrl-C): boot stops what it started and rejects. */
+  signal?: AbortSignal;
   /** How long boot waits for the pools' workers to be ready (default 120 s). */
   bootTimeoutMs?: number;
   out: (line: string) => void;
@@ -76,11 +80,17 @@ export function readUpRecord(stateDir: string): UpRecord | undefined {
   const file = upRecordFile(stateDir);
   if (!existsSync(file)) return undefined;
   const record = JSON.parse(readFileSync(file, 'utf8')) as UpRecord;
+  return upAlive(record.pid) ? record : undefined; // else: left by a `procos up` that is gone
+}
+
+/** The pid is a running `procos up` (not a zombie, not a pid reused by something else). */
+function upAlive(pid: number): boolean {
   try {
-    process.kill(record.pid, 0);
-    return record;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('procos');
   } catch {
-    return undefined; // a record left by a `procos up` that is gone
+    return false;
   }
 }
 
@@ -121,190 +131,237 @@ export async function procosUp(o: UpOptions): Promise<RunningSystem> {
       `procos up is already running on ${o.stateDir} (pid ${running.pid}); stop it first, or use another --state-dir`,
     );
 
-  // 1. logging: our own lines go to the console; the components' logs to files.
-  const logDir = join(stateDir, 'logs');
-  mkdirSync(logDir, { recursive: true });
-  const log: Logger = pino(
-    { name: 'procos-up', level: process.env.LOG_LEVEL ?? 'info' },
-    pino.destination({ dest: join(logDir, 'procos-up.log'), sync: false, mkdir: true }),
-  );
-  step('logging', `component logs in ${shown(logDir)} (procos logs NAME)`);
-
-  // 2. environment
-  const checks = checkEnvironment();
-  step('environment', `Node.js ${process.version}; tools:`);
-  for (const line of describeChecks(checks)) o.out(line);
-
-  // 3. engine
-  const root = projectRoot();
-  let engine: SupervisedProcess | undefined;
-  let engineAddress: string;
-  let monitoringUrl: string | undefined;
-  if (o.externalEngine) {
-    engineAddress = o.externalEngine;
-    step(
-      'engine',
-      `using the engine at ${engineAddress} (ZEEBE_GRPC_ADDRESS); no backlog source: pools keep their size`,
+  const registry = new ChildRegistry(join(stateDir, 'children.json'), stateDir);
+  mkdirSync(stateDir, { recursive: true });
+  const reaped = registry.reapLeftovers();
+  // Whatever ends this process (an uncaught error, process.exit), its children end with it.
+  const killChildren = (): void => registry.killAll();
+  process.on('exit', killChildren);
+  /** What boot started, stopped in reverse when boot fails or is interrupted. */
+  const started: (() => Promise<void>)[] = [];
+  const interrupted = (): void => {
+    if (o.signal?.aborted) throw new Error('interrupted while booting; everything started was stopped');
+  };
+  try {
+    // 1. logging: our own lines go to the console; the components' logs to files.
+    const logDir = join(stateDir, 'logs');
+    mkdirSync(logDir, { recursive: true });
+    const log: Logger = pino(
+      { name: 'procos-up', level: process.env.LOG_LEVEL ?? 'info' },
+      pino.destination({ dest: join(logDir, 'procos-up.log'), sync: false, mkdir: true }),
     );
-  } else {
-    const grpcPort = o.grpcPort || (await freePort());
-    const monitoringPort = o.monitoringPort || (await freePort());
-    engineAddress = `127.0.0.1:${grpcPort}`;
-    monitoringUrl = `http://127.0.0.1:${monitoringPort}`;
-    const dataDir = join(stateDir, 'engine');
-    engine = new SupervisedProcess({
-      name: 'engine',
-      command: process.execPath,
-      args: [
-        join(root, 'bin/procos-engine.js'),
-        '--host',
-        '127.0.0.1',
-        '--port',
-        String(grpcPort),
-        '--monitoring-port',
-        String(monitoringPort),
-        '--data-dir',
-        dataDir,
-      ],
-      logFile: join(logDir, 'engine.log'),
-      readyUrl: `${monitoringUrl}/ready`,
-      onChange: (_p, what) => {
-        if (what !== 'started' && what !== 'ready') step('engine', what);
+    step('logging', `component logs in ${shown(logDir)} (procos logs NAME)`);
+    if (reaped.length) step('cleanup', `stopped ${reaped.join(', ')}, left running by a procos up that was killed`);
+
+    // 2. environment
+    const checks = checkEnvironment();
+    step('environment', `Node.js ${process.version}; tools:`);
+    for (const line of describeChecks(checks)) o.out(line);
+
+    // 3. engine
+    const root = projectRoot();
+    let engine: SupervisedProcess | undefined;
+    let engineAddress: string;
+    let monitoringUrl: string | undefined;
+    if (o.externalEngine) {
+      engineAddress = o.externalEngine;
+      step(
+        'engine',
+        `using the engine at ${engineAddress} (ZEEBE_GRPC_ADDRESS); no backlog source: pools keep their size`,
+      );
+    } else {
+      const grpcPort = o.grpcPort || (await freePort());
+      const monitoringPort = o.monitoringPort || (await freePort());
+      engineAddress = `127.0.0.1:${grpcPort}`;
+      monitoringUrl = `http://127.0.0.1:${monitoringPort}`;
+      const dataDir = join(stateDir, 'engine');
+      engine = new SupervisedProcess({
+        name: 'engine',
+        command: process.execPath,
+        args: [
+          join(root, 'bin/procos-engine.js'),
+          '--host',
+          '127.0.0.1',
+          '--port',
+          String(grpcPort),
+          '--monitoring-port',
+          String(monitoringPort),
+          '--data-dir',
+          dataDir,
+        ],
+        logFile: join(logDir, 'engine.log'),
+        registry,
+        readyUrl: `${monitoringUrl}/ready`,
+        onChange: (_p, what) => {
+          if (what !== 'started' && what !== 'ready') step('engine', what);
+        },
+      });
+      engine.start();
+      started.push(() => engine?.stop(30_000) ?? Promise.resolve());
+      // An engine that exits while booting (a port in use, a damaged data folder) fails the boot.
+      if (
+        !(await until(
+          () => engine?.state === 'ready' || (engine?.failures ?? 0) > 0 || Boolean(o.signal?.aborted),
+          60_000,
+        )) ||
+        engine.failures
+      ) {
+        await engine.stop(5000);
+        throw new Error(engineFailure(engine, join(logDir, 'engine.log')));
+      }
+      step('engine', `procos-engine ready: grpc://${engineAddress}, ${monitoringUrl} (data in ${shown(dataDir)})`);
+    }
+    const record: UpRecord = {
+      pid: process.pid,
+      dir,
+      engineAddress,
+      monitoringUrl,
+      startedAt: new Date().toISOString(),
+    };
+    writeFileSync(upRecordFile(stateDir), JSON.stringify(record, null, 2));
+
+    // 4. manifests, reconciled by the operator's reconcilers
+    const store = LocalObjectStore.open(join(stateDir, 'objects.json'));
+    const events: EventSink = {
+      record: (obj: KubeObject, type, reason, message) => {
+        step(type === 'Warning' ? 'warning' : 'event', `${obj.kind ?? ''} ${obj.metadata.name}: ${reason}: ${message}`);
+        log.info({ kind: obj.kind, name: obj.metadata.name, type, reason }, message);
+      },
+    };
+    const engineClient = new ZeebeEngineClient(
+      o.externalEngine ? {} : { ZEEBE_GRPC_ADDRESS: `grpc://${engineAddress}`, CAMUNDA_AUTH_STRATEGY: 'NONE' },
+    );
+    started.push(() => engineClient.close());
+    const processes = new LocalProcessHost({
+      store,
+      engine: engineClient,
+      events,
+      log: log.child({ host: 'processes' }),
+      otherServers: [KERNEL_SERVER],
+    });
+    const secretsDir = join(stateDir, 'secrets');
+    const ai = aiSetup(stateDir, secretsDir);
+    for (const note of ai.notes) step('ai', note);
+    const backlog = new BacklogCache(monitoringUrl ? new ProcosEngineBacklog(monitoringUrl) : undefined, o.pollMs);
+    const pools = new LocalPoolHost({
+      store,
+      backlog,
+      stateDir,
+      secretsDir,
+      engineAddress: `grpc://${engineAddress}`,
+      worker: {
+        command: process.execPath,
+        args: [join(root, 'bin/procos-worker.js')],
+        env: o.externalEngine
+          ? { ...ai.env, ...process.env }
+          : { ...ai.env, ...process.env, ZEEBE_GRPC_ADDRESS: `grpc://${engineAddress}`, CAMUNDA_AUTH_STRATEGY: 'NONE' },
+      },
+      pollMs: o.pollMs,
+      registry,
+      log: log.child({ host: 'pools' }),
+      event: (obj: StoredObject, type, reason, message) => events.record(obj, type, reason, message),
+      onWorker: (pool, what) => {
+        if (!/ready$|started$/.test(what)) step('workers', `${pool}: ${what}`);
       },
     });
-    engine.start();
-    // An engine that exits while booting (a port in use, a damaged data folder) fails the boot.
-    if (!(await until(() => engine?.state === 'ready' || (engine?.failures ?? 0) > 0, 60_000)) || engine.failures) {
-      await engine.stop(5000);
-      throw new Error(engineFailure(engine, join(logDir, 'engine.log')));
-    }
-    step('engine', `procos-engine ready: grpc://${engineAddress}, ${monitoringUrl} (data in ${shown(dataDir)})`);
-  }
-  const record: UpRecord = { pid: process.pid, dir, engineAddress, monitoringUrl, startedAt: new Date().toISOString() };
-  writeFileSync(upRecordFile(stateDir), JSON.stringify(record, null, 2));
 
-  // 4. manifests, reconciled by the operator's reconcilers
-  const store = LocalObjectStore.open(join(stateDir, 'objects.json'));
-  const events: EventSink = {
-    record: (obj: KubeObject, type, reason, message) => {
-      step(type === 'Warning' ? 'warning' : 'event', `${obj.kind ?? ''} ${obj.metadata.name}: ${reason}: ${message}`);
-      log.info({ kind: obj.kind, name: obj.metadata.name, type, reason }, message);
-    },
-  };
-  const engineClient = new ZeebeEngineClient(
-    o.externalEngine ? {} : { ZEEBE_GRPC_ADDRESS: `grpc://${engineAddress}`, CAMUNDA_AUTH_STRATEGY: 'NONE' },
-  );
-  const processes = new LocalProcessHost({
-    store,
-    engine: engineClient,
-    events,
-    log: log.child({ host: 'processes' }),
-    otherServers: [KERNEL_SERVER],
-  });
-  const backlog = new BacklogCache(monitoringUrl ? new ProcosEngineBacklog(monitoringUrl) : undefined, o.pollMs);
-  const pools = new LocalPoolHost({
-    store,
-    backlog,
-    stateDir,
-    secretsDir: join(stateDir, 'secrets'),
-    engineAddress: `grpc://${engineAddress}`,
-    worker: {
-      command: process.execPath,
-      args: [join(root, 'bin/procos-worker.js')],
-      env: o.externalEngine
-        ? process.env
-        : { ...process.env, ZEEBE_GRPC_ADDRESS: `grpc://${engineAddress}`, CAMUNDA_AUTH_STRATEGY: 'NONE' },
-    },
-    pollMs: o.pollMs,
-    log: log.child({ host: 'pools' }),
-    event: (obj: StoredObject, type, reason, message) => events.record(obj, type, reason, message),
-    onWorker: (pool, what) => {
-      if (!/ready$|started$/.test(what)) step('workers', `${pool}: ${what}`);
-    },
-  });
+    started.push(
+      () => pools.stop(),
+      () => processes.stop(),
+    );
+    interrupted();
+    let contents = await loadDir(dir, store, step);
+    processes.start();
+    pools.start();
+    await Promise.all([processes.idle(), pools.idle()]);
+    // Ready for requests when every pool has its workers up (or cannot: then it says why).
+    if (!(await until(() => poolsSettled(store) || Boolean(o.signal?.aborted), o.bootTimeoutMs ?? 120_000)))
+      step('warning', 'some pools are still rolling out; going on (see procos status)');
+    printSummary(store, step);
 
-  let contents = await loadDir(dir, store, step);
-  processes.start();
-  pools.start();
-  await Promise.all([processes.idle(), pools.idle()]);
-  // Ready for requests when every pool has its workers up (or cannot: then it says why).
-  if (!(await until(() => poolsSettled(store), o.bootTimeoutMs ?? 120_000)))
-    step('warning', 'some pools are still rolling out; going on (see procos status)');
-  printSummary(store, step);
+    // 5. the kernel: its system calls, the request ingress, the root orchestrator of this boot
+    const kernel = new Kernel({
+      stateDir,
+      store,
+      pools,
+      engineAddress: o.externalEngine ? undefined : engineAddress,
+      monitoringUrl,
+      httpHost: o.httpHost ?? '127.0.0.1',
+      httpPort: o.httpPort,
+      healthIntervalSeconds: o.healthIntervalSeconds ?? 30,
+      say: (line) => step('kernel', line),
+      log,
+    });
+    interrupted();
+    started.push(() => kernel.shutdown(0));
+    await kernel.start();
+    interrupted();
+    record.ingressUrl = kernel.ingressUrl;
+    writeFileSync(upRecordFile(stateDir), JSON.stringify(record, null, 2));
+    step('requests', `POST ${kernel.ingressUrl}/requests  (e.g. {"type": "echo", "payload": {"hello": "world"}})`);
 
-  // 5. the kernel: its system calls, the request ingress, the root orchestrator of this boot
-  const kernel = new Kernel({
-    stateDir,
-    store,
-    pools,
-    engineAddress: o.externalEngine ? undefined : engineAddress,
-    monitoringUrl,
-    httpHost: o.httpHost ?? '127.0.0.1',
-    httpPort: o.httpPort,
-    healthIntervalSeconds: o.healthIntervalSeconds ?? 30,
-    say: (line) => step('kernel', line),
-    log,
-  });
-  await kernel.start();
-  record.ingressUrl = kernel.ingressUrl;
-  writeFileSync(upRecordFile(stateDir), JSON.stringify(record, null, 2));
-  step('requests', `POST ${kernel.ingressUrl}/requests  (e.g. {"type": "echo", "payload": {"hello": "world"}})`);
-
-  // 6. watch the folder: an edit is a hot deploy.
-  let watcher: FSWatcher | undefined;
-  let pending: Promise<void> = Promise.resolve();
-  let timer: NodeJS.Timeout | undefined;
-  const reload = (): void => {
-    pending = pending.then(async () => {
-      const seen = Date.now();
-      const next = await readManifestDir(dir).catch((err: unknown) => {
-        step('warning', `cannot read ${o.dir}: ${err instanceof Error ? err.message : String(err)}`);
-        return undefined;
+    // 6. watch the folder: an edit is a hot deploy.
+    let watcher: FSWatcher | undefined;
+    let pending: Promise<void> = Promise.resolve();
+    let timer: NodeJS.Timeout | undefined;
+    const reload = (): void => {
+      pending = pending.then(async () => {
+        const seen = Date.now();
+        const next = await readManifestDir(dir).catch((err: unknown) => {
+          step('warning', `cannot read ${o.dir}: ${err instanceof Error ? err.message : String(err)}`);
+          return undefined;
+        });
+        if (!next || next.checksum === contents.checksum) return;
+        contents = applyContents(next, store, step, dir);
+        await Promise.all([processes.idle(), pools.idle()]);
+        step('hot deploy', `${o.dir} changed: reconciled in ${Date.now() - seen} ms`);
       });
-      if (!next || next.checksum === contents.checksum) return;
-      contents = applyContents(next, store, step, dir);
-      await Promise.all([processes.idle(), pools.idle()]);
-      step('hot deploy', `${o.dir} changed: reconciled in ${Date.now() - seen} ms`);
-    });
-  };
-  if (o.watch) {
-    watcher = watch(dir, { recursive: true }, () => {
-      clearTimeout(timer);
-      // Editors write a file in several steps: read once they are done.
-      timer = setTimeout(reload, 150);
-    });
-  }
-  step('ready', `ProcOS is up in ${((Date.now() - t0) / 1000).toFixed(1)} s${o.watch ? `; watching ${o.dir}` : ''}`);
+    };
+    if (o.watch) {
+      watcher = watch(dir, { recursive: true }, () => {
+        clearTimeout(timer);
+        // Editors write a file in several steps: read once they are done.
+        timer = setTimeout(reload, 150);
+      });
+    }
+    step('ready', `ProcOS is up in ${((Date.now() - t0) / 1000).toFixed(1)} s${o.watch ? `; watching ${o.dir}` : ''}`);
 
-  return {
-    record,
-    kernel,
-    store,
-    pools,
-    settled: async () => {
-      reload();
-      await pending;
-    },
-    stop: async () => {
-      const s0 = Date.now();
-      watcher?.close();
-      clearTimeout(timer);
-      await pending;
-      step('shutdown', 'the root orchestrator runs the shutdown process');
-      await kernel.shutdown(15_000);
-      step('shutdown', 'draining workers');
-      await processes.stop();
-      await pools.stop();
-      await engineClient.close();
-      await engine?.stop(30_000);
-      rmSync(upRecordFile(stateDir), { force: true });
-      step(
-        'shutdown',
-        `stopped in ${((Date.now() - s0) / 1000).toFixed(1)} s; \`procos up\` resumes from ${shown(stateDir)}`,
-      );
-      log.flush();
-    },
-  };
+    return {
+      record,
+      kernel,
+      store,
+      pools,
+      settled: async () => {
+        reload();
+        await pending;
+      },
+      stop: async () => {
+        const s0 = Date.now();
+        watcher?.close();
+        clearTimeout(timer);
+        await pending;
+        step('shutdown', 'the root orchestrator runs the shutdown process');
+        await kernel.shutdown(15_000);
+        step('shutdown', 'draining workers');
+        await processes.stop();
+        await pools.stop();
+        await engineClient.close();
+        await engine?.stop(30_000);
+        rmSync(upRecordFile(stateDir), { force: true });
+        process.off('exit', killChildren);
+        step(
+          'shutdown',
+          `stopped in ${((Date.now() - s0) / 1000).toFixed(1)} s; \`procos up\` resumes from ${shown(stateDir)}`,
+        );
+        log.flush();
+      },
+    };
+  } catch (err) {
+    for (const stop of started.reverse()) await stop().catch(() => undefined);
+    process.off('exit', killChildren);
+    rmSync(upRecordFile(stateDir), { force: true });
+    throw err;
+  }
 }
 
 async function loadDir(

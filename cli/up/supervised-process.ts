@@ -24,6 +24,8 @@ export interface SupervisedOptions {
   /** Up this long without exiting: the next exit starts from the initial backoff again. */
   resetAfterMs?: number;
   onChange?: (p: SupervisedProcess, what: string) => void;
+  /** Where started pids are written down (so a killed parent's children can be found). */
+  registry?: { add(pid: number, name: string): void; remove(pid: number): void };
 }
 
 export class SupervisedProcess {
@@ -54,6 +56,11 @@ export class SupervisedProcess {
     });
     closeSync(fd);
     this.child = child;
+    const pid = child.pid;
+    if (pid !== undefined) {
+      this.o.registry?.add(pid, this.o.name);
+      child.once('exit', () => this.o.registry?.remove(pid));
+    }
     this.state = 'starting';
     this.startedAt = Date.now();
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));

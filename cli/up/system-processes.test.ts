@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../lib/cli/version.js';
 import { waitFor, waitUntil } from '../../lib/testing/wait-for.js';
+import { demoRequest } from './demo-request.js';
 import { instanceOf, readyOf, statusOf, startUp, stopAll, stopUp, type UpHarness } from './testing/up-harness.js';
 
 const PROCESSES = join(projectRoot(), 'processes');
@@ -102,6 +103,28 @@ describe('the system processes under procos up', () => {
     expect(done.result).toEqual({ echo: { n: 2 } });
   });
 
+  it('answers an AI query with the local model (validated, routed, asked, formatted), and the demo shows what ran', async () => {
+    const h = await startUp({ from: PROCESSES });
+    const lines: string[] = [];
+    const ok = await demoRequest({
+      ingressUrl: h.system.kernel.ingressUrl,
+      monitoringUrl: h.system.record.monitoringUrl,
+      out: (l) => lines.push(l),
+    });
+    const said = lines.join('\n');
+    expect(ok, said).toBe(true);
+    expect(said).toContain('demo: answer (local provider, model procos-demo-tiny.gguf');
+    expect(said).toContain('this text is not meaningful');
+    expect(said).toMatch(/what ran \(2 processes, 5 jobs, \d+ ms in all\)/);
+    expect(said).toMatch(/procos-request v1 \(instance \d+\), completed/);
+    expect(said).toContain('track: job procos.request.track by procos-kernel');
+    expect(said).toContain('handle: calls procos-ai-query (below)');
+    expect(said).toContain('ask-local: job ai.query.local by default-procos-ai-0');
+    const refused = await post(h, { type: 'ai-query', payload: { prompt: 'hi', provider: 'ollama' } });
+    expect(refused.status).toBe(422);
+    expect(refused.body.detail).toContain('payload.provider: must be equal to one of the allowed values ("local")');
+  });
+
   it('refuses bad requests with 4xx and a reason, and nothing reaches the engine', async () => {
     const h = await startUp({ from: PROCESSES });
     const before = await messagesPublished(h);
@@ -110,7 +133,7 @@ describe('the system processes under procos up', () => {
         [h, { type: 'no-such-type', payload: {} }],
         422,
         'UnknownRequestType',
-        /"no-such-type" is not known \(known: echo\)/,
+        /"no-such-type" is not known \(known: ai-query, echo\)/,
       ],
       [[h, { type: 'echo', payload: 5 }], 422, 'InvalidPayload', /payload: must be object/],
       [[h, { type: 'echo', payload: {}, extra: 1 }], 400, 'InvalidRequest', /extra/],

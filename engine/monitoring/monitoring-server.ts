@@ -1,8 +1,9 @@
 // The monitoring port (Zeebe's is 9600): /metrics, /ready, /health, and a small JSON read API
-// for what gRPC does not expose (instances, incidents, job backlog per type).
+// for what gRPC does not expose (instances, incidents, job backlog per type, recent history).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { Engine } from '../processor/engine.js';
+import type { InstanceHistory } from './instance-history.js';
 import { readInstance, readInstances, readIncidents, readJobBacklog } from './read-api.js';
 
 export async function startMonitoringServer(
@@ -11,9 +12,12 @@ export async function startMonitoringServer(
   host: string,
   port: number,
   ready: () => boolean,
+  history?: InstanceHistory,
 ): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
-    void handle(engine, registry, ready, req, res).catch((err: unknown) => json(res, 500, { error: String(err) }));
+    void handle(engine, registry, ready, history, req, res).catch((err: unknown) =>
+      json(res, 500, { error: String(err) }),
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -27,6 +31,7 @@ async function handle(
   engine: Engine,
   registry: Registry,
   ready: () => boolean,
+  history: InstanceHistory | undefined,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
@@ -49,6 +54,19 @@ async function handle(
       : json(res, 404, { error: `process instance ${m[1]} not found (finished instances are not kept)` });
   }
   if (path === '/v1/incidents') return json(res, 200, readIncidents(engine));
+  if (history && path === '/v1/history/process-instances') {
+    const limit = Number(url.searchParams.get('limit') ?? 100);
+    return json(res, 200, history.list({ bpmnProcessId: url.searchParams.get('bpmnProcessId') ?? undefined, limit }));
+  }
+  const h = /^\/v1\/history\/process-instances\/(\d+)$/.exec(path);
+  if (history && h?.[1]) {
+    const tree = history.tree(h[1]);
+    return tree
+      ? json(res, 200, tree)
+      : json(res, 404, {
+          error: `process instance ${h[1]} is not in the history (it keeps the last 1000 since the engine started)`,
+        });
+  }
   if (path === '/v1/jobs/backlog') return json(res, 200, readJobBacklog(engine));
   return json(res, 404, {
     error: `no such endpoint: ${path}`,
@@ -60,6 +78,8 @@ async function handle(
       '/v1/process-instances/{key}',
       '/v1/incidents',
       '/v1/jobs/backlog',
+      '/v1/history/process-instances',
+      '/v1/history/process-instances/{key}',
     ],
   });
 }

@@ -78,8 +78,14 @@ export function parseRequestTypes(yaml: string | undefined): RequestTypes {
 export function payloadProblems(validate: ValidateFunction): string[] {
   return (validate.errors ?? []).map((e) => {
     const path = e.instancePath.replace(/^\//, '').replace(/\//g, '.');
-    const missing =
-      e.keyword === 'required' ? `.${String((e.params as { missingProperty?: string }).missingProperty)}` : '';
-    return `payload${path ? `.${path}` : ''}${missing}: ${e.message ?? e.keyword}`;
+    const params = e.params as { missingProperty?: string; allowedValues?: unknown[]; additionalProperty?: string };
+    const missing = e.keyword === 'required' ? `.${String(params.missingProperty)}` : '';
+    const detail =
+      e.keyword === 'enum'
+        ? ` (${(params.allowedValues ?? []).map((v) => JSON.stringify(v)).join(', ')})`
+        : e.keyword === 'additionalProperties'
+          ? ` (${String(params.additionalProperty)})`
+          : '';
+    return `payload${path ? `.${path}` : ''}${missing}: ${e.message ?? e.keyword}${detail}`;
   });
 }

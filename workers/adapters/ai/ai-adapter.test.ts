@@ -13,7 +13,7 @@ import { aiAdapter } from './ai-adapter.js';
 import { aiConfig, type AiConfig } from './ai-config.js';
 import { disposeLocalModels, localModel, type LocalModel } from './local-model.js';
 import { startOllamaServer, startOpenAiServer, type ModelServer } from './testing/model-servers.js';
-import { writeTinyGguf } from './testing/tiny-gguf.js';
+import { writeTinyGguf } from './tiny-gguf.js';
 
 const dir = tempDir('procos-ai-');
 const modelPath = join(dir, 'tiny.gguf');

@@ -13,7 +13,7 @@ import { bindPool } from '../../pool-config.js';
 import { SecretStore } from '../../secrets.js';
 import { disposeLocalModels, localModel, type LocalModel } from './local-model.js';
 import { startOpenAiServer, type ModelServer } from './testing/model-servers.js';
-import { writeTinyGguf } from './testing/tiny-gguf.js';
+import { writeTinyGguf } from './tiny-gguf.js';
 
 const PROMPT = 'Rate the risk of this ticket: {{ ticket }}';
 const SCHEMA = {

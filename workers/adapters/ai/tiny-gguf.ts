@@ -1,5 +1,6 @@
-// A tiny llama-architecture GGUF with seeded random weights, written by the tests themselves: no
-// npm or Debian package ships a language model and tests may not download one. It loads in
+// A tiny llama-architecture GGUF with seeded random weights, written by the tests and by `procos up`
+// when no model is configured (its demo model: the answers are not meaningful). No
+// npm or Debian package ships a language model and nothing may be downloaded. It loads in
 // node-llama-cpp's llama.cpp like any model, and greedy decoding makes its (meaningless) answers
 // deterministic, which is all a test of the plumbing needs.
 //
