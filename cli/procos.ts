@@ -3,13 +3,26 @@
 import { main } from '../lib/cli/entry-point.js';
 import { EXIT, CommandError, type Command } from './commands/command.js';
 import { demoCommand } from './commands/demo.js';
+import { deployCommand } from './commands/deploy.js';
+import { explainCommand } from './commands/explain.js';
+import { incidentsCommand } from './commands/incidents.js';
 import { lintCommand } from './commands/lint.js';
+import { logsCommand } from './commands/logs.js';
+import { runCommand } from './commands/run.js';
+import { statusCommand } from './commands/status.js';
 import { upCommand } from './commands/up.js';
 
-const COMMANDS: Command[] = [upCommand, lintCommand, demoCommand];
-
-/** Listed in --help as coming; asked for, they say so instead of "unknown command". */
-const NOT_YET = ['status', 'run', 'deploy', 'incidents', 'explain', 'logs'];
+const COMMANDS: Command[] = [
+  upCommand,
+  statusCommand,
+  runCommand,
+  deployCommand,
+  incidentsCommand,
+  explainCommand,
+  logsCommand,
+  lintCommand,
+  demoCommand,
+];
 
 const help = `
 ProcOS on one machine.
@@ -18,8 +31,9 @@ Usage:
 ${COMMANDS.map((c) => c.help).join('\n')}
   procos --version       Print the version.
 
-Exit codes: 0 done, 1 the work failed (invalid input found), 2 usage, 3 the system is not reachable.
-Not built yet: ${NOT_YET.join(', ')}.
+The commands after \`up\` talk to the procos up running with the same --state-dir (default .procos).
+Exit codes: 0 done, 1 the work failed (invalid input found, the engine refused), 2 usage,
+3 the system is not reachable (no procos up runs, or its engine does not answer).
 `;
 
 await main({
@@ -37,12 +51,6 @@ await main({
         process.stderr.write(`procos ${command.name}: ${err.message}\n`);
         return err.exitCode;
       }
-    }
-    if (name && NOT_YET.includes(name)) {
-      process.stderr.write(
-        `procos: "${name}" is not built yet (it comes with the next steps of the one-machine microkernel); today \`procos up\` runs the system, \`procos demo\` runs the hello demo and \`procos lint FILE...\` validates manifests and BPMN.\n`,
-      );
-      return EXIT.usage;
     }
     process.stderr.write(`procos: ${name ? `unknown command "${name}"` : 'missing command'}\n${help}`);
     return EXIT.usage;

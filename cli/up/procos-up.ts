@@ -55,6 +55,8 @@ export interface UpOptions {
 /** What `procos status` and the other commands find in <stateDir>/up.json while it runs. */
 export interface UpRecord {
   pid: number;
+  /** Start time of that pid, so a reused pid is not taken for a running procos up. */
+  processStart?: string;
   dir: string;
   engineAddress: string;
   monitoringUrl?: string;
@@ -80,17 +82,18 @@ export function readUpRecord(stateDir: string): UpRecord | undefined {
   const file = upRecordFile(stateDir);
   if (!existsSync(file)) return undefined;
   const record = JSON.parse(readFileSync(file, 'utf8')) as UpRecord;
-  return upAlive(record.pid) ? record : undefined; // else: left by a `procos up` that is gone
+  // Else: left by a `procos up` that is gone (or its pid now belongs to another process).
+  return processStart(record.pid) === record.processStart ? record : undefined;
 }
 
-/** The pid is a running `procos up` (not a zombie, not a pid reused by something else). */
-function upAlive(pid: number): boolean {
+/** When a process started (clock ticks since boot, /proc/PID/stat field 22): a pid plus this names one process. */
+function processStart(pid: number): string | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('procos');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[0] === 'Z' ? undefined : fields[19];
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -213,6 +216,7 @@ export async function procosUp(o: UpOptions): Promise<RunningSystem> {
     }
     const record: UpRecord = {
       pid: process.pid,
+      processStart: processStart(process.pid),
       dir,
       engineAddress,
       monitoringUrl,
