@@ -120,6 +120,7 @@ bench: deps host-tools build cluster-build ## Benchmarks (print ratios against a
 	npx tsx bench/worker/worker-bench.ts
 	npx tsx bench/reconcile/reconcile-bench.ts
 	npx tsx bench/pool/pool-bench.ts
+	npx tsx bench/up/up-bench.ts
 
 clean: ## Remove build output and installed packages
 	rm -rf dist node_modules

@@ -118,6 +118,8 @@ export function startKernelWorkers(d: KernelDeps): void {
     d.zbc.createWorker({
       taskType,
       id: 'procos-kernel',
+      // Every request passes two kernel jobs: do not make them wait for a slot.
+      maxJobsToActivate: 128,
       timeout: 30_000,
       taskHandler: async (job) => {
         try {
