@@ -7,6 +7,7 @@ import { stringify } from 'yaml';
 import { projectRoot } from '../lib/cli/version.js';
 import { parseManifest } from '../operator/api/index.js';
 import { loadInvalidFixtures, loadSamples } from '../operator/api/testdata/fixtures.js';
+import { readManifestDir } from '../cli/up/manifest-dir.js';
 import { installCrds, useCluster, type TestCluster } from './cluster/test-cluster.js';
 import { waitFor } from '../lib/testing/wait-for.js';
 
@@ -97,5 +98,24 @@ describe('CRDs on a real kube-apiserver', () => {
   it('keeps crds/ applyable as plain YAML (kubectl apply -f crds/ in the README)', () => {
     const text = readFileSync(join(projectRoot(), 'crds', 'procos.io_workerpools.yaml'), 'utf8');
     expect(cluster.tryKubectl(['apply', '--dry-run=server', '-f', '-'], text).code).toBe(0);
+  });
+
+  it('stores from `kubectl apply -k processes/` exactly what procos up reads from that folder', async () => {
+    const ns = 'procos-kustomize-e2e';
+    cluster.kubectl(['create', 'namespace', ns]);
+    const dir = join(projectRoot(), 'processes');
+    const applied = JSON.parse(cluster.kubectl(['apply', '-k', dir, '-n', ns, '-o', 'json'])) as {
+      items: { kind: string; metadata: { name: string }; spec?: unknown; data?: unknown }[];
+    };
+    const read = await readManifestDir(dir);
+    expect(read.problems).toEqual([]);
+    const key = (o: { kind: string; metadata: { name: string } }): string => `${o.kind}/${o.metadata.name}`;
+    expect(applied.items.map(key).sort()).toEqual(read.objects.map(key).sort());
+    for (const ours of read.objects) {
+      const stored = applied.items.find((o) => key(o) === key(ours));
+      // The apiserver's defaults are the zod schema's: the same spec on both hosts.
+      if (ours.kind === 'ConfigMap') expect(stored?.data, key(ours)).toEqual(ours.data);
+      else expect(stored?.spec, key(ours)).toEqual(JSON.parse(JSON.stringify(ours.spec)));
+    }
   });
 });
