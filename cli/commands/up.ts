@@ -22,6 +22,9 @@ export const upCommand: Command = {
       --http-port N      The request ingress: POST /requests, GET /requests/{id} (default 8090)
       --health-seconds N How often the root orchestrator runs health monitoring (default 30)
       --no-watch         Do not watch DIR
+      --amqp-url URL     Take requests from a RabbitMQ queue too (env PROCOS_AMQP_URL): acked once the
+                         engine took them, answered to reply_to, poison messages dead-lettered
+      --amqp-queue NAME  Its queue (default procos.requests; dead letters: NAME.dead)
       --demo             Once up, send one AI query through the HTTP ingress and print the
                          answer and what ran for it (processes, jobs, workers, time)
                          With ZEEBE_GRPC_ADDRESS set, that engine (Zeebe, Camunda 8) is used
@@ -42,6 +45,8 @@ async function up(args: string[]): Promise<number> {
       'health-seconds': { type: 'string', default: '30' },
       'no-watch': { type: 'boolean', default: false },
       demo: { type: 'boolean', default: false },
+      'amqp-url': { type: 'string', default: process.env.PROCOS_AMQP_URL },
+      'amqp-queue': { type: 'string' },
     },
   });
   if (positionals.length > 1) throw new CommandError(`takes one folder, got ${positionals.join(' ')}`, EXIT.usage);
@@ -78,6 +83,8 @@ async function up(args: string[]): Promise<number> {
     externalEngine: external || undefined,
     watch: !values['no-watch'],
     signal: booting.signal,
+    amqpUrl: values['amqp-url'],
+    amqpQueue: values['amqp-queue'],
     out,
   });
   if (values.demo)

@@ -9,6 +9,7 @@ import { sdkClient, type ZeebeGrpcClient } from '../../lib/zeebe/sdk-client.js';
 import { COMPONENT_FAILED_MESSAGE, startKernelWorkers, type ComponentHealth } from './kernel-jobs.js';
 import type { LocalObjectStore } from './local-objects.js';
 import type { LocalPoolHost } from './local-pools.js';
+import { AmqpIngress, DEFAULT_QUEUE } from './requests/amqp-ingress.js';
 import { HttpIngress } from './requests/http-ingress.js';
 import { RequestGateway } from './requests/request-gateway.js';
 import { RequestLog } from './requests/request-log.js';
@@ -36,6 +37,9 @@ export interface KernelOptions {
   monitoringUrl?: string;
   httpHost: string;
   httpPort: number;
+  /** A RabbitMQ to take requests from too (amqp://…), and its queue. */
+  amqpUrl?: string;
+  amqpQueue?: string;
   /** How often the root orchestrator runs health monitoring. */
   healthIntervalSeconds: number;
   say: (line: string) => void;
@@ -49,6 +53,7 @@ export class Kernel {
   readonly gateway: RequestGateway;
   private readonly requests: RequestLog;
   private readonly ingress: HttpIngress;
+  private amqp?: AmqpIngress;
   private takingRequests = true;
   private types?: { version: string; parsed: RequestTypes };
   ingressUrl = '';
@@ -105,6 +110,19 @@ export class Kernel {
       log: this.o.log.child({ component: 'kernel' }),
     });
     this.ingressUrl = await this.ingress.start();
+    if (this.o.amqpUrl) {
+      this.amqp = new AmqpIngress({
+        url: this.o.amqpUrl,
+        queue: this.o.amqpQueue,
+        gateway: this.gateway,
+        log: this.o.log.child({ component: 'amqp' }),
+        say: this.o.say,
+      });
+      await this.amqp.start();
+      this.o.say(
+        `taking requests from AMQP queue ${this.o.amqpQueue ?? DEFAULT_QUEUE} too (dead letters: ${this.o.amqpQueue ?? DEFAULT_QUEUE}.dead)`,
+      );
+    }
     const recovered = await this.gateway.recover();
     if (recovered.republished || recovered.unconfirmed)
       this.o.say(
@@ -209,6 +227,7 @@ export class Kernel {
         this.o.say(`the root orchestrator did not finish its shutdown in ${timeoutMs / 1000} s; stopping anyway`);
     }
     this.takingRequests = false;
+    await this.amqp?.stop();
     await this.ingress.stop();
     await this.zbc.close(2000);
     this.requests.close();

@@ -176,4 +176,26 @@ describe('procos up', () => {
       /worker default-hello-0 keeps exiting \(last exit code 9\)/,
     );
   });
+
+  it('scales a pool by its job backlog (the operator’s scaler), and back down once the backlog is gone', async () => {
+    const h = await startUp({ from: join(TESTDATA, 'slow'), options: { pollMs: 200 } });
+    // Ten jobs of one second each, one at a time per worker: a backlog however fast the machine.
+    for (let i = 0; i < 10; i++) await h.zbc.createProcessInstance({ bpmnProcessId: 'slow', variables: {} });
+    await waitFor(
+      'a scale-up',
+      () => h.lines.find((l) => /WorkerPool slow: ScaledUp: backlog \d+ > 2 per replica: 1 → [23]$/.test(l)),
+      WAIT,
+    );
+    await waitFor(
+      'the scale-down to one',
+      () => h.lines.find((l) => /WorkerPool slow: ScaledDown: backlog 0 at 2 per replica: [23] → 1$/.test(l)),
+      WAIT,
+    );
+    await waitUntil(
+      '1/1 workers ready',
+      () => ready(h, 'WorkerPool', 'slow')?.message,
+      (m) => m === '1/1 workers ready',
+      WAIT,
+    );
+  }, 150_000);
 });

@@ -43,6 +43,9 @@ export interface UpOptions {
   /** The request ingress (POST /requests): host and port (0 picks a free one). */
   httpHost?: string;
   httpPort: number;
+  /** A RabbitMQ queue to take requests from as well (amqp://user:pass@host:port/vhost). */
+  amqpUrl?: string;
+  amqpQueue?: string;
   /** How often the root orchestrator runs health monitoring (default 30 s). */
   healthIntervalSeconds?: number;
   /** Aborted (Ctrl-C): boot stops what it started and rejects. */
@@ -293,6 +296,8 @@ export async function procosUp(o: UpOptions): Promise<RunningSystem> {
       httpHost: o.httpHost ?? '127.0.0.1',
       httpPort: o.httpPort,
       healthIntervalSeconds: o.healthIntervalSeconds ?? 30,
+      amqpUrl: o.amqpUrl,
+      amqpQueue: o.amqpQueue,
       say: (line) => step('kernel', line),
       log,
     });

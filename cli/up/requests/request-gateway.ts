@@ -51,8 +51,6 @@ export interface RequestGatewayDeps {
   publish: (m: PublishRequest) => Promise<void>;
   /** Why requests cannot be taken now (procos-request not deployed yet), or undefined. */
   notReady: () => string | undefined;
-  /** Called once per answered request (AMQP replies to reply_to). */
-  onAnswer?: (record: RequestRecord) => void;
   /**
    * How long the engine keeps the message, which is how long it refuses a duplicate id. A request
    * still `accepted` after that window is not published again (see RequestLog: unconfirmed).
@@ -65,6 +63,7 @@ const DEFAULT_WINDOW_MS = 10 * 60_000;
 
 export class RequestGateway {
   private readonly waiters = new Map<string, Set<(r: RequestRecord) => void>>();
+  private readonly answerListeners: ((r: RequestRecord) => void)[] = [];
 
   constructor(private readonly d: RequestGatewayDeps) {}
 
@@ -132,6 +131,11 @@ export class RequestGateway {
     }
   }
 
+  /** Called once per answered request (the AMQP ingress replies to reply_to). */
+  onAnswered(listener: (r: RequestRecord) => void): void {
+    this.answerListeners.push(listener);
+  }
+
   /** Why requests are refused now, if they are. */
   notReady(): string | undefined {
     return this.d.notReady();
@@ -177,7 +181,8 @@ export class RequestGateway {
     const before = this.d.log.get(id);
     const r = this.d.log.finished(id, o);
     this.changed(r);
-    if (r && before && before.state !== 'completed' && before.state !== 'failed') this.d.onAnswer?.(r);
+    if (r && before && before.state !== 'completed' && before.state !== 'failed')
+      for (const l of this.answerListeners) l(r);
   }
 
   /**
