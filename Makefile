@@ -56,11 +56,12 @@ endif
 
 deps: $(NPM_STAMP) ## Install the npm dependencies from the lockfile
 
-host-tools: ## Install from Debian when missing: bubblewrap, scilab-cli (script sandbox, compute adapter), runc, containernetworking-plugins (a real node's runtime and CNI)
+host-tools: ## Install from Debian when missing: bubblewrap, scilab-cli (script sandbox, compute adapter), runc, containernetworking-plugins (a real node's runtime and CNI), rabbitmq-server (a throwaway broker per test file)
 	@missing=; \
 	command -v bwrap >/dev/null || missing="$$missing bubblewrap"; \
 	command -v scilab-cli >/dev/null || missing="$$missing scilab-cli"; \
 	[ -x /usr/sbin/runc ] || missing="$$missing runc"; \
+	[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing="$$missing rabbitmq-server"; \
 	for p in bridge host-local loopback; do [ -x /usr/lib/cni/$$p ] || { missing="$$missing containernetworking-plugins"; break; }; done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then sudo=; elif command -v sudo >/dev/null; then sudo=sudo; else \

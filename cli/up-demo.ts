@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sdkClient } from '../lib/zeebe/sdk-client.js';
 import { projectRoot } from '../lib/cli/version.js';
-import { freePort } from './free-port.js';
+import { freePort } from '../lib/net/free-port.js';
 
 export interface UpOptions {
   name: string;

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../lib/testing/temp-dir.js';
-import { freePort } from '../cli/free-port.js';
+import { freePort } from '../lib/net/free-port.js';
 import { spawnEngine, type EngineProcess } from '../engine/testing/engine-process.js';
 import { waitFor } from '../lib/testing/wait-for.js';
 import { projectRoot } from '../lib/cli/version.js';

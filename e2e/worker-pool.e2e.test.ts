@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { freePort } from '../cli/free-port.js';
+import { freePort } from '../lib/net/free-port.js';
 import { spawnEngine, type EngineProcess } from '../engine/testing/engine-process.js';
 import { buildImages } from '../images/build.js';
 import { projectRoot } from '../lib/cli/version.js';

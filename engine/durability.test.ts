@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../lib/testing/temp-dir.js';
-import { freePort } from '../cli/free-port.js';
+import { freePort } from '../lib/net/free-port.js';
 import { sdkClient } from '../lib/zeebe/sdk-client.js';
 import { spawnEngine } from './testing/engine-process.js';
 import { waitFor } from '../lib/testing/wait-for.js';

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../cli/free-port.js';
+import { freePort } from '../lib/net/free-port.js';
 import { projectRoot } from '../lib/cli/version.js';
 import { startEngine } from './procos-engine.js';
 

@@ -10,7 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../cli/free-port.js';
+import { freePort } from '../../lib/net/free-port.js';
 import { cpuSeconds, rssMb } from '../process-stats.js';
 import { projectRoot } from '../../lib/cli/version.js';
 import { sdkClient } from '../../lib/zeebe/sdk-client.js';

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { Camunda8 } from '@camunda8/sdk';
 import { pino } from 'pino';
 import { stringify } from 'yaml';
-import { freePort } from '../../cli/free-port.js';
+import { freePort } from '../../lib/net/free-port.js';
 import { startControlPlane } from '../../e2e/cluster/control-plane.js';
 import { spawnOperator } from '../../e2e/testing/operator-process.js';
 import { spawnEngine } from '../../engine/testing/engine-process.js';

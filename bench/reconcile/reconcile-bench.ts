@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { pino } from 'pino';
 import { stringify } from 'yaml';
-import { freePort } from '../../cli/free-port.js';
+import { freePort } from '../../lib/net/free-port.js';
 import { apiserverRequests } from '../operator-metrics.js';
 import { cpuSeconds, rssMb } from '../process-stats.js';
 import { spawnEngine } from '../../engine/testing/engine-process.js';

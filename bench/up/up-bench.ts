@@ -10,7 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../cli/free-port.js';
+import { freePort } from '../../lib/net/free-port.js';
 import { projectRoot } from '../../lib/cli/version.js';
 import { sdkClient } from '../../lib/zeebe/sdk-client.js';
 import { spawnEngine } from '../../engine/testing/engine-process.js';

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../cli/free-port.js';
+import { freePort } from '../../lib/net/free-port.js';
 import { rawGateway } from '../../engine/testing/engine-harness.js';
 import { spawnEngine } from '../../engine/testing/engine-process.js';
 import { projectRoot } from '../../lib/cli/version.js';

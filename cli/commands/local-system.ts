@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { Camunda8 } from '@camunda8/sdk';
 import { sdkClient, type ZeebeGrpcClient } from '../../lib/zeebe/sdk-client.js';
 import { readUpRecord, type UpRecord } from '../up/procos-up.js';
 import type { StoredObject } from '../up/local-objects.js';
@@ -50,7 +51,13 @@ export class LocalSystem {
   }
 
   get zbc(): ZeebeGrpcClient {
-    this.client ??= sdkClient(this.record.engineAddress);
+    // An external engine (Zeebe, Camunda 8) takes its credentials from our environment, as the
+    // SDK does everywhere; procos-engine is plaintext without auth.
+    this.client ??= this.record.externalEngine
+      ? new Camunda8({
+          ZEEBE_GRPC_ADDRESS: this.record.externalEngine,
+        }).getZeebeGrpcApiClient()
+      : sdkClient(this.record.engineAddress);
     return this.client;
   }
 

@@ -56,7 +56,7 @@ async function up(args: string[]): Promise<number> {
       throw new CommandError(`--${flag} must be a whole number, got ${JSON.stringify(v)}`, EXIT.usage);
     return n;
   };
-  const external = process.env.ZEEBE_GRPC_ADDRESS?.replace(/^grpcs?:\/\//, '');
+  const external = process.env.ZEEBE_GRPC_ADDRESS;
   // Signals are ours from the start: Ctrl-C while booting stops what boot has started.
   const booting = new AbortController();
   let requestStop = (): void => undefined;
@@ -80,7 +80,7 @@ async function up(args: string[]): Promise<number> {
     pollMs: number('poll-seconds', values['poll-seconds']) * 1000,
     httpPort: number('http-port', values['http-port']),
     healthIntervalSeconds: Math.max(1, number('health-seconds', values['health-seconds'])),
-    externalEngine: external || undefined,
+    externalEngine: external ? { address: external } : undefined,
     watch: !values['no-watch'],
     signal: booting.signal,
     amqpUrl: values['amqp-url'],

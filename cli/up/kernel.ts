@@ -5,7 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Camunda8 } from '@camunda8/sdk';
 import type { Logger } from 'pino';
-import { sdkClient, type ZeebeGrpcClient } from '../../lib/zeebe/sdk-client.js';
+import type { ZeebeGrpcClient } from '../../lib/zeebe/sdk-client.js';
 import { COMPONENT_FAILED_MESSAGE, startKernelWorkers, type ComponentHealth } from './kernel-jobs.js';
 import type { LocalObjectStore } from './local-objects.js';
 import type { LocalPoolHost } from './local-pools.js';
@@ -32,8 +32,8 @@ export interface KernelOptions {
   stateDir: string;
   store: LocalObjectStore;
   pools: LocalPoolHost;
-  /** host:port of procos-engine, or undefined for the engine of the SDK's environment. */
-  engineAddress?: string;
+  /** SDK settings of the engine connection (ZEEBE_GRPC_ADDRESS, …), over the environment. */
+  engineConfig: Record<string, string>;
   monitoringUrl?: string;
   httpHost: string;
   httpPort: number;
@@ -60,7 +60,14 @@ export class Kernel {
   rootInstanceKey?: string;
 
   constructor(private readonly o: KernelOptions) {
-    this.zbc = o.engineAddress ? sdkClient(o.engineAddress) : new Camunda8().getZeebeGrpcApiClient();
+    this.zbc = new Camunda8({
+      ...o.engineConfig,
+      zeebeGrpcSettings: {
+        ZEEBE_GRPC_CLIENT_RETRY: false,
+        ZEEBE_CLIENT_LOG_LEVEL: 'NONE',
+        ZEEBE_GRPC_WORKER_POLL_INTERVAL_MS: 50,
+      },
+    } as never).getZeebeGrpcApiClient();
     this.requests = new RequestLog(join(o.stateDir, 'requests.db'));
     this.gateway = new RequestGateway({
       log: this.requests,

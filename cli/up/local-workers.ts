@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, 
 import { join } from 'node:path';
 import type { DeploymentState, PodProblem } from '../../operator/controllers/pool/pool-plan.js';
 import { POOL_FILE_DIR, SECRETS_DIR, type KubeManifest } from '../../operator/controllers/pool/worker-objects.js';
-import { freePort } from '../free-port.js';
+import { freePort } from '../../lib/net/free-port.js';
 import { SupervisedProcess, type SupervisedOptions } from './supervised-process.js';
 
 interface Container {

@@ -3,7 +3,10 @@
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../../lib/net/free-port.js';
+import { spawnEngine } from '../../engine/testing/engine-process.js';
 import { tempDir } from '../../lib/testing/temp-dir.js';
+import { sdkClient } from '../../lib/zeebe/sdk-client.js';
 import { waitFor, waitUntil } from '../../lib/testing/wait-for.js';
 import {
   instanceOf,
@@ -188,7 +191,7 @@ describe('procos up', () => {
     );
     await waitFor(
       'the scale-down to one',
-      () => h.lines.find((l) => /WorkerPool slow: ScaledDown: backlog 0 at 2 per replica: [23] → 1$/.test(l)),
+      () => h.lines.find((l) => /WorkerPool slow: ScaledDown: backlog \d+ at 2 per replica: [23] → 1$/.test(l)),
       WAIT,
     );
     await waitUntil(
@@ -198,4 +201,28 @@ describe('procos up', () => {
       WAIT,
     );
   }, 150_000);
+
+  it('uses the engine of ZEEBE_GRPC_ADDRESS instead of starting one (deploys there, its workers serve it)', async () => {
+    const [port, monitoringPort] = [await freePort(), await freePort()];
+    const engine = await spawnEngine({ port, monitoringPort, dataDir: tempDir('procos-external-') });
+    try {
+      const h = await startUp({
+        from: HELLO,
+        options: { externalEngine: { address: `grpc://127.0.0.1:${port}`, config: { CAMUNDA_AUTH_STRATEGY: 'NONE' } } },
+      });
+      expect(h.lines.join('\n')).toContain(`using the engine at grpc://127.0.0.1:${port}`);
+      expect(ready(h, 'ProcOSProcess', 'hello')).toMatchObject({ status: 'True' });
+      const other = sdkClient(`127.0.0.1:${port}`);
+      const result = await other.createProcessInstanceWithResult({
+        bpmnProcessId: 'hello',
+        variables: { name: 'Ext' },
+        requestTimeout: 30_000,
+      });
+      expect(result.variables).toMatchObject({ greeting: 'Hello, Ext!' });
+      await other.close(1000);
+      await stopAll();
+    } finally {
+      await engine.kill('SIGTERM');
+    }
+  });
 });

@@ -13,7 +13,7 @@ import { ZeebeEngineClient } from '../../operator/engine-client/zeebe-engine-cli
 import type { EventSink } from '../../operator/runtime/event-recorder.js';
 import type { KubeObject } from '../../operator/runtime/kube-client.js';
 import { projectRoot } from '../../lib/cli/version.js';
-import { freePort } from '../free-port.js';
+import { freePort } from '../../lib/net/free-port.js';
 import { aiSetup } from './ai-defaults.js';
 import { ChildRegistry } from './child-registry.js';
 import { checkEnvironment, describeChecks } from './environment-check.js';
@@ -35,8 +35,12 @@ export interface UpOptions {
   grpcPort: number;
   /** procos-engine's monitoring port (default 9600, Zeebe's); 0 picks a free one. */
   monitoringPort: number;
-  /** An engine to use instead of starting procos-engine (host:port), e.g. from ZEEBE_GRPC_ADDRESS. */
-  externalEngine?: string;
+  /**
+   * An engine to use instead of starting procos-engine: ZEEBE_GRPC_ADDRESS (grpc://host:port, or
+   * grpcs:// for TLS) and SDK settings that win over the environment (auth comes from the
+   * environment: CAMUNDA_AUTH_STRATEGY, ZEEBE_CLIENT_ID/SECRET, CAMUNDA_OAUTH_URL …).
+   */
+  externalEngine?: { address: string; config?: Record<string, string> };
   /** How often pools read the backlog (ms). */
   pollMs: number;
   watch: boolean;
@@ -64,6 +68,8 @@ export interface UpRecord {
   engineAddress: string;
   monitoringUrl?: string;
   ingressUrl?: string;
+  /** Set when the engine is not ours: its ZEEBE_GRPC_ADDRESS (credentials come from the environment). */
+  externalEngine?: string;
   startedAt: string;
 }
 
@@ -170,10 +176,10 @@ export async function procosUp(o: UpOptions): Promise<RunningSystem> {
     let engineAddress: string;
     let monitoringUrl: string | undefined;
     if (o.externalEngine) {
-      engineAddress = o.externalEngine;
+      engineAddress = o.externalEngine.address.replace(/^grpcs?:\/\//, '');
       step(
         'engine',
-        `using the engine at ${engineAddress} (ZEEBE_GRPC_ADDRESS); no backlog source: pools keep their size`,
+        `using the engine at ${o.externalEngine.address} (ZEEBE_GRPC_ADDRESS); no backlog source: pools keep their size`,
       );
     } else {
       const grpcPort = o.grpcPort || (await freePort());
@@ -220,6 +226,7 @@ export async function procosUp(o: UpOptions): Promise<RunningSystem> {
     const record: UpRecord = {
       pid: process.pid,
       processStart: processStart(process.pid),
+      ...(o.externalEngine ? { externalEngine: o.externalEngine.address } : {}),
       dir,
       engineAddress,
       monitoringUrl,
@@ -235,9 +242,11 @@ export async function procosUp(o: UpOptions): Promise<RunningSystem> {
         log.info({ kind: obj.kind, name: obj.metadata.name, type, reason }, message);
       },
     };
-    const engineClient = new ZeebeEngineClient(
-      o.externalEngine ? {} : { ZEEBE_GRPC_ADDRESS: `grpc://${engineAddress}`, CAMUNDA_AUTH_STRATEGY: 'NONE' },
-    );
+    /** How every client of ours reaches the engine: SDK settings over the environment. */
+    const engineConfig: Record<string, string> = o.externalEngine
+      ? { ZEEBE_GRPC_ADDRESS: o.externalEngine.address, ...o.externalEngine.config }
+      : { ZEEBE_GRPC_ADDRESS: `grpc://${engineAddress}`, CAMUNDA_AUTH_STRATEGY: 'NONE' };
+    const engineClient = new ZeebeEngineClient(engineConfig);
     started.push(() => engineClient.close());
     const processes = new LocalProcessHost({
       store,
@@ -259,9 +268,7 @@ export async function procosUp(o: UpOptions): Promise<RunningSystem> {
       worker: {
         command: process.execPath,
         args: [join(root, 'bin/procos-worker.js')],
-        env: o.externalEngine
-          ? { ...ai.env, ...process.env }
-          : { ...ai.env, ...process.env, ZEEBE_GRPC_ADDRESS: `grpc://${engineAddress}`, CAMUNDA_AUTH_STRATEGY: 'NONE' },
+        env: { ...ai.env, ...process.env, ...engineConfig },
       },
       pollMs: o.pollMs,
       registry,
@@ -291,7 +298,7 @@ export async function procosUp(o: UpOptions): Promise<RunningSystem> {
       stateDir,
       store,
       pools,
-      engineAddress: o.externalEngine ? undefined : engineAddress,
+      engineConfig,
       monitoringUrl,
       httpHost: o.httpHost ?? '127.0.0.1',
       httpPort: o.httpPort,

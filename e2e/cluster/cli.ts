@@ -7,7 +7,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../../cli/free-port.js';
+import { freePort } from '../../lib/net/free-port.js';
 import { projectRoot } from '../../lib/cli/version.js';
 import { waitUntil } from '../../lib/testing/wait-for.js';
 import { startControlPlane } from './control-plane.js';

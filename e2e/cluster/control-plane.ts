@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../../cli/free-port.js';
+import { freePort } from '../../lib/net/free-port.js';
 import { Component, probeHttp } from './component.js';
 import { readHostState, updateHostState } from './host-state.js';
 import { assertRealNodePossible, startRealNode, type RealNode } from './node.js';

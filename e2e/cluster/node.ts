@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from '../../cli/free-port.js';
+import { freePort } from '../../lib/net/free-port.js';
 import { projectRoot } from '../../lib/cli/version.js';
 import { writeDockerArchive } from '../../images/docker-archive.js';
 import { Component, probeCommand, probeHttp } from './component.js';

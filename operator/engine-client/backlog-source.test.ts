@@ -3,7 +3,7 @@
 // cluster): its test checks only the request it sends and how it reads the documented answer.
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../cli/free-port.js';
+import { freePort } from '../../lib/net/free-port.js';
 import { spawnEngine } from '../../engine/testing/engine-process.js';
 import { sdkClient } from '../../lib/zeebe/sdk-client.js';
 import { tempDir } from '../../lib/testing/temp-dir.js';
