@@ -2,8 +2,9 @@
 // - boot time to "ready for requests", against procos-engine alone starting in the same run;
 // - hot deploy (edit a BPMN in the folder → the new version live), against a DeployResource of
 //   the same XML sent straight to the engine; the running root orchestrator keeps its version;
-// - requests/s through the HTTP ingress (echo, ?wait=true) against create-with-result calls of
-//   the same echo process sent straight to the engine, same engine and workers, same concurrency;
+// - requests/s through the HTTP ingress (echo, ?wait=true) and through AMQP (a real RabbitMQ,
+//   answers on reply_to) against create-with-result calls of the same echo process sent straight
+//   to the engine, same engine and workers;
 // - RSS of the whole system at rest (procos up, engine, every worker).
 // Prints ratios; no thresholds.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -12,6 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../lib/net/free-port.js';
 import { projectRoot } from '../../lib/cli/version.js';
+import { connect as amqpConnect } from 'amqplib';
+import { startRabbitMQ } from '../../lib/testing/rabbitmq.js';
 import { sdkClient } from '../../lib/zeebe/sdk-client.js';
 import { spawnEngine } from '../../engine/testing/engine-process.js';
 import { rssMb } from '../process-stats.js';
@@ -45,7 +48,7 @@ interface Up {
   dir: string;
 }
 
-async function startUp(): Promise<Up> {
+async function startUp(amqpUrl: string): Promise<Up> {
   const base = tempDir('procos-bench-up-');
   const dir = join(base, 'processes');
   cpSync(join(root, 'processes'), dir, { recursive: true });
@@ -65,6 +68,8 @@ async function startUp(): Promise<Up> {
       '0',
       '--http-port',
       '0',
+      '--amqp-url',
+      amqpUrl,
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
@@ -112,7 +117,8 @@ function versionOf(stateDir: string, name: string): number | undefined {
 }
 
 const engineMs = await engineBootMs();
-const up = await startUp();
+const broker = await startRabbitMQ();
+const up = await startUp(broker.url);
 const rec = record(up.stateDir);
 console.log(
   `boot to ready for requests: ${(up.bootMs / 1000).toFixed(2)} s (procos-engine alone: ${(engineMs / 1000).toFixed(2)} s; ratio ${(up.bootMs / engineMs).toFixed(1)}×)`,
@@ -158,6 +164,40 @@ console.log(
   `requests/s, ${CONCURRENCY} in flight: HTTP ingress ${httpRate.toFixed(0)}/s (message start, its own instance, 2 kernel jobs, call activity) vs create-with-result straight to the engine ${directRate.toFixed(0)}/s: ratio ${(httpRate / directRate).toFixed(2)}`,
 );
 
+// Requests/s through AMQP: publish them all with reply_to, wait for every answer.
+const amqp = await amqpConnect(broker.url);
+const channel = await amqp.createChannel();
+const replyQueue = (await channel.assertQueue('', { exclusive: true })).queue;
+let answered = 0;
+let allAnswered: () => void = () => undefined;
+const done = new Promise<void>((r) => (allAnswered = r));
+await channel.consume(
+  replyQueue,
+  (m) => {
+    if (
+      m &&
+      (JSON.parse(m.content.toString()) as { state?: string }).state === 'completed' &&
+      ++answered === REQUESTS + 50
+    )
+      allAnswered();
+  },
+  { noAck: true },
+);
+const send = (i: number): boolean =>
+  channel.sendToQueue('procos.requests', Buffer.from(JSON.stringify({ type: 'echo', payload: { i } })), {
+    replyTo: replyQueue,
+  });
+for (let i = 0; i < 50; i++) send(i); // warm-up
+while (answered < 50) await new Promise((r) => setTimeout(r, 10));
+t = performance.now();
+for (let i = 0; i < REQUESTS; i++) send(i);
+await done;
+const amqpRate = REQUESTS / ((performance.now() - t) / 1000);
+console.log(
+  `requests/s through AMQP (all ${REQUESTS} queued at once, prefetch 32): ${amqpRate.toFixed(0)}/s vs create-with-result straight to the engine ${directRate.toFixed(0)}/s: ratio ${(amqpRate / directRate).toFixed(2)}`,
+);
+await amqp.close();
+
 // Hot deploy: edit the echo BPMN → version 2 live; the root instance stays on its version.
 const rootKey = (JSON.parse(readFileSync(join(up.stateDir, 'root.json'), 'utf8')) as { instanceKey: string })
   .instanceKey;
@@ -183,4 +223,5 @@ console.log(
 await zbc.close(1000);
 up.child.kill('SIGINT');
 await new Promise((r) => up.child.once('exit', r));
+await broker.stop();
 for (const d of temps) rmSync(d, { recursive: true, force: true });
