@@ -196,6 +196,46 @@ describe('the system processes under procos up', () => {
     );
   });
 
+  it('error recovery escalates a high-severity failure and checks a low one again after a backoff', async () => {
+    const h = await startUp({ from: PROCESSES });
+    const fail = (severity: string, component: string): Promise<unknown> =>
+      h.zbc.publishMessage({
+        name: 'procos.component-failed',
+        correlationKey: 'procos',
+        variables: { failure: { component, severity, error: 'it stopped answering' } },
+        timeToLive: 0,
+      });
+    await fail('high', 'pool/imaginary');
+    await waitFor(
+      'the escalation',
+      () =>
+        h.lines.find((l) =>
+          l.includes('ALERT critical: pool/imaginary is down (high, attempt 1): it stopped answering'),
+        ),
+      WAIT,
+    );
+    // A low failure of something that is healthy when checked again: recovered, no alert.
+    await fail('low', 'engine');
+    const recovered = await waitFor(
+      'the recovery instance to finish',
+      async () => {
+        const res = await fetch(
+          `${h.system.record.monitoringUrl ?? ''}/v1/history/process-instances?bpmnProcessId=procos-error-recovery`,
+        );
+        const list = (await res.json()) as { processInstanceKey: string; state: string }[];
+        return list.length === 2 && list.every((i) => i.state === 'completed') ? list : undefined;
+      },
+      WAIT,
+    );
+    const tree = (await (
+      await fetch(
+        `${h.system.record.monitoringUrl ?? ''}/v1/history/process-instances/${recovered[0]?.processInstanceKey ?? ''}`,
+      )
+    ).json()) as { elements: { elementId: string }[] };
+    expect(tree.elements.map((e) => e.elementId)).toEqual(expect.arrayContaining(['backoff', 'recheck', 'back']));
+    expect(h.lines.filter((l) => l.includes('ALERT critical'))).toHaveLength(1);
+  });
+
   it('stops through the shutdown process, and the next boot starts a new root while requests resume', async () => {
     const first = await startUp({ from: PROCESSES });
     const root = first.system.kernel.rootInstanceKey;
