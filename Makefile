@@ -81,7 +81,7 @@ lint: deps ## ESLint and Prettier
 typecheck: deps ## tsc --noEmit over sources and tests
 	npx tsc -p tsconfig.json --noEmit
 
-crds: deps ## Regenerate crds/ from the zod schemas in operator/api
+crds: deps ## Regenerate crds/ (and the chart's copy and RBAC rules) from operator/api and operator/rbac.ts
 	npx tsx operator/api/generate-crds.ts
 
 crds-check: deps ## Fail when crds/ is stale

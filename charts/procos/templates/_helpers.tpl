@@ -1,0 +1,29 @@
+{{/* The release's operator name: the release name, or <release>-procos when it is not in it. */}}
+{{- define "procos.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "procos.selectorLabels" -}}
+app.kubernetes.io/name: procos-operator
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "procos.labels" -}}
+{{ include "procos.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end -}}
+
+{{- define "procos.image" -}}
+{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
+{{- end -}}
+
+{{/* The rules generated from operator/rbac.ts (make crds). */}}
+{{- define "procos.rbac" -}}
+{{- .Files.Get "files/rbac.json" | fromJson | toJson -}}
+{{- end -}}

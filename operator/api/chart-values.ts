@@ -1,0 +1,60 @@
+// The Helm chart's values as a zod schema: `make crds` writes charts/procos/values.schema.json
+// from it, so `helm install` refuses a value of the wrong shape and names the field.
+import { z } from 'zod';
+
+const quantity = z.union([z.string(), z.number()]);
+const resources = z
+  .strictObject({
+    requests: z.record(z.string(), quantity).optional(),
+    limits: z.record(z.string(), quantity).optional(),
+  })
+  .describe('CPU and memory of each operator replica');
+
+export const chartValues = z.strictObject({
+  replicaCount: z.int().min(1).max(10).describe('Operator replicas; one leads through a Lease'),
+  image: z.strictObject({
+    repository: z.string().min(1),
+    tag: z.string().describe("Defaults to the chart's appVersion"),
+    pullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']),
+  }),
+  imagePullSecrets: z.array(z.strictObject({ name: z.string().min(1) })),
+  engine: z.strictObject({
+    address: z
+      .string()
+      .regex(/^$|^grpcs?:\/\/[^/\s]+$/, 'grpc://host:port or grpcs://host:port')
+      .describe('ZEEBE_GRPC_ADDRESS of Zeebe / Camunda 8 or procos-engine'),
+    auth: z.strictObject({
+      strategy: z.enum(['NONE', 'OAUTH', 'BASIC']),
+      existingSecret: z.string().describe('Secret with the credentials, as environment variables'),
+    }),
+  }),
+  backlog: z.strictObject({
+    source: z.enum(['none', 'procos-engine', 'camunda']),
+    url: z.string().regex(/^$|^https?:\/\/\S+$/, 'an http(s) URL'),
+    pollSeconds: z.int().min(1).max(3600),
+  }),
+  workers: z.strictObject({
+    image: z.string().min(1),
+    engineAddress: z.string().regex(/^$|^grpcs?:\/\/[^/\s]+$/, 'grpc://host:port or grpcs://host:port'),
+    scriptSeccompProfile: z.string(),
+  }),
+  concurrency: z.int().min(1).max(256),
+  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error']),
+  metrics: z.strictObject({
+    port: z.int().min(1).max(65535),
+    serviceMonitor: z.strictObject({
+      enabled: z.boolean(),
+      interval: z.string().regex(/^\d+(ms|s|m|h)$/, 'a Prometheus duration such as 30s'),
+      labels: z.record(z.string(), z.string()),
+    }),
+  }),
+  resources,
+  podDisruptionBudget: z.strictObject({ enabled: z.boolean() }),
+  nodeSelector: z.record(z.string(), z.string()),
+  tolerations: z.array(z.record(z.string(), z.unknown())),
+  affinity: z.record(z.string(), z.unknown()),
+});
+
+export function chartValuesJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(chartValues, { target: 'draft-7' }) as Record<string, unknown>;
+}
