@@ -9,6 +9,7 @@ import { projectRoot } from '../lib/cli/version.js';
 import { LEASE_RULES, OPERATOR_RULES, SCRIPT_RUNNER_RULES } from '../operator/rbac.js';
 import { buildBinaries } from './cluster/control-plane.js';
 import { useCluster, type TestCluster } from './cluster/test-cluster.js';
+import { waitFor } from '../lib/testing/wait-for.js';
 
 const CHART = join(projectRoot(), 'charts/procos');
 
@@ -88,7 +89,7 @@ describe('the Helm chart (real helm, real apiserver)', () => {
     }
   });
 
-  it('installs (a missing existingSecret is refused naming it), and uninstalls leaving only the CRDs', () => {
+  it('installs (a missing existingSecret is refused naming it), aggregates its user roles into view/edit, and uninstalls leaving only the CRDs', async () => {
     cluster.kubectl(['create', 'namespace', 'procos-system']);
     const refused = helm([
       'install',
@@ -140,6 +141,30 @@ describe('the Helm chart (real helm, real apiserver)', () => {
     expect(container?.env).toContainEqual({ name: 'ZEEBE_GRPC_ADDRESS', value: 'grpc://zeebe:26500' });
     expect(container?.envFrom).toEqual([{ secretRef: { name: 'zeebe-credentials' } }]);
 
+    // The controller-manager aggregates procos-viewer / -editor / -admin into view / edit / admin.
+    cluster.kubectl(['create', 'namespace', 'team']);
+    cluster.kubectl(['-n', 'team', 'create', 'rolebinding', 'vera', '--clusterrole=view', '--user=vera']);
+    cluster.kubectl(['-n', 'team', 'create', 'rolebinding', 'ed', '--clusterrole=edit', '--user=ed']);
+    const can = (user: string, verb: string, resource: string): string =>
+      cluster.tryKubectl(['auth', 'can-i', verb, resource, '-n', 'team', `--as=${user}`]).stdout.trim();
+    await waitFor(
+      'edit to include procos-editor',
+      () => (can('ed', 'create', 'procosprocesses.procos.io') === 'yes' ? true : undefined),
+      {
+        timeoutMs: 60_000,
+      },
+    );
+    expect(can('ed', 'create', 'sandboxpolicies.procos.io')).toBe('no');
+    expect(can('ed', 'update', 'workerpools.procos.io/scale')).toBe('yes');
+    await waitFor(
+      'view to include procos-viewer',
+      () => (can('vera', 'list', 'workerpools.procos.io') === 'yes' ? true : undefined),
+      {
+        timeoutMs: 60_000,
+      },
+    );
+    expect(can('vera', 'create', 'procosprocesses.procos.io')).toBe('no');
+
     const gone = helm(['uninstall', 'procos', '-n', 'procos-system', '--wait']);
     expect(gone.code, gone.out).toBe(0);
     for (const kind of ['deployment', 'serviceaccount', 'role', 'rolebinding', 'service', 'poddisruptionbudget'])
@@ -152,6 +177,11 @@ describe('the Helm chart (real helm, real apiserver)', () => {
     expect(
       cluster.kubectl(['get', 'clusterrole', '-l', 'app.kubernetes.io/instance=procos', '-o', 'name']).trim(),
     ).toBe('');
+    await waitFor(
+      'edit to lose procos-editor',
+      () => (can('ed', 'create', 'procosprocesses.procos.io') === 'no' ? true : undefined),
+      { timeoutMs: 60_000 },
+    );
     // Helm keeps CRDs (and so every ProcOSProcess) on uninstall: deleting them is the user's call.
     expect(cluster.tryKubectl(['get', 'crd', 'workerpools.procos.io']).code).toBe(0);
   });
