@@ -2,6 +2,7 @@
 // lint, what it renders (RBAC exactly operator/rbac.ts, the restricted pod), values refused by
 // values.schema.json naming the field, and install / uninstall with its checks.
 import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
@@ -12,6 +13,8 @@ import { useCluster, type TestCluster } from './cluster/test-cluster.js';
 import { waitFor } from '../lib/testing/wait-for.js';
 
 const CHART = join(projectRoot(), 'charts/procos');
+const PRESETS = join(projectRoot(), 'helm');
+const GOLDEN = join(projectRoot(), 'e2e/testdata/chart');
 
 interface Doc {
   kind: string;
@@ -184,5 +187,55 @@ describe('the Helm chart (real helm, real apiserver)', () => {
     );
     // Helm keeps CRDs (and so every ProcOSProcess) on uninstall: deleting them is the user's call.
     expect(cluster.tryKubectl(['get', 'crd', 'workerpools.procos.io']).code).toBe(0);
+  });
+
+  it.each(['dev', 'camunda-self-managed', 'camunda-saas'])('renders the %s preset as its golden file', (preset) => {
+    const r = helm([
+      'template',
+      'procos',
+      CHART,
+      '--namespace',
+      'procos-system',
+      '-f',
+      join(PRESETS, `values-${preset}.yaml`),
+    ]);
+    expect(r.code, r.out).toBe(0);
+    const golden = join(GOLDEN, `${preset}.yaml`);
+    // UPDATE_GOLDEN=1 rewrites them after an intended change; review the diff.
+    if (process.env.UPDATE_GOLDEN === '1') writeFileSync(golden, r.out);
+    expect(r.out).toBe(readFileSync(golden, 'utf8'));
+  });
+
+  it('installs the dev preset with its bundled engine, every pod Ready, and says how long it took', () => {
+    const t0 = Date.now();
+    const r = helm([
+      'install',
+      'dev',
+      CHART,
+      '-n',
+      'procos-dev',
+      '--create-namespace',
+      '-f',
+      join(PRESETS, 'values-dev.yaml'),
+      // No storage provisioner on the test cluster: the engine's log on an emptyDir here.
+      '--set',
+      'bundledEngine.persistence.enabled=false',
+      '--wait',
+      '--timeout',
+      '120s',
+    ]);
+    expect(r.code, r.out).toBe(0);
+    const seconds = (Date.now() - t0) / 1000;
+    const pods = JSON.parse(cluster.kubectl(['-n', 'procos-dev', 'get', 'pods', '-o', 'json'])) as {
+      items: { metadata: { name: string }; status: { conditions?: { type: string; status: string }[] } }[];
+    };
+    expect(pods.items.map((p) => p.metadata.name).sort()).toEqual([
+      expect.stringMatching(/^dev-procos-[a-z0-9]+-[a-z0-9]+$/),
+      'dev-procos-engine-0',
+    ]);
+    for (const p of pods.items)
+      expect(p.status.conditions?.find((c) => c.type === 'Ready')?.status, p.metadata.name).toBe('True');
+    process.stdout.write(`helm install of the dev preset to all Ready: ${seconds.toFixed(1)} s (pods on KWOK nodes)\n`);
+    expect(helm(['uninstall', 'dev', '-n', 'procos-dev', '--wait']).code).toBe(0);
   });
 });

@@ -28,6 +28,20 @@ export const chartValues = z.strictObject({
       existingSecret: z.string().describe('Secret with the credentials, as environment variables'),
     }),
   }),
+  bundledEngine: z.strictObject({
+    enabled: z.boolean(),
+    image: z.strictObject({
+      repository: z.string().min(1),
+      tag: z.string(),
+      pullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']),
+    }),
+    persistence: z.strictObject({
+      enabled: z.boolean(),
+      size: z.string().regex(/^\d+(Ki|Mi|Gi|Ti)$/, 'a size such as 1Gi'),
+      storageClassName: z.string(),
+    }),
+    resources,
+  }),
   backlog: z.strictObject({
     source: z.enum(['none', 'procos-engine', 'camunda']),
     url: z.string().regex(/^$|^https?:\/\/\S+$/, 'an http(s) URL'),

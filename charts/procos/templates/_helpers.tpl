@@ -27,3 +27,21 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- define "procos.rbac" -}}
 {{- .Files.Get "files/rbac.json" | fromJson | toJson -}}
 {{- end -}}
+
+{{/* ZEEBE_GRPC_ADDRESS: engine.address, else the bundled engine's Service. */}}
+{{- define "procos.engineAddress" -}}
+{{- if .Values.engine.address -}}
+{{ .Values.engine.address }}
+{{- else if .Values.bundledEngine.enabled -}}
+grpc://{{ include "procos.fullname" . }}-engine.{{ .Release.Namespace }}.svc:26500
+{{- end -}}
+{{- end -}}
+
+{{/* The backlog source's URL: backlog.url, else the bundled engine's monitoring port. */}}
+{{- define "procos.backlogUrl" -}}
+{{- if .Values.backlog.url -}}
+{{ .Values.backlog.url }}
+{{- else if and .Values.bundledEngine.enabled (eq .Values.backlog.source "procos-engine") -}}
+http://{{ include "procos.fullname" . }}-engine.{{ .Release.Namespace }}.svc:9600
+{{- end -}}
+{{- end -}}
