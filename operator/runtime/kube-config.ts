@@ -29,14 +29,25 @@ export interface KubeConnection {
   headers(): Promise<Record<string, string>>;
   /** Where the connection came from, for logs and errors. */
   source: string;
+  /** The context's namespace (kubectl's default for namespaced commands), if it sets one. */
+  namespace?: string;
+}
+
+export interface KubeConnectionOptions {
+  /** A kubeconfig file; else $KUBECONFIG, ~/.kube/config, the in-cluster service account. */
+  path?: string;
+  /** A context of the kubeconfig instead of its current-context (kubectl --context). */
+  context?: string;
 }
 
 /** `path` wins; then $KUBECONFIG, ~/.kube/config, the in-cluster service account (as kubectl). */
-export async function loadKubeConnection(path?: string): Promise<KubeConnection> {
+export async function loadKubeConnection(pathOrOptions?: string | KubeConnectionOptions): Promise<KubeConnection> {
+  const o = typeof pathOrOptions === 'string' ? { path: pathOrOptions } : (pathOrOptions ?? {});
+  const path = o.path;
   const candidates = path ? [path] : (process.env.KUBECONFIG ?? '').split(':').filter(Boolean);
-  if (candidates.length > 1) return await viaClientNode(undefined, 'KUBECONFIG (merged)');
+  if (candidates.length > 1) return await viaClientNode(undefined, 'KUBECONFIG (merged)', o.context);
   const file = candidates[0] ?? join(homedir(), '.kube', 'config');
-  if (existsSync(file)) return await fromKubeconfigFile(file);
+  if (existsSync(file)) return await fromKubeconfigFile(file, o.context);
   if (path) throw new Error(`kubeconfig ${path} does not exist`);
   if (existsSync(`${SERVICE_ACCOUNT}/token`)) return inCluster();
   throw new Error(
@@ -56,7 +67,7 @@ function inCluster(): KubeConnection {
   };
 }
 
-async function fromKubeconfigFile(file: string): Promise<KubeConnection> {
+async function fromKubeconfigFile(file: string, wanted?: string): Promise<KubeConnection> {
   const doc = (parse(readFileSync(file, 'utf8')) ?? {}) as {
     clusters?: unknown;
     users?: unknown;
@@ -64,15 +75,23 @@ async function fromKubeconfigFile(file: string): Promise<KubeConnection> {
     'current-context'?: string;
   };
   const contexts = newContexts(doc.contexts, { onInvalidEntry: 'filter' });
-  const context = contexts.find((c) => c.name === doc['current-context']) ?? contexts[0];
-  if (!context) throw new Error(`kubeconfig ${file}: no context (set current-context)`);
+  const context = wanted
+    ? contexts.find((c) => c.name === wanted)
+    : (contexts.find((c) => c.name === doc['current-context']) ?? contexts[0]);
+  if (!context)
+    throw new Error(
+      wanted
+        ? `kubeconfig ${file} has no context ${wanted} (it has: ${contexts.map((c) => c.name).join(', ') || 'none'})`
+        : `kubeconfig ${file}: no context (set current-context)`,
+    );
   const cluster = newClusters(doc.clusters, { onInvalidEntry: 'filter' }).find((c) => c.name === context.cluster);
   if (!cluster)
     throw new Error(`kubeconfig ${file}: context ${context.name} names cluster ${context.cluster}, which is not there`);
   const user = newUsers(doc.users, { onInvalidEntry: 'filter' }).find((u) => u.name === context.user);
 
   const plugin = user?.exec !== undefined || (user?.authProvider !== undefined && !isTokenFileProvider(user));
-  if (plugin || cluster.proxyUrl) return await viaClientNode(file, `kubeconfig ${file} (context ${context.name})`);
+  if (plugin || cluster.proxyUrl)
+    return await viaClientNode(file, `kubeconfig ${file} (context ${context.name})`, context.name);
 
   // Relative file paths in a kubeconfig are relative to the kubeconfig itself.
   const rel = (p?: string): string | undefined => (p && !isAbsolute(p) ? join(dirname(file), p) : p);
@@ -90,6 +109,7 @@ async function fromKubeconfigFile(file: string): Promise<KubeConnection> {
     tls,
     headers: staticHeaders(user, rel),
     source: `kubeconfig ${file} (context ${context.name})`,
+    ...(context.namespace ? { namespace: context.namespace } : {}),
   };
 }
 
@@ -127,11 +147,13 @@ function tokenFileHeaders(path: string): KubeConnection['headers'] {
 }
 
 /** The full client-node KubeConfig, for auth plugins and merged kubeconfigs. */
-async function viaClientNode(file: string | undefined, source: string): Promise<KubeConnection> {
+async function viaClientNode(file: string | undefined, source: string, context?: string): Promise<KubeConnection> {
   const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
   if (file) kc.loadFromFile(file);
   else kc.loadFromDefault();
+  if (context) kc.setCurrentContext(context);
+  const namespace = kc.getContextObject(kc.getCurrentContext())?.namespace;
   const cluster: Cluster | null = kc.getCurrentCluster();
   if (!cluster) throw new Error(`${source}: no current cluster`);
   const probe: { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized?: boolean; servername?: string } = {};
@@ -151,5 +173,6 @@ async function viaClientNode(file: string | undefined, source: string): Promise<
       return opts.headers ?? {};
     },
     source,
+    ...(namespace ? { namespace } : {}),
   };
 }
