@@ -70,5 +70,5 @@ export const chartValues = z.strictObject({
 });
 
 export function chartValuesJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(chartValues, { target: 'draft-7' }) as Record<string, unknown>;
+  return z.toJSONSchema(chartValues, { target: 'draft-7' });
 }
