@@ -90,11 +90,8 @@ export class LocalSystem {
   }
 }
 
-export type Condition = { type: string; status: string; reason: string; message: string };
-
-export function conditionOf(o: StoredObject, type: string): Condition | undefined {
-  return ((o.status?.conditions ?? []) as Condition[]).find((c) => c.type === type);
-}
+export type { Condition } from '../../operator/runtime/conditions.js';
+export { conditionOfObject as conditionOf } from '../up/local-objects.js';
 
 /** A table with aligned columns, for human output. */
 export function table(rows: string[][]): string[] {

@@ -7,7 +7,7 @@ import { Camunda8 } from '@camunda8/sdk';
 import type { Logger } from 'pino';
 import type { ZeebeGrpcClient } from '../../lib/zeebe/sdk-client.js';
 import { COMPONENT_FAILED_MESSAGE, startKernelWorkers, type ComponentHealth } from './kernel-jobs.js';
-import type { LocalObjectStore } from './local-objects.js';
+import { conditionOfObject, type LocalObjectStore } from './local-objects.js';
 import type { LocalPoolHost } from './local-pools.js';
 import { AmqpIngress, DEFAULT_QUEUE } from './requests/amqp-ingress.js';
 import { HttpIngress } from './requests/http-ingress.js';
@@ -46,8 +46,6 @@ export interface KernelOptions {
   log: Logger;
 }
 
-type Conditions = { type: string; status: string; reason: string; message: string }[];
-
 export class Kernel {
   readonly zbc: ZeebeGrpcClient;
   readonly gateway: RequestGateway;
@@ -82,7 +80,7 @@ export class Kernel {
 
   private ready(name: string): boolean {
     const p = this.o.store.lister('ProcOSProcess').get(`default/${name}`);
-    return ((p?.status?.conditions ?? []) as Conditions).some((c) => c.type === 'Ready' && c.status === 'True');
+    return conditionOfObject(p, 'Ready')?.status === 'True';
   }
 
   private notReady(): string | undefined {
@@ -176,7 +174,7 @@ export class Kernel {
     out.push({ component: 'engine', kind: 'engine', ...engine });
     for (const pool of this.o.store.lister('WorkerPool').list()) {
       const key = `${pool.metadata.namespace}/${pool.metadata.name}`;
-      const ready = ((pool.status?.conditions ?? []) as Conditions).find((c) => c.type === 'Ready');
+      const ready = conditionOfObject(pool, 'Ready');
       const urls = this.o.pools.workersOf(key)?.readyUrls() ?? [];
       const answers = await Promise.all(
         urls.map((u) =>

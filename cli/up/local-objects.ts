@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
+import { conditionOf, type Condition } from '../../operator/runtime/conditions.js';
 import { KubeError, type KubeObject } from '../../operator/runtime/kube-client.js';
 import type { DirObject } from './manifest-dir.js';
 
@@ -30,6 +31,14 @@ export type StoredObject = KubeObject & {
   data?: Record<string, string>;
   status?: Record<string, unknown>;
 };
+
+/** A condition of a stored object's status (the operator's conditionOf, on our objects). */
+export function conditionOfObject(
+  o: { status?: Record<string, unknown> } | undefined,
+  type: string,
+): Condition | undefined {
+  return conditionOf(o?.status?.conditions as Condition[] | undefined, type);
+}
 
 export type ObjectEvent = 'add' | 'update' | 'delete';
 export type ObjectListener = (obj: StoredObject, event: ObjectEvent) => void;

@@ -20,7 +20,7 @@ import { checkEnvironment, describeChecks } from './environment-check.js';
 import type { ServingPoolObject } from '../../operator/controllers/process/process-reconciler.js';
 import { Kernel } from './kernel.js';
 import { KERNEL_JOB_TYPES } from './kernel-jobs.js';
-import { LocalObjectStore, type StoredObject } from './local-objects.js';
+import { conditionOfObject, LocalObjectStore, type StoredObject } from './local-objects.js';
 import { LocalPoolHost } from './local-pools.js';
 import { LocalProcessHost } from './local-processes.js';
 import { readManifestDir, type DirContents } from './manifest-dir.js';
@@ -414,8 +414,7 @@ function applyContents(
 function printSummary(store: LocalObjectStore, step: (what: string, detail: string) => void): void {
   for (const o of store.all()) {
     if (o.kind !== 'ProcOSProcess' && o.kind !== 'WorkerPool') continue;
-    const conditions = (o.status?.conditions ?? []) as Conditions;
-    const ready = conditions.find((c) => c.type === 'Ready');
+    const ready = conditionOfObject(o, 'Ready');
     const what = o.kind === 'ProcOSProcess' ? 'process' : 'pool';
     step(
       what,
@@ -424,15 +423,13 @@ function printSummary(store: LocalObjectStore, step: (what: string, detail: stri
   }
 }
 
-type Conditions = { type: string; status: string; reason: string; message: string }[];
-
 /** Every pool is Ready, or stuck for a reason it reports (not merely still rolling out). */
 function poolsSettled(store: LocalObjectStore): boolean {
   return store
     .all()
     .filter((o) => o.kind === 'WorkerPool')
     .every((p) => {
-      const ready = ((p.status?.conditions ?? []) as Conditions).find((c) => c.type === 'Ready');
+      const ready = conditionOfObject(p, 'Ready');
       return ready !== undefined && (ready.status === 'True' || ready.reason !== 'RollingOut');
     });
 }
