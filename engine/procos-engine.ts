@@ -9,6 +9,7 @@ import { JobDispatcher } from './jobs/job-dispatcher.js';
 import { processDueTimes } from './commands/time-triggers.js';
 import { gatewayService } from './server/gateway-service.js';
 import { startGrpcServer, type TlsFiles } from './server/grpc-server.js';
+import { requestDurationTimer } from './server/request-metrics.js';
 import { InstanceHistory } from './monitoring/instance-history.js';
 import { startMonitoringServer } from './monitoring/monitoring-server.js';
 
@@ -84,6 +85,7 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
       for (const [type, keys] of engine.state.activatable) this.set({ type }, keys.size);
     },
   });
+  const timer = requestDurationTimer(registry);
   new Gauge({
     name: 'procos_engine_process_instances',
     help: 'Running process instances',
@@ -102,7 +104,7 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   try {
     grpc = await bindPort('gRPC', o.host, o.port, () =>
       startGrpcServer(
-        gatewayService({ engine, dispatcher, log, host: o.host, port: () => port }),
+        gatewayService({ engine, dispatcher, log, host: o.host, port: () => port, timer }),
         o.host,
         o.port,
         o.tls,

@@ -97,6 +97,7 @@ class HandlerRuntime {
     private readonly o: JobRuntimeOptions & { metrics: WorkerMetrics; isDraining: () => boolean },
   ) {
     this.labels = { task_topic: h.taskType, worker_type: h.adapter };
+    o.metrics.startHandler(this.labels);
     this.source = new JobSource(zbc, {
       taskType: h.taskType,
       worker: o.workerName ?? `procos-worker-${hostname()}`,

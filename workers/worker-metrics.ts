@@ -1,6 +1,8 @@
 // The worker's Prometheus metrics, on a registry of its own. Names follow the seed's
 // (procos_external_task_duration_seconds, procos_active_workers) plus job counts by outcome and
-// the share of maxJobsActive in use — the saturation signal an autoscaler wants.
+// the share of maxJobsActive in use — the saturation signal an autoscaler wants. A job ends
+// completed, failed or errored (handed back is not an end: another worker takes it), so the
+// failure rate the chart's alert reads is failed ÷ (completed + failed + errored).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 const LABELS = ['task_topic', 'worker_type'] as const;
@@ -43,6 +45,14 @@ export class WorkerMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'procos_worker_' });
+  }
+
+  /**
+   * Every job counter of a handler, at 0 from its start: a type that never failed reports 0
+   * failed, not nothing, so its failure rate has a denominator and a value from the first job.
+   */
+  startHandler(labels: Record<(typeof LABELS)[number], string>): void {
+    for (const c of [this.activated, this.completed, this.failed, this.errored, this.handedBack]) c.inc(labels, 0);
   }
 
   private counter(name: string, help: string): Counter<(typeof LABELS)[number]> {
