@@ -5,12 +5,15 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments, stringify } from 'yaml';
 import { projectRoot } from '../lib/cli/version.js';
 import { LEASE_RULES, OPERATOR_RULES, SCRIPT_RUNNER_RULES } from '../operator/rbac.js';
 import { buildBinaries } from './cluster/control-plane.js';
 import { useCluster, type TestCluster } from './cluster/test-cluster.js';
 import { waitFor } from '../lib/testing/wait-for.js';
+import { tempDir } from '../lib/testing/temp-dir.js';
+import { httpGet } from './testing/http-get.js';
+import { spawnOperator, type OperatorProcess } from './testing/operator-process.js';
 
 const CHART = join(projectRoot(), 'charts/procos');
 const PRESETS = join(projectRoot(), 'helm');
@@ -237,5 +240,127 @@ describe('the Helm chart (real helm, real apiserver)', () => {
       expect(p.status.conditions?.find((c) => c.type === 'Ready')?.status, p.metadata.name).toBe('True');
     process.stdout.write(`helm install of the dev preset to all Ready: ${seconds.toFixed(1)} s (pods on KWOK nodes)\n`);
     expect(helm(['uninstall', 'dev', '-n', 'procos-dev', '--wait']).code).toBe(0);
+  });
+  it('namespace-scoped (watchNamespaces): Roles in those namespaces only; as its ServiceAccount the operator manages them and is denied the rest', async () => {
+    for (const ns of ['procos-scoped', 'team-a', 'team-b']) cluster.kubectl(['create', 'namespace', ns]);
+    const installed = helm([
+      'install',
+      'scoped',
+      CHART,
+      '-n',
+      'procos-scoped',
+      '--set',
+      'watchNamespaces={team-a}',
+      '--set',
+      'engine.address=grpc://127.0.0.1:1',
+    ]);
+    expect(installed.code, installed.out).toBe(0);
+    expect(
+      cluster.kubectl(['get', 'clusterrolebinding', '-l', 'app.kubernetes.io/instance=scoped', '-o', 'name']).trim(),
+    ).toBe('');
+    const sa = 'system:serviceaccount:procos-scoped:scoped-procos';
+    const can = (args: string[]): string => cluster.tryKubectl(['auth', 'can-i', ...args, `--as=${sa}`]).stdout.trim();
+    expect(can(['list', 'workerpools.procos.io', '-n', 'team-a'])).toBe('yes');
+    expect(can(['create', 'deployments.apps', '-n', 'team-a'])).toBe('yes');
+    expect(can(['list', 'workerpools.procos.io', '-n', 'team-b'])).toBe('no');
+    expect(can(['create', 'deployments.apps', '-n', 'team-b'])).toBe('no');
+    expect(can(['list', 'deployments.apps', '--all-namespaces'])).toBe('no');
+
+    // The ServiceAccount's own token, as the operator's pod would have it.
+    const token = cluster.kubectl(['-n', 'procos-scoped', 'create', 'token', 'scoped-procos', '--duration=1h']).trim();
+    const admin = parse(readFileSync(cluster.kubeconfigPath, 'utf8')) as {
+      clusters: { name: string; cluster: Record<string, unknown> }[];
+    };
+    const dir = tempDir('procos-scoped-');
+    const kubeconfig = join(dir, 'kubeconfig');
+    writeFileSync(
+      kubeconfig,
+      stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: admin.clusters,
+        users: [{ name: 'operator', user: { token } }],
+        contexts: [{ name: 'operator', context: { cluster: admin.clusters[0]?.name, user: 'operator' } }],
+        'current-context': 'operator',
+      }),
+    );
+    const denied = cluster.tryKubectl(['--kubeconfig', kubeconfig, '-n', 'team-b', 'get', 'workerpools']);
+    expect(denied.code).not.toBe(0);
+    expect(denied.stderr).toContain('forbidden');
+
+    for (const ns of ['team-a', 'team-b'])
+      for (const sample of ['sandboxpolicy', 'workerpool'])
+        cluster.kubectl(['apply', '-n', ns, '-f', join(projectRoot(), `processes/samples/${sample}.yaml`)]);
+    // Scripts as pods: the operator binds procos-script-runner in the pool's namespace (bind, by its Role).
+    cluster.kubectl(
+      ['apply', '-n', 'team-a', '-f', '-'],
+      stringify({
+        apiVersion: 'procos.io/v1alpha1',
+        kind: 'SandboxPolicy',
+        metadata: { name: 'pod-scripts' },
+        spec: { allowedTaskTypes: ['py.*'], script: { isolation: 'Pod' } },
+      }) +
+        '---\n' +
+        stringify({
+          apiVersion: 'procos.io/v1alpha1',
+          kind: 'WorkerPool',
+          metadata: { name: 'scripts' },
+          spec: {
+            sandboxPolicyRef: { name: 'pod-scripts' },
+            taskTypes: ['py.square'],
+            replicas: 1,
+            handlers: [{ taskType: 'py.square', adapter: 'python', config: { script: 'print(1)' } }],
+          },
+        }),
+    );
+
+    const operators: OperatorProcess[] = [];
+    const operator = (identity: string, args: string[]): OperatorProcess => {
+      const o = spawnOperator({
+        kubeconfig,
+        engineAddress: '127.0.0.1:1',
+        identity,
+        logDir: dir,
+        leaseNamespace: 'procos-scoped',
+        args: ['--worker-engine-address', 'grpc://127.0.0.1:1', ...args],
+      });
+      operators.push(o);
+      return o;
+    };
+    try {
+      // Cluster-wide with only Roles: every list is forbidden, the log says what to do, never ready.
+      const wide = operator('cluster-wide', []);
+      await waitFor(
+        'the cluster-wide operator to report it may not list',
+        () => wide.log().find((l) => l.msg.includes('forbidden to list') && l.msg.includes('--watch-namespaces')),
+        { timeoutMs: 60_000 },
+      );
+      const readyz = await httpGet(`${wide.monitoring() ?? ''}/readyz`);
+      expect(readyz.status).toBe(503);
+      await wide.kill('SIGTERM');
+
+      const scoped = operator('scoped', ['--watch-namespaces', 'team-a']);
+      await waitFor(
+        'the team-a pool to get its Deployment and its script-runner RoleBinding',
+        () =>
+          cluster.tryKubectl(['-n', 'team-a', 'get', 'deployment', 'hello-worker']).code === 0 &&
+          cluster.tryKubectl(['-n', 'team-a', 'get', 'rolebinding', 'scripts-worker-scripts']).code === 0
+            ? true
+            : undefined,
+        { timeoutMs: 60_000 },
+      );
+      const poolStatus = (ns: string): unknown =>
+        (JSON.parse(cluster.kubectl(['-n', ns, 'get', 'workerpool', 'hello', '-o', 'json'])) as { status?: unknown })
+          .status;
+      await waitFor('the team-a pool to have a status', () => poolStatus('team-a'), { timeoutMs: 60_000 });
+      // team-b was applied before team-a's pool was reconciled, and is out of the operator's sight.
+      expect(poolStatus('team-b')).toBeUndefined();
+      expect(cluster.kubectl(['-n', 'team-b', 'get', 'deployments', '-o', 'name']).trim()).toBe('');
+      expect(scoped.log().filter((l) => l.msg.includes('forbidden'))).toEqual([]);
+    } finally {
+      for (const o of operators) await o.kill('SIGTERM');
+    }
+    expect(helm(['uninstall', 'scoped', '-n', 'procos-scoped', '--wait']).code).toBe(0);
+    for (const ns of ['team-a', 'team-b']) cluster.kubectl(['delete', 'namespace', ns, '--wait=false']);
   });
 });

@@ -36,6 +36,9 @@ Options:
   --lease-duration-seconds N    How long a leader's lease lasts without renewal (default 15)
   --no-leader-election          Run without a Lease (only ever one replica!)
   --concurrency N               Objects reconciled at once, per kind (default 8)
+  --watch-namespaces NS[,NS…]   Namespace-scoped: watch and manage only these namespaces, so the
+                                operator needs Roles there instead of a ClusterRole (the chart's
+                                watchNamespaces). Default: all namespaces
 
 WorkerPools:
   --worker-image IMAGE          procos-worker image of pools without spec.image
@@ -72,6 +75,17 @@ const Flags = z.object({
   'no-leader-election': z.boolean().default(false),
   'lease-duration-seconds': z.coerce.number().int().min(2).max(300).default(15),
   concurrency: z.coerce.number().int().min(1).max(64).default(8),
+  'watch-namespaces': z
+    .string()
+    .optional()
+    .transform((v) => (v ? v.split(',').map((n) => n.trim()) : []))
+    .pipe(
+      z.array(
+        z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, {
+          message: 'each must be a namespace name (RFC 1123 label)',
+        }),
+      ),
+    ),
   'worker-image': z.string().min(1).default(`procos.local/procos-worker:${VERSION}`),
   'worker-engine-address': z.string().min(1).optional(),
   'backlog-source': z.enum(['procos-engine', 'camunda', 'none']).default('none'),
@@ -94,6 +108,9 @@ const TestEnv = z.object({ PROCOS_TEST_CRASH_AFTER: z.enum(['instance-created'])
 await main({
   name: 'procos-operator',
   help,
+  // Stopped means done: the SDK's client keeps the event loop alive ~10 s after close(), which
+  // would hold a rollout's old pod (and the e2e suite) for nothing.
+  exitWhenDone: true,
   async run(args) {
     const { values } = parseArgs({
       args,
@@ -106,6 +123,7 @@ await main({
         'no-leader-election': { type: 'boolean' },
         'lease-duration-seconds': { type: 'string' },
         concurrency: { type: 'string' },
+        'watch-namespaces': { type: 'string' },
         'worker-image': { type: 'string' },
         'worker-engine-address': { type: 'string' },
         'backlog-source': { type: 'string' },
@@ -140,6 +158,7 @@ await main({
       leaseDurationSeconds: f['lease-duration-seconds'],
       concurrency: f.concurrency,
       metricsPort: f['metrics-port'],
+      watchNamespaces: f['watch-namespaces'],
       workers: {
         image: f['worker-image'],
         engineAddress: workerEngineAddress,

@@ -37,6 +37,11 @@ export interface OperatorOptions {
   leaseDurationSeconds?: number;
   concurrency: number;
   metricsPort?: number;
+  /**
+   * Namespace-scoped: watch and manage only these namespaces (its RBAC can then be Roles in them).
+   * Empty or unset: the whole cluster.
+   */
+  watchNamespaces?: string[];
   /** WorkerPools: the default worker image, how workers reach the engine, where the backlog is read. */
   workers: {
     image: string;
@@ -117,7 +122,11 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     }
     phase = 'syncing';
     const informer = <T extends KubeObject>(path: string, more: Omit<InformerOptions<T>, 'path'> = {}) => {
-      const i = new Informer<T>(client, { path, ...more }, log.child({ informer: path.split('/').at(-1) }));
+      const i = new Informer<T>(
+        client,
+        { path, namespaces: o.watchNamespaces, ...more },
+        log.child({ informer: path.split('/').at(-1) }),
+      );
       informers.push(i);
       return i;
     };
@@ -201,7 +210,14 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     }, 5000);
     gauges.unref();
     phase = 'leading';
-    log.info({ processes: processes.list().length, workerPools: pools.list().length }, 'operator running');
+    log.info(
+      {
+        processes: processes.list().length,
+        workerPools: pools.list().length,
+        namespaces: o.watchNamespaces?.length ? o.watchNamespaces : 'all',
+      },
+      'operator running',
+    );
     if (o.leaderElection) {
       await elector.keepLeading();
       if (!stopping) {
@@ -247,6 +263,8 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     },
     async stop() {
       stopping = true;
+      // An informer still waiting for its first list (RBAC not granted yet) ends, so run() does.
+      for (const i of informers) i.stop();
       await elector.release();
       await done;
     },

@@ -8,7 +8,7 @@ export interface EntryPoint {
   /** Runs with the remaining arguments; resolves to the exit code. */
   run(args: string[]): Promise<number>;
   /**
-   * One-shot commands exit as soon as run() resolves. @camunda8/sdk 8.8 arms a timer of
+   * Exit as soon as run() resolves (one-shot commands; daemons whose run() resolves once stopped). @camunda8/sdk 8.8 arms a timer of
    * longPoll + 1 s for every ActivateJobs call and clears it only when the stream ends, which
    * a stream cancelled by close() never does: without this, `procos up` lingered ~50 s.
    */

@@ -53,6 +53,9 @@ export const chartValues = z.strictObject({
     scriptSeccompProfile: z.string(),
   }),
   concurrency: z.int().min(1).max(256),
+  watchNamespaces: z
+    .array(z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'a namespace name'))
+    .describe('Namespace-scoped mode: only these namespaces, with Roles instead of a ClusterRole'),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error']),
   metrics: z.strictObject({
     port: z.int().min(1).max(65535),

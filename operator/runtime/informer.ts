@@ -9,6 +9,11 @@ export type Handler<T> = (obj: T, event: 'add' | 'update' | 'delete') => void;
 export interface InformerOptions<T extends KubeObject = KubeObject> {
   /** Collection path, e.g. /apis/procos.io/v1alpha1/procosprocesses (all namespaces). */
   path: string;
+  /**
+   * Only these namespaces (a namespace-scoped operator, whose RBAC is Roles in them): one list +
+   * watch per namespace into one cache. Empty or unset: the path as given, cluster-wide.
+   */
+  namespaces?: string[];
   /** Relist when neither an event nor a bookmark arrived for this long. */
   staleAfterMs?: number;
   labelSelector?: string;
@@ -51,23 +56,21 @@ export class Informer<T extends KubeObject> {
   /** index name → its function, and index name → value → keys of the objects under it. */
   private readonly indexers = new Map<string, IndexFunction<T>>();
   private readonly indexes = new Map<string, Map<string, Set<string>>>();
-  private resourceVersion = '';
-  private abort?: AbortController;
-  private stopped = false;
-  private synced = false;
-  private failures = 0;
-  /** Bumped per watch, so the end of an aborted watch does not restart a newer one. */
-  private generation = 0;
-  private watchdog?: NodeJS.Timeout;
-  /** When the last event or bookmark arrived (epoch ms). */
-  lastEventAt = Date.now();
-  relists = 0;
+  private readonly streams: ListWatchStream<T>[];
 
   constructor(
-    private readonly client: KubeClient,
+    client: KubeClient,
     private readonly o: InformerOptions<T>,
-    private readonly log: Logger,
-  ) {}
+    log: Logger,
+  ) {
+    const namespaces = o.namespaces?.length ? o.namespaces : undefined;
+    this.streams = namespaces
+      ? namespaces.map(
+          (ns) =>
+            new ListWatchStream(client, namespacedPath(o.path, ns), ns, o, this.sink, log.child({ namespace: ns })),
+        )
+      : [new ListWatchStream(client, o.path, undefined, o, this.sink, log)];
+  }
 
   private keep(raw: T): T {
     const obj = slim(raw);
@@ -137,12 +140,93 @@ export class Informer<T extends KubeObject> {
   }
 
   get hasSynced(): boolean {
-    return this.synced;
+    return this.streams.length > 0 && this.streams.every((s) => s.synced);
+  }
+
+  /** The oldest of the streams' last event or bookmark (epoch ms), for the staleness gauge. */
+  get lastEventAt(): number {
+    return Math.min(...this.streams.map((s) => s.lastEventAt));
+  }
+
+  get relists(): number {
+    return this.streams.reduce((n, s) => n + s.relists, 0);
   }
 
   async start(): Promise<void> {
+    await Promise.all(this.streams.map((s) => s.start()));
+  }
+
+  stop(): void {
+    for (const s of this.streams) s.stop();
+  }
+
+  /** What a stream tells its informer: an object was seen, changed or deleted. */
+  private readonly sink: StreamSink<T> = {
+    keep: (raw) => this.keep(raw),
+    has: (key) => this.cache.has(key),
+    get: (key) => this.cache.get(key),
+    keysIn: (namespace) =>
+      [...this.cache.keys()].filter(
+        (k) => namespace === undefined || this.cache.get(k)?.metadata.namespace === namespace,
+      ),
+    put: (key, obj, event) => {
+      this.put(key, obj);
+      if (event) this.emit(obj, event);
+    },
+    remove: (key, obj) => {
+      this.remove(key);
+      this.emit(obj, 'delete');
+    },
+  };
+
+  private emit(obj: T, event: 'add' | 'update' | 'delete'): void {
+    for (const h of this.handlers) h(obj, event);
+  }
+}
+
+/** The cache operations a stream needs; the informer owns the cache, its indexes and handlers. */
+interface StreamSink<T extends KubeObject> {
+  keep(raw: T): T;
+  has(key: string): boolean;
+  get(key: string): T | undefined;
+  /** Cached keys of one namespace (undefined: all), the ones a relist of that stream may delete. */
+  keysIn(namespace: string | undefined): string[];
+  put(key: string, obj: T, event: 'add' | 'update' | undefined): void;
+  remove(key: string, obj: T): void;
+}
+
+/**
+ * One list + watch loop over one collection path: cluster-wide, or one namespace of a
+ * namespace-scoped operator (like controller-runtime's multi-namespace cache, one per namespace).
+ */
+class ListWatchStream<T extends KubeObject> {
+  private resourceVersion = '';
+  private abort?: AbortController;
+  private stopped = false;
+  synced = false;
+  private failures = 0;
+  /** Bumped per watch, so the end of an aborted watch does not restart a newer one. */
+  private generation = 0;
+  private watchdog?: NodeJS.Timeout;
+  /** Ends the wait between failed first lists, so stop() is immediate. */
+  private wake?: () => void;
+  /** When the last event or bookmark arrived (epoch ms). */
+  lastEventAt = Date.now();
+  relists = 0;
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly path: string,
+    private readonly namespace: string | undefined,
+    private readonly o: InformerOptions<T>,
+    private readonly sink: StreamSink<T>,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {
     // The first list may meet an apiserver that is still starting (429 "storage is
-    // (re)initializing" right after a CRD is created, 503, connection refused): keep trying.
+    // (re)initializing" right after a CRD is created, 503, connection refused), or RBAC that is
+    // not bound yet (a chart's RoleBinding applied after its Deployment): keep trying.
     for (let attempt = 1; ; attempt++) {
       try {
         await this.relist();
@@ -150,11 +234,23 @@ export class Informer<T extends KubeObject> {
       } catch (err) {
         if (this.stopped) throw err;
         const delay = Math.min(10_000, 200 * 2 ** Math.min(attempt, 6));
-        this.log.warn(
-          { path: this.o.path, err: err instanceof Error ? err.message : String(err), retryInMs: delay },
-          'initial list failed; retrying',
-        );
-        await new Promise((r) => setTimeout(r, delay));
+        const message = err instanceof Error ? err.message : String(err);
+        if (/\b403\b|forbidden/i.test(message))
+          this.log.error(
+            { path: this.path, err: message, retryInMs: delay },
+            this.namespace
+              ? `forbidden to list ${this.path}: grant the operator's ServiceAccount a Role in namespace ${this.namespace} (the chart does, for each of watchNamespaces)`
+              : `forbidden to list ${this.path} cluster-wide: grant the operator its ClusterRole, or run it namespace-scoped (--watch-namespaces; the chart's watchNamespaces)`,
+          );
+        else this.log.warn({ path: this.path, err: message, retryInMs: delay }, 'initial list failed; retrying');
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, delay);
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        if (this.halted) throw new Error(`stopped before ${this.path} was listed`);
       }
     }
     void this.watch();
@@ -162,10 +258,7 @@ export class Informer<T extends KubeObject> {
     this.watchdog = setInterval(
       () => {
         if (Date.now() - this.lastEventAt > stale) {
-          this.log.warn(
-            { path: this.o.path, quietForMs: Date.now() - this.lastEventAt },
-            'watch went quiet; relisting',
-          );
+          this.log.warn({ path: this.path, quietForMs: Date.now() - this.lastEventAt }, 'watch went quiet; relisting');
           this.restart(true);
         }
       },
@@ -178,13 +271,19 @@ export class Informer<T extends KubeObject> {
     this.stopped = true;
     clearInterval(this.watchdog);
     this.abort?.abort();
+    this.wake?.();
+  }
+
+  /** stopped, read again after an await (a getter, so the compiler does not assume it unchanged). */
+  private get halted(): boolean {
+    return this.stopped;
   }
 
   private async relist(): Promise<void> {
     // A metadata-only list of nothing has items: null (a nil slice in Go).
     const list = await this.client.request<{ metadata: { resourceVersion: string }; items?: T[] | null }>(
       'GET',
-      this.o.path,
+      this.path,
       {
         query: { labelSelector: this.o.labelSelector },
         accept: this.o.metadataOnly ? METADATA_LIST : undefined,
@@ -193,28 +292,21 @@ export class Informer<T extends KubeObject> {
     this.relists++;
     const seen = new Set<string>();
     for (const raw of list.items ?? []) {
-      const item = this.keep(raw);
+      const item = this.sink.keep(raw);
       const key = objectKey(item);
       seen.add(key);
-      const old = this.cache.get(key);
-      this.put(key, item);
-      if (!old || old.metadata.resourceVersion !== item.metadata.resourceVersion)
-        this.emit(item, old ? 'update' : 'add');
+      const old = this.sink.get(key);
+      const changed = !old || old.metadata.resourceVersion !== item.metadata.resourceVersion;
+      this.sink.put(key, item, changed ? (old ? 'update' : 'add') : undefined);
     }
     // Level-based: whatever vanished while we were not watching is a delete now.
-    for (const [key, old] of [...this.cache]) {
-      if (!seen.has(key)) {
-        this.remove(key);
-        this.emit(old, 'delete');
-      }
+    for (const key of this.sink.keysIn(this.namespace)) {
+      const old = this.sink.get(key);
+      if (!seen.has(key) && old) this.sink.remove(key, old);
     }
     this.resourceVersion = list.metadata.resourceVersion;
     this.lastEventAt = Date.now();
     this.synced = true;
-  }
-
-  private emit(obj: T, event: 'add' | 'update' | 'delete'): void {
-    for (const h of this.handlers) h(obj, event);
   }
 
   private async watch(): Promise<void> {
@@ -228,7 +320,7 @@ export class Informer<T extends KubeObject> {
     };
     try {
       this.abort = await this.client.watch(
-        this.o.path,
+        this.path,
         query,
         (phase, obj) => {
           if (generation === this.generation) this.onEvent(phase, obj as T & { code?: number });
@@ -251,18 +343,12 @@ export class Informer<T extends KubeObject> {
       if (raw.code === 410) this.resourceVersion = '';
       return;
     }
-    const obj = this.keep(raw);
+    const obj = this.sink.keep(raw);
     if (obj.metadata.resourceVersion) this.resourceVersion = obj.metadata.resourceVersion;
     if (phase === 'BOOKMARK') return;
     const key = objectKey(obj);
-    if (phase === 'DELETED') {
-      this.remove(key);
-      this.emit(obj, 'delete');
-    } else {
-      const existed = this.cache.has(key);
-      this.put(key, obj);
-      this.emit(obj, existed ? 'update' : 'add');
-    }
+    if (phase === 'DELETED') this.sink.remove(key, obj);
+    else this.sink.put(key, obj, this.sink.has(key) ? 'update' : 'add');
   }
 
   private onDone(err: unknown): void {
@@ -270,7 +356,7 @@ export class Informer<T extends KubeObject> {
     if (err) {
       this.failures++;
       this.log.warn(
-        { path: this.o.path, err: err instanceof Error ? err.message : JSON.stringify(err), failures: this.failures },
+        { path: this.path, err: err instanceof Error ? err.message : JSON.stringify(err), failures: this.failures },
         'watch ended with an error',
       );
     }
@@ -293,6 +379,15 @@ export class Informer<T extends KubeObject> {
       })();
     }, delay).unref();
   }
+}
+
+/**
+ * The collection path of one namespace: /api/v1/configmaps → /api/v1/namespaces/NS/configmaps,
+ * /apis/procos.io/v1alpha1/workerpools → /apis/procos.io/v1alpha1/namespaces/NS/workerpools.
+ */
+export function namespacedPath(path: string, namespace: string): string {
+  const cut = path.lastIndexOf('/');
+  return `${path.slice(0, cut)}/namespaces/${encodeURIComponent(namespace)}${path.slice(cut)}`;
 }
 
 function addTo(index: Map<string, Set<string>>, value: string, key: string): void {
