@@ -51,6 +51,17 @@ done
 build "$bin" etcd etcd go.etcd.io/etcd/server/v3
 build "$bin" kwok kwok sigs.k8s.io/kwok/cmd/kwok "-X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK"
 build "$bin" helm helm helm.sh/helm/v4/cmd/helm "-X helm.sh/helm/v4/internal/version.version=$HELM"
+# promtool (checks and unit-tests the chart's alert rules) from the Prometheus Go module, in a
+# cache folder of its own; printed as PROCOS_PROMTOOL=<path>. Module v0.3NN.P is Prometheus
+# 3.NN.P: stamped with that, as its release build does, so `promtool --version` names it.
+PROMETHEUS=$(version_of prometheus github.com/prometheus/prometheus)
+prom=${PROMETHEUS#v0.}
+prom_release="$((10#${prom%%.*} / 100)).$((10#${prom%%.*} % 100)).${prom#*.}"
+promtool_bin="$cache/bin-prometheus-$PROMETHEUS"
+mkdir -p "$promtool_bin"
+build "$promtool_bin" prometheus promtool github.com/prometheus/prometheus/cmd/promtool \
+  "-X github.com/prometheus/common/version.Version=$prom_release" netgo
+echo "PROCOS_PROMTOOL=$promtool_bin/promtool"
 # KWOK needs its stage files; copy them beside the binaries.
 if [ ! -d "$bin/kwok-stages" ]; then
   src="$(go env GOMODCACHE)/sigs.k8s.io/kwok@$KWOK/kustomize/stage"
