@@ -64,6 +64,16 @@ export const chartValues = z.strictObject({
       interval: z.string().regex(/^\d+(ms|s|m|h)$/, 'a Prometheus duration such as 30s'),
       labels: z.record(z.string(), z.string()),
     }),
+    prometheusRule: z
+      .strictObject({ enabled: z.boolean(), labels: z.record(z.string(), z.string()) })
+      .describe('A PrometheusRule with the ProcOS alerts (files/alerts.yaml)'),
+    grafanaDashboard: z
+      .strictObject({
+        enabled: z.boolean(),
+        labels: z.record(z.string(), z.string()).describe("The labels Grafana's dashboard sidecar selects on"),
+        annotations: z.record(z.string(), z.string()),
+      })
+      .describe('A ConfigMap with the ProcOS Grafana dashboard (files/dashboard.json)'),
   }),
   resources,
   podDisruptionBudget: z.strictObject({ enabled: z.boolean() }),
