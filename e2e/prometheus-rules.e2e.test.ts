@@ -120,6 +120,9 @@ describe('alerts and dashboard (promtool from the Prometheus Go module)', () => 
 
   it('renders a PrometheusRule only when enabled, with the extra labels and exactly the groups of files/alerts.yaml, which promtool checks and tests again', () => {
     expect(render().find((d) => d.kind === 'PrometheusRule')).toBeUndefined();
+    const refused = helm(['template', 'procos', CHART, '--set', 'metrics.prometheusRule.enabled=maybe']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.out).toMatch(/\/metrics\/prometheusRule\/enabled'/);
     const rule = render(
       'metrics.prometheusRule.enabled=true',
       'metrics.prometheusRule.labels.release=kube-prometheus',
