@@ -56,11 +56,12 @@ endif
 
 deps: $(NPM_STAMP) ## Install the npm dependencies from the lockfile
 
-host-tools: ## Install from Debian when missing: bubblewrap, scilab-cli (script sandbox, compute adapter), runc, containernetworking-plugins (a real node's runtime and CNI), rabbitmq-server (a throwaway broker per test file)
+host-tools: ## Install from Debian when missing: bubblewrap, scilab-cli (script sandbox, compute adapter), runc, containernetworking-plugins, iptables (a real node's runtime, CNI and kube-proxy), rabbitmq-server (a throwaway broker per test file)
 	@missing=; \
 	command -v bwrap >/dev/null || missing="$$missing bubblewrap"; \
 	command -v scilab-cli >/dev/null || missing="$$missing scilab-cli"; \
 	[ -x /usr/sbin/runc ] || missing="$$missing runc"; \
+	[ -x /usr/sbin/iptables ] || missing="$$missing iptables"; \
 	[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing="$$missing rabbitmq-server"; \
 	for p in bridge host-local loopback; do [ -x /usr/lib/cni/$$p ] || { missing="$$missing containernetworking-plugins"; break; }; done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
@@ -100,7 +101,7 @@ e2e: deps host-tools build cluster-build images ## End-to-end tests on a real co
 images: deps host-tools build ## Build the engine, operator and worker images without a registry: docker-archive tars + Containerfiles in dist/images (images/README.md)
 	npx tsx images/build.ts
 
-cluster-build: ## Build kube-apiserver, controller-manager, scheduler, kubectl, etcd, KWOK, helm; and a node's kubelet, containerd, ctr, shim, pause (cached)
+cluster-build: ## Build kube-apiserver, controller-manager, scheduler, kubectl, etcd, KWOK, helm, promtool; and a node's kubelet, containerd, ctr, shim, pause, kube-proxy, CoreDNS (cached)
 	bash e2e/cluster/build.sh
 
 seccomp-profile: ## Regenerate workers/sandbox/seccomp/ (the script sandbox's Localhost profile, and as an SPO SeccompProfile) from containerd's own default (Go)

@@ -34,8 +34,9 @@ build() { # bin dir, tools dir, output name, package, ldflags, build tags
   local into=$1 dir=$2 out=$3 pkg=$4 ldflags=${5:-} tags=${6:-} start=$SECONDS
   [ -x "$into/$out" ] && return 0
   echo "building $out from $pkg ($(date +%T))" >&2
-  (cd "$here/tools/$dir" && CGO_ENABLED=0 go build -trimpath -p 2 -tags "$tags" -ldflags "-s -w $ldflags" -o "$into/$out.tmp" "$pkg")
-  mv "$into/$out.tmp" "$into/$out"
+  # A temp name per run: two builds at once (two checkouts) must not move each other's file.
+  (cd "$here/tools/$dir" && CGO_ENABLED=0 go build -trimpath -p 2 -tags "$tags" -ldflags "-s -w $ldflags" -o "$into/$out.tmp.$$" "$pkg")
+  mv "$into/$out.tmp.$$" "$into/$out"
   echo "built $out in $((SECONDS - start)) s" >&2
 }
 
@@ -73,6 +74,12 @@ fi
 # containerd with the tags of its release Makefile (urfave_cli_no_docs; the shim also no_grpc)
 # plus no_btrfs (that snapshotter needs cgo), stamped with its version.
 build "$node" k8s kubelet k8s.io/kubernetes/cmd/kubelet "$stamp"
+# Services and names for pods, as on any cluster: kube-proxy (iptables mode, rules inside the
+# test's network namespace) and CoreDNS (its kubernetes plugin; named by version, since the
+# node folder is keyed by Kubernetes and containerd only).
+build "$node" k8s kube-proxy k8s.io/kubernetes/cmd/kube-proxy "$stamp"
+COREDNS=$(version_of coredns github.com/coredns/coredns)
+build "$node" coredns "coredns-$COREDNS" github.com/coredns/coredns "-X github.com/coredns/coredns/coremain.GitCommit=$COREDNS"
 ctrd="-X github.com/containerd/containerd/v2/version.Version=$CONTAINERD"
 build "$node" containerd containerd github.com/containerd/containerd/v2/cmd/containerd "$ctrd" "urfave_cli_no_docs no_btrfs"
 build "$node" containerd ctr github.com/containerd/containerd/v2/cmd/ctr "$ctrd" "urfave_cli_no_docs no_btrfs"

@@ -11,7 +11,7 @@ import { freePort } from '../../lib/net/free-port.js';
 import { Component, probeHttp } from './component.js';
 import { readHostState, updateHostState } from './host-state.js';
 import { assertRealNodePossible, startRealNode, type RealNode } from './node.js';
-import { NODE_IP } from './node-network.js';
+import { NODE_IP, SERVICE_SUBNET } from './node-network.js';
 import { kubeconfig, makePki, type Pki } from './pki.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -140,9 +140,11 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         `--etcd-servers=${etcdUrl}`,
         // Loopback; with a real node all interfaces of the test's own network namespace, so pods reach it.
         `--bind-address=${listen}`,
-        // Skip the endpoints reconciler: nothing here may route off the machine.
+        // With a real node the `kubernetes` Service points at the node's address (inside the test's
+        // network namespace), so pods reach the apiserver through kube-proxy as on any cluster.
+        // Without one, no endpoints at all: nothing here may route off the machine.
         `--advertise-address=${advertise}`,
-        '--endpoint-reconciler-type=none',
+        `--endpoint-reconciler-type=${options.realNode ? 'lease' : 'none'}`,
         // For logs, exec and port-forward through a real kubelet (verified against the test CA).
         `--kubelet-client-certificate=${pki.adminCert}`,
         `--kubelet-client-key=${pki.adminKey}`,
@@ -155,7 +157,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
         `--service-account-key-file=${pki.saPub}`,
         `--service-account-signing-key-file=${pki.saKey}`,
-        '--service-cluster-ip-range=10.0.0.0/24',
+        `--service-cluster-ip-range=${SERVICE_SUBNET}`,
         '--authorization-mode=Node,RBAC',
         '--allow-privileged=true',
       ],

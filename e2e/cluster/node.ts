@@ -3,7 +3,7 @@
 // e2e/cluster/in-netns.ts made. The recipe and its traps: ../shared/notes/real-pods.md.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../lib/net/free-port.js';
 import { projectRoot } from '../../lib/cli/version.js';
@@ -17,11 +17,14 @@ import {
   updateHostState,
   type NodeFootprint,
 } from './host-state.js';
-import { NODE_IP, POD_SUBNET } from './node-network.js';
+import { NODE_BRIDGE, NODE_IP, POD_SUBNET, SERVICE_SUBNET } from './node-network.js';
 import { clientKubeconfig, makeNodeCerts, type Pki } from './pki.js';
 
 /** The script sandbox's Localhost seccomp profile (`make seccomp-profile`), installed as procos/bwrap.json. */
 const SCRIPT_SECCOMP_PROFILE = join(projectRoot(), 'workers', 'sandbox', 'seccomp', 'procos-bwrap.json');
+
+/** Pods' DNS domain: <service>.<namespace>.svc.cluster.local, as on most clusters. */
+export const CLUSTER_DOMAIN = 'cluster.local';
 
 /** The sandbox image every pod starts with, built here from the static pause binary. */
 export const PAUSE_IMAGE = 'procos.local/pause:e2e';
@@ -182,6 +185,7 @@ export async function startRealNode(options: RealNodeOptions): Promise<RealNode>
     });
     components.push(kubelet);
     await kubelet.waitServing(60_000);
+    components.push(...(await startServiceNetwork({ ...options, dir, name })));
     return {
       name,
       ip: NODE_IP,
@@ -314,8 +318,103 @@ function kubeletConfig(o: {
       'nodefs.inodesFree': '1%',
     },
     podLogsDirectory: join(o.dir, 'pod-logs'),
+    // Pods resolve cluster names through the node's CoreDNS, and nothing else (no host resolv.conf).
+    clusterDNS: [NODE_IP],
+    clusterDomain: CLUSTER_DOMAIN,
     resolvConf: '',
     serializeImagePulls: false,
     shutdownGracePeriod: '0s',
   });
+}
+
+/**
+ * What makes Services and names work for pods, as on any cluster: kube-proxy in iptables mode
+ * (its rules live in the test's network namespace and go with it) and CoreDNS serving the
+ * cluster domain from the apiserver on the node's address. Both leave the host's sysctls alone:
+ * conntrack limits and timeouts of 0 mean "leave as is", and without localhost NodePorts
+ * kube-proxy does not set route_localnet. Services route without br_netfilter because kube-proxy
+ * masquerades all Service traffic, so replies come back through the node.
+ */
+async function startServiceNetwork(o: RealNodeOptions & { dir: string; name: string }): Promise<Component[]> {
+  for (const tool of ['iptables', 'iptables-restore'])
+    if (!existsSync(`/usr/sbin/${tool}`))
+      throw new Error(
+        `kube-proxy needs /usr/sbin/${tool}: run \`make host-tools\` (as root: apt-get install iptables)`,
+      );
+  // Processes of the namespace itself (tests, the operator run as a process) reach cluster IPs
+  // too: a route picks the interface, then kube-proxy's OUTPUT rules rewrite the address.
+  execFileSync('ip', ['route', 'replace', SERVICE_SUBNET, 'dev', NODE_BRIDGE.name]);
+  const kubeconfig = join(o.dir, 'admin.kubeconfig');
+  writeFileSync(kubeconfig, clientKubeconfig(o.pki.caCert, o.server, o.pki.adminCert, o.pki.adminKey));
+  const ports = { proxyHealthz: await freePort(), proxyMetrics: await freePort(), dnsReady: await freePort() };
+  writeFileSync(
+    join(o.dir, 'kube-proxy.yaml'),
+    JSON.stringify({
+      apiVersion: 'kubeproxy.config.k8s.io/v1alpha1',
+      kind: 'KubeProxyConfiguration',
+      clientConnection: { kubeconfig },
+      hostnameOverride: o.name,
+      mode: 'iptables',
+      clusterCIDR: POD_SUBNET,
+      healthzBindAddress: `127.0.0.1:${ports.proxyHealthz}`,
+      metricsBindAddress: `127.0.0.1:${ports.proxyMetrics}`,
+      iptables: { masqueradeAll: true, localhostNodePorts: false, syncPeriod: '30s', minSyncPeriod: '0s' },
+      nodePortAddresses: [`${NODE_IP}/32`],
+      conntrack: { maxPerCore: 0, min: 0, tcpEstablishedTimeout: '0s', tcpCloseWaitTimeout: '0s' },
+      oomScoreAdj: 0,
+    }),
+  );
+  const proxy = (): Component =>
+    new Component({
+      name: `kube-proxy (${o.name})`,
+      binary: join(o.nodeBin, 'kube-proxy'),
+      args: [`--config=${join(o.dir, 'kube-proxy.yaml')}`],
+      logFile: join(o.dir, 'logs', 'kube-proxy.log'),
+      detached: o.detached,
+      // 200 once the rules were synced since start (503 while stale).
+      health: () => probeHttp(`http://127.0.0.1:${ports.proxyHealthz}/healthz`, /lastUpdated/),
+    });
+  const coredns = readdirSync(o.nodeBin).find((f) => f.startsWith('coredns-'));
+  if (!coredns) throw new Error(`no coredns-<version> in ${o.nodeBin}: run \`make cluster-build\``);
+  // The cluster domain from the apiserver; any other name is NXDOMAIN: nothing leaves the namespace.
+  writeFileSync(
+    join(o.dir, 'Corefile'),
+    `${CLUSTER_DOMAIN}:53 {
+  bind ${NODE_IP}
+  errors
+  ready 127.0.0.1:${ports.dnsReady}
+  kubernetes ${CLUSTER_DOMAIN} {
+    kubeconfig ${kubeconfig}
+  }
+}
+.:53 {
+  bind ${NODE_IP}
+  template ANY ANY {
+    rcode NXDOMAIN
+  }
+}
+`,
+  );
+  const dns = (): Component =>
+    new Component({
+      name: `coredns (${o.name})`,
+      binary: join(o.nodeBin, coredns),
+      args: ['-conf', join(o.dir, 'Corefile')],
+      logFile: join(o.dir, 'logs', 'coredns.log'),
+      detached: o.detached,
+      // 200 once the kubernetes plugin synced with the apiserver.
+      health: () => probeHttp(`http://127.0.0.1:${ports.dnsReady}/ready`, /OK/),
+    });
+  const started: Component[] = [];
+  try {
+    for (const start of [proxy, dns]) {
+      const c = start();
+      started.push(c);
+      await c.waitServing(60_000);
+    }
+    return started;
+  } catch (err) {
+    for (const c of started.reverse()) await c.stop();
+    throw err;
+  }
 }

@@ -1,0 +1,285 @@
+// The chart's whole life on a real node (kubelet + containerd, kube-proxy, CoreDNS): the dev
+// preset installs to all Ready with real pods, a ProcOSProcess applied after it reaches Ready and
+// its workers serve it; `helm upgrade` to a new chart version (values and CRDs changed, CRDs by
+// the README's documented command since Helm leaves them alone), `helm rollback`, and an
+// uninstall that leaves only what the user keeps.
+import { Camunda8 } from '@camunda8/sdk';
+import { execFileSync } from 'node:child_process';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { buildImages } from '../images/build.js';
+import { projectRoot } from '../lib/cli/version.js';
+import { tempDir } from '../lib/testing/temp-dir.js';
+import { waitFor } from '../lib/testing/wait-for.js';
+import { buildBinaries } from './cluster/control-plane.js';
+import { useCluster, type TestCluster } from './cluster/test-cluster.js';
+
+const CHART = join(projectRoot(), 'charts/procos');
+const NS = 'procos-dev';
+const APPS = 'procos-apps';
+
+interface Deployment {
+  metadata: { labels: Record<string, string> };
+  spec: { template: { spec: { containers: { args: string[] }[] } } };
+}
+
+describe('the chart on a real node: install, serve, upgrade, rollback, uninstall', () => {
+  let cluster: TestCluster;
+  let helmBin: string;
+  let previousChart: string;
+  const helm = (args: string[]): { code: number; out: string } => {
+    try {
+      const out = execFileSync(helmBin, ['--kubeconfig', cluster.kubeconfigPath, ...args], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      return { code: 0, out };
+    } catch (err) {
+      const e = err as { status?: number; stdout?: string; stderr?: string };
+      return { code: e.status ?? 1, out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+    }
+  };
+  const operatorDeployment = (): Deployment =>
+    JSON.parse(cluster.kubectl(['-n', NS, 'get', 'deployment', 'dev-procos', '-o', 'json'])) as Deployment;
+  const processReady = (): string =>
+    cluster.tryKubectl([
+      '-n',
+      APPS,
+      'get',
+      'procosprocess',
+      'hello',
+      '-o',
+      'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
+    ]).stdout;
+  const devValues = [
+    '-f',
+    join(projectRoot(), 'helm/values-dev.yaml'),
+    // No storage provisioner on the test cluster: the engine's log on an emptyDir.
+    '--set',
+    'bundledEngine.persistence.enabled=false',
+  ];
+
+  beforeAll(async () => {
+    cluster = await useCluster({ realNode: true });
+    helmBin = process.env.E2E_KUBECONFIG ? 'helm' : join(cluster.controlPlane?.bin ?? buildBinaries(), 'helm');
+    for (const image of await buildImages()) cluster.controlPlane?.node?.importImage(image.archive);
+    // "The previous release": this chart as version 0.0.9, whose WorkerPool CRD lacks spec.maxJobsActive.
+    previousChart = join(tempDir('procos-chart-'), 'procos');
+    cpSync(CHART, previousChart, { recursive: true });
+    const chartYaml = join(previousChart, 'Chart.yaml');
+    writeFileSync(chartYaml, readFileSync(chartYaml, 'utf8').replace(/^version: .*$/m, 'version: 0.0.9'));
+    const crdFile = join(previousChart, 'crds/procos.io_workerpools.yaml');
+    const crd = parse(readFileSync(crdFile, 'utf8')) as {
+      spec: {
+        versions: { schema: { openAPIV3Schema: { properties: { spec: { properties: Record<string, unknown> } } } } }[];
+      };
+    };
+    for (const v of crd.spec.versions) delete v.schema.openAPIV3Schema.properties.spec.properties.maxJobsActive;
+    writeFileSync(crdFile, stringify(crd));
+  }, 900_000);
+  afterAll(async () => cluster.stop());
+
+  it('installs the dev preset to all Ready with real pods, and says how long it took', () => {
+    const t0 = Date.now();
+    const r = helm([
+      'install',
+      'dev',
+      previousChart,
+      '-n',
+      NS,
+      '--create-namespace',
+      ...devValues,
+      '--wait',
+      '--timeout',
+      '300s',
+    ]);
+    expect(r.code, r.out).toBe(0);
+    const seconds = (Date.now() - t0) / 1000;
+    const pods = JSON.parse(cluster.kubectl(['-n', NS, 'get', 'pods', '-o', 'json'])) as {
+      items: {
+        metadata: { name: string };
+        spec: { nodeName: string };
+        status: { conditions?: { type: string; status: string }[] };
+      }[];
+    };
+    expect(pods.items.map((p) => p.metadata.name).sort()).toEqual([
+      expect.stringMatching(/^dev-procos-[a-z0-9]+-[a-z0-9]+$/),
+      'dev-procos-engine-0',
+    ]);
+    for (const p of pods.items) {
+      expect(p.spec.nodeName, p.metadata.name).toBe(cluster.controlPlane?.node?.name ?? p.spec.nodeName);
+      expect(p.status.conditions?.find((c) => c.type === 'Ready')?.status, p.metadata.name).toBe('True');
+    }
+    process.stdout.write(`helm install of the dev preset to all Ready on a real node: ${seconds.toFixed(1)} s\n`);
+  });
+
+  it('runs a ProcOSProcess applied after the install: Ready, and its workers (real pods) serve it', async () => {
+    cluster.kubectl(['create', 'namespace', APPS]);
+    for (const sample of ['sandboxpolicy', 'workerpool', 'procosprocess'])
+      cluster.kubectl(['apply', '-n', APPS, '-f', join(projectRoot(), `processes/samples/${sample}.yaml`)]);
+    await waitFor('ProcOSProcess hello Ready', () => (processReady() === 'True' ? true : undefined), {
+      timeoutMs: 180_000,
+    });
+    await waitFor(
+      'a hello worker pod Ready',
+      () =>
+        cluster
+          .tryKubectl([
+            '-n',
+            APPS,
+            'get',
+            'pods',
+            '-l',
+            'app.kubernetes.io/managed-by=procos-operator',
+            '-o',
+            'jsonpath={.items[*].status.conditions[?(@.type=="Ready")].status}',
+          ])
+          .stdout.includes('True')
+          ? true
+          : undefined,
+      { timeoutMs: 180_000 },
+    );
+    // The engine through its Service's cluster IP (kube-proxy routes it, as for the workers).
+    const engineIp = cluster.kubectl([
+      '-n',
+      NS,
+      'get',
+      'service',
+      'dev-procos-engine',
+      '-o',
+      'jsonpath={.spec.clusterIP}',
+    ]);
+    const zeebe = new Camunda8({
+      ZEEBE_GRPC_ADDRESS: `grpc://${engineIp}:26500`,
+      CAMUNDA_AUTH_STRATEGY: 'NONE',
+      CAMUNDA_SECURE_CONNECTION: false,
+    }).getZeebeGrpcApiClient();
+    try {
+      const result = await zeebe.createProcessInstanceWithResult({
+        bpmnProcessId: 'hello',
+        variables: { name: 'Ada', style: 'short' },
+        requestTimeout: 120_000,
+      });
+      expect(result.variables).toMatchObject({ greeting: 'Hello, Ada!', reply: 'Hello, Ada! (short reply)' });
+    } finally {
+      await zeebe.close();
+    }
+  });
+
+  it('upgrades to the new chart version (values and CRDs by the documented command), then rolls back', () => {
+    const poolWithNewField = stringify({
+      apiVersion: 'procos.io/v1alpha1',
+      kind: 'WorkerPool',
+      metadata: { name: 'capped', namespace: APPS },
+      spec: {
+        taskTypes: ['hello.capped'],
+        sandboxPolicyRef: { name: 'hello' },
+        replicas: 0,
+        maxJobsActive: 4,
+        handlers: [{ taskType: 'hello.capped', adapter: 'format', config: { template: 'x', output: 'y' } }],
+      },
+    });
+    const upgraded = helm([
+      'upgrade',
+      'dev',
+      CHART,
+      '-n',
+      NS,
+      ...devValues,
+      '--set',
+      'concurrency=4',
+      '--wait',
+      '--timeout',
+      '300s',
+    ]);
+    expect(upgraded.code, upgraded.out).toBe(0);
+    const after = operatorDeployment();
+    expect(after.metadata.labels['helm.sh/chart']).toBe('procos-0.1.0');
+    expect(after.spec.template.spec.containers[0]?.args).toContain('--concurrency=4');
+    // Helm leaves CRDs alone on upgrade: the old WorkerPool schema does not know the new field.
+    const strict = cluster.tryKubectl(['apply', '--validate=strict', '-f', '-'], poolWithNewField);
+    expect(strict.code).not.toBe(0);
+    expect(strict.stderr).toContain('unknown field "spec.maxJobsActive"');
+    // The README's CRD upgrade command.
+    const crds = helm(['show', 'crds', CHART]);
+    expect(crds.code, crds.out).toBe(0);
+    cluster.kubectl(['apply', '--server-side', '--force-conflicts', '-f', '-'], crds.out);
+    cluster.kubectl(['apply', '--validate=strict', '-f', '-'], poolWithNewField);
+    expect(processReady()).toBe('True');
+
+    const rolledBack = helm(['rollback', 'dev', '1', '-n', NS, '--wait', '--timeout', '300s']);
+    expect(rolledBack.code, rolledBack.out).toBe(0);
+    const back = operatorDeployment();
+    expect(back.metadata.labels['helm.sh/chart']).toBe('procos-0.0.9');
+    expect(back.spec.template.spec.containers[0]?.args).toContain('--concurrency=8');
+    const history = JSON.parse(helm(['history', 'dev', '-n', NS, '-o', 'json']).out) as {
+      revision: number;
+      chart: string;
+    }[];
+    expect(history.map((h) => `${h.revision} ${h.chart}`)).toEqual([
+      '1 procos-0.0.9',
+      '2 procos-0.1.0',
+      '3 procos-0.0.9',
+    ]);
+    // CRDs stay at the newer schema (a rollback never touches them; they only ever add fields).
+    expect(
+      cluster.tryKubectl(['-n', APPS, 'get', 'workerpool', 'capped', '-o', 'jsonpath={.spec.maxJobsActive}']).stdout,
+    ).toBe('4');
+  });
+
+  it('uninstalls after the user deleted their processes and pools: nothing of the release is left, the CRDs stay', async () => {
+    // The README's order: delete what the operator finalizes while it still runs.
+    cluster.kubectl([
+      '-n',
+      APPS,
+      'delete',
+      'procosprocesses,workerpools,sandboxpolicies',
+      '--all',
+      '--wait',
+      '--timeout=120s',
+    ]);
+    const gone = helm(['uninstall', 'dev', '-n', NS, '--wait', '--timeout', '120s']);
+    expect(gone.code, gone.out).toBe(0);
+    await waitFor(
+      'the release pods to go',
+      () => (cluster.kubectl(['-n', NS, 'get', 'pods', '-o', 'name']).trim() === '' ? true : undefined),
+      { timeoutMs: 120_000 },
+    );
+    for (const kind of [
+      'deployment',
+      'statefulset',
+      'service',
+      'serviceaccount',
+      'role',
+      'rolebinding',
+      'configmap',
+      'secret',
+    ])
+      expect(
+        cluster.kubectl(['-n', NS, 'get', kind, '-l', 'app.kubernetes.io/instance=dev', '-o', 'name']).trim(),
+        kind,
+      ).toBe('');
+    expect(
+      cluster
+        .kubectl([
+          '-n',
+          APPS,
+          'get',
+          'deployments,configmaps',
+          '-l',
+          'app.kubernetes.io/managed-by=procos-operator',
+          '-o',
+          'name',
+        ])
+        .trim(),
+    ).toBe('');
+    for (const kind of ['clusterrole', 'clusterrolebinding'])
+      expect(cluster.kubectl(['get', kind, '-l', 'app.kubernetes.io/instance=dev', '-o', 'name']).trim(), kind).toBe(
+        '',
+      );
+    expect(cluster.tryKubectl(['get', 'crd', 'workerpools.procos.io']).code).toBe(0);
+  });
+});
