@@ -8,17 +8,28 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
+import { parse, parseAllDocuments, stringify } from 'yaml';
 import { buildImages } from '../images/build.js';
 import { projectRoot } from '../lib/cli/version.js';
 import { tempDir } from '../lib/testing/temp-dir.js';
 import { waitFor } from '../lib/testing/wait-for.js';
 import { buildBinaries } from './cluster/control-plane.js';
+import { httpGet } from './testing/http-get.js';
 import { useCluster, type TestCluster } from './cluster/test-cluster.js';
 
 const CHART = join(projectRoot(), 'charts/procos');
 const NS = 'procos-dev';
 const APPS = 'procos-apps';
+
+interface Monitor {
+  kind: string;
+  metadata: { name: string };
+  spec: {
+    selector: { matchLabels: Record<string, string> };
+    endpoints?: { port: string }[];
+    podMetricsEndpoints?: { port: string }[];
+  };
+}
 
 interface Deployment {
   metadata: { labels: Record<string, string> };
@@ -167,6 +178,42 @@ describe('the chart on a real node: install, serve, upgrade, rollback, uninstall
     } finally {
       await zeebe.close();
     }
+
+    // What Prometheus would scrape through the chart's monitors: their selectors pick these very
+    // pods and Service, and the named ports serve the metrics the alerts read.
+    const monitors = parseAllDocuments(
+      helm(['template', 'dev', CHART, '-n', NS, ...devValues, '--set', 'metrics.serviceMonitor.enabled=true']).out,
+    ).map((d) => d.toJS() as Monitor | null);
+    const workers = monitors.find((m) => m?.kind === 'PodMonitor');
+    const engineMonitor = monitors.find((m) => m?.kind === 'ServiceMonitor' && m.metadata.name === 'dev-procos-engine');
+    const selector = (m: Monitor | null | undefined): string =>
+      Object.entries(m?.spec.selector.matchLabels ?? { none: 'none' })
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',');
+    const pods = JSON.parse(cluster.kubectl(['-n', APPS, 'get', 'pods', '-l', selector(workers), '-o', 'json'])) as {
+      items: {
+        status: { podIP: string };
+        spec: { containers: { ports?: { name: string; containerPort: number }[] }[] };
+      }[];
+    };
+    expect(pods.items.length).toBeGreaterThan(0);
+    // The job ran on one of the pool's pods: their counters add up to one completed hello.greet.
+    let completed = 0;
+    for (const pod of pods.items) {
+      const port = pod.spec.containers[0]?.ports?.find((p) => p.name === workers?.spec.podMetricsEndpoints?.[0]?.port);
+      expect(port, 'the PodMonitor port names a port of the worker container').toBeDefined();
+      const text = (await httpGet(`http://${pod.status.podIP}:${String(port?.containerPort)}/metrics`)).body;
+      const line = /^procos_worker_jobs_completed_total\{[^}]*task_topic="hello.greet"[^}]*\} (\d+)$/m.exec(text);
+      expect(line, 'the worker exports its completed-jobs counter').not.toBeNull();
+      completed += Number(line?.[1]);
+    }
+    expect(completed).toBe(1);
+    const services = cluster.kubectl(['-n', NS, 'get', 'services', '-l', selector(engineMonitor), '-o', 'name']).trim();
+    expect(services).toBe('service/dev-procos-engine');
+    const engineMetrics = await httpGet(`http://${engineIp}:9600/metrics`);
+    expect(engineMonitor?.spec.endpoints?.[0]?.port).toBe('monitoring');
+    expect(engineMetrics.body).toContain('procos_engine_request_duration_seconds_bucket{');
+    expect(engineMetrics.body).toContain('procos_engine_job_backlog');
   });
 
   it('upgrades to the new chart version (values and CRDs by the documented command), then rolls back', () => {
