@@ -39,6 +39,17 @@ describe('decideReplicas', () => {
     expect(d).toMatchObject({ replicas: 3, reason: 'Fixed', history: [] });
   });
 
+  it('paused keeps the current count whatever the backlog, and keeps the window for after', () => {
+    const history = [{ at: s(900), replicas: 4 }];
+    const d = decideReplicas({ ...base, paused: true, backlog: 500, history });
+    expect(d).toMatchObject({ replicas: 2, reason: 'Paused', history });
+    expect(d.message).toBe('scaling is paused (annotation procos.io/scaling-paused): keeping 2 replica(s)');
+  });
+
+  it('spec.replicas wins over a pause too', () => {
+    expect(decideReplicas({ ...base, paused: true, fixedReplicas: 3 })).toMatchObject({ replicas: 3, reason: 'Fixed' });
+  });
+
   it('keeps the current size without a backlog reading', () => {
     expect(decideReplicas({ ...base, backlog: undefined })).toMatchObject({
       replicas: 2,

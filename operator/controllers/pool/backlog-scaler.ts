@@ -3,7 +3,10 @@
 // clamped to [min, max]. Up: at once, but not twice within scaleUpCooldownSeconds. Down: to the
 // highest recommendation of the last scaleDownCooldownSeconds (the HPA's stabilization window),
 // so a backlog that dips for a moment does not flap the pool. Without a backlog reading the pool
-// keeps its size. spec.replicas, when set, wins (kubectl scale, HPA, KEDA own the number then).
+// keeps its size. spec.replicas, when set, wins (kubectl scale, HPA, KEDA own the number then);
+// paused (annotation procos.io/scaling-paused), the pool keeps its size too.
+
+import { SCALING_PAUSED } from './pool-annotations.js';
 
 export interface ScalingSpec {
   min: number;
@@ -23,6 +26,8 @@ export interface ScaleInput {
   scaling: ScalingSpec;
   /** spec.replicas: set by the user or another autoscaler through the scale subresource. */
   fixedReplicas?: number;
+  /** Scaling paused on purpose (pool-annotations.ts): keep the current count. */
+  paused?: boolean;
   /** Replicas the Deployment has now (its spec.replicas). */
   current: number;
   /** Activatable jobs of the pool's task types; undefined when no backlog source answers. */
@@ -35,7 +40,7 @@ export interface ScaleInput {
 }
 
 export type ScaleReason =
-  'Fixed' | 'BacklogUnavailable' | 'ScaledUp' | 'ScaledDown' | 'Steady' | 'UpCooldown' | 'DownStabilizing';
+  'Fixed' | 'Paused' | 'BacklogUnavailable' | 'ScaledUp' | 'ScaledDown' | 'Steady' | 'UpCooldown' | 'DownStabilizing';
 
 export interface ScaleDecision {
   replicas: number;
@@ -64,6 +69,13 @@ export function decideReplicas(input: ScaleInput): ScaleDecision {
       reason: 'Fixed',
       message: `spec.replicas is ${input.fixedReplicas}: the backlog scaler stands aside`,
       history: [],
+    };
+  if (input.paused)
+    return {
+      replicas: current,
+      reason: 'Paused',
+      message: `scaling is paused (annotation ${SCALING_PAUSED}): keeping ${current} replica(s)`,
+      history: recent,
     };
   if (backlog === undefined)
     return {

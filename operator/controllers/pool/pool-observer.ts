@@ -192,7 +192,13 @@ export class PoolObserver {
     const now = (this.d.now ?? Date.now)();
     return {
       pool: {
-        metadata: { name, namespace, uid, generation: pool.metadata.generation },
+        metadata: {
+          name,
+          namespace,
+          uid,
+          generation: pool.metadata.generation,
+          annotations: pool.metadata.annotations,
+        },
         spec: pool.spec,
         status: pool.status,
       },

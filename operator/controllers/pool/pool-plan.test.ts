@@ -4,8 +4,8 @@ import { APPLIED_HASH, planPool, type PoolFacts, type PoolPlan } from './pool-pl
 
 const NOW = Date.parse('2026-11-26T12:00:00Z');
 
-const pool = (spec: Record<string, unknown> = {}) => ({
-  metadata: { name: 'greeters', namespace: 'team-a', uid: 'uid-1', generation: 2 },
+const pool = (spec: Record<string, unknown> = {}, annotations?: Record<string, string>) => ({
+  metadata: { name: 'greeters', namespace: 'team-a', uid: 'uid-1', generation: 2, annotations },
   spec: workerPoolSpec.parse({
     taskTypes: ['greet'],
     handlers: [{ taskType: 'greet', adapter: 'format', config: { template: 'hi', output: 'greeting' } }],
@@ -270,5 +270,79 @@ describe('planPool', () => {
     const after = planPool({ ...appliedAndRolledOut(f, before), pool: edited });
     expect(kinds(after)).toEqual(['ConfigMap', 'Deployment']);
     expect(template(after)).not.toBe(template(before));
+  });
+
+  describe('annotations (Argo CD resource actions, kubectl annotate)', () => {
+    const template = (p: PoolPlan) =>
+      (
+        p.apply.find((a) => a.manifest.kind === 'Deployment')?.manifest.spec as
+          { template: { metadata: { annotations: Record<string, string> } } } | undefined
+      )?.template.metadata.annotations;
+
+    it('procos.io/restartedAt goes to the pod template: a new value rolls the pods, nothing else is applied', () => {
+      const f = facts({ pool: pool({ scaling: { min: 1, max: 3 } }) });
+      const running = appliedAndRolledOut(f, planPool(f));
+      const restarted = planPool({
+        ...running,
+        pool: pool({ scaling: { min: 1, max: 3 } }, { 'procos.io/restartedAt': '2026-11-26T12:05:00Z' }),
+      });
+      expect(kinds(restarted)).toEqual(['Deployment']);
+      expect(template(restarted)).toMatchObject({ 'procos.io/restartedAt': '2026-11-26T12:05:00Z' });
+      expect(condition(restarted, 'Ready')).toMatchObject({ status: 'False', reason: 'RollingOut' });
+      const again = appliedAndRolledOut(
+        {
+          ...running,
+          pool: pool({ scaling: { min: 1, max: 3 } }, { 'procos.io/restartedAt': '2026-11-26T12:05:00Z' }),
+        },
+        restarted,
+      );
+      expect(planPool(again).apply).toEqual([]);
+    });
+
+    it('without the annotation the template carries no restart mark', () => {
+      expect(Object.keys(template(planPool(facts())) ?? {})).toEqual(['procos.io/config-sha256']);
+    });
+
+    it('procos.io/scaling-paused "true": a backlog spike scales nothing; Scaling False Paused, no requeue', () => {
+      const f = facts({ pool: pool({ scaling: { min: 1, max: 10 } }) });
+      const running = appliedAndRolledOut(f, planPool(f));
+      const paused = pool({ scaling: { min: 1, max: 10 } }, { 'procos.io/scaling-paused': 'true' });
+      const plan = planPool({ ...running, pool: paused, backlog: backlog(240) });
+      expect(plan.decision).toMatchObject({ replicas: 1, reason: 'Paused' });
+      expect(plan.apply).toEqual([]);
+      expect(plan.events).toEqual([]);
+      expect(condition(plan, 'Scaling')).toMatchObject({ status: 'False', reason: 'Paused' });
+      expect(condition(plan, 'Ready')).toMatchObject({ status: 'True', reason: 'Available' });
+      expect(plan.requeueAfterMs).toBeUndefined();
+      // Removed (the resume action), the same backlog scales up at once.
+      const resumed = planPool({ ...running, backlog: backlog(240) });
+      expect(resumed.decision).toMatchObject({ replicas: 10, reason: 'ScaledUp' });
+    });
+
+    it('paused, a backlog that cannot be read is no problem: Degraded stays False', () => {
+      const f = facts({ pool: pool({ scaling: { min: 1, max: 3 } }, { 'procos.io/scaling-paused': 'true' }) });
+      const plan = planPool({ ...f, backlog: { ok: false, message: 'procos-engine did not answer' } });
+      expect(condition(plan, 'Degraded')).toMatchObject({ status: 'False', reason: 'AsExpected' });
+      expect(condition(plan, 'Scaling')).toMatchObject({ status: 'False', reason: 'Paused' });
+    });
+
+    it('any other value than "true" does not pause', () => {
+      const f = facts({ pool: pool({}, { 'procos.io/scaling-paused': 'yes' }), backlog: backlog(240) });
+      expect(planPool(f).decision).toMatchObject({ reason: 'ScaledUp' });
+    });
+
+    it.each([
+      [{}, {}, 'scaled to zero; the pool scales up when jobs of its types wait'],
+      [{ replicas: 0 }, {}, 'scaled to zero: spec.replicas is 0'],
+      [
+        {},
+        { 'procos.io/scaling-paused': 'true' },
+        'scaled to zero, and scaling is paused: no worker starts until it is resumed',
+      ],
+    ])('Ready Idle says why the pool is at zero (%j %j)', (spec, annotations, message) => {
+      const f = facts({ pool: pool(spec, annotations) });
+      const idle = planPool(appliedAndRolledOut(f, planPool(f)));
+      expect(condition(idle, 'Ready')).toMatchObject({ status: 'True', reason: 'Idle', message });
+    });
   });
 });

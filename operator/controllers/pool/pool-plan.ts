@@ -7,6 +7,7 @@ import type { SandboxPolicySpec, WorkerPool, WorkerPoolSpec } from '../../api/in
 import type { ConditionInput } from '../../runtime/conditions.js';
 import type { BacklogAnswer } from './backlog-cache.js';
 import { decideReplicas, type Recommendation, type ScaleDecision } from './backlog-scaler.js';
+import { poolAnnotations } from './pool-annotations.js';
 import {
   poolSelector,
   workerObjects,
@@ -80,7 +81,12 @@ export type PolicyFacts =
   | { state: 'invalid'; name: string; message: string };
 
 export interface PoolFacts {
-  pool: { metadata: PoolRef & { generation?: number }; spec: WorkerPoolSpec; status?: WorkerPoolStatus };
+  pool: {
+    /** annotations: those of pool-annotations.ts (restart, paused scaling); others are ignored. */
+    metadata: PoolRef & { generation?: number; annotations?: Record<string, string> };
+    spec: WorkerPoolSpec;
+    status?: WorkerPoolStatus;
+  };
   policy: PolicyFacts;
   handlerProblems: string[];
   missingSecrets: string[];
@@ -205,16 +211,24 @@ export function planPool(f: PoolFacts): PoolPlan {
   const policy = f.policy.state === 'found' ? { metadata: { name: f.policy.name }, spec: f.policy.spec } : undefined;
   const scaling = pool.spec.scaling;
   const current = dep?.specReplicas ?? pool.spec.replicas ?? scaling.min;
+  const annotations = poolAnnotations(pool.metadata.annotations);
   const decision = decideReplicas({
     scaling,
     fixedReplicas: pool.spec.replicas,
+    paused: annotations.scalingPaused,
     current,
     backlog: f.backlog.ok ? f.backlog.reading.total : undefined,
     now: f.now,
     lastScaleUpAt: f.scaler.lastScaleUpAt,
     history: f.scaler.history,
   });
-  const objects = workerObjects({ pool, policy, replicas: decision.replicas, defaults: f.defaults });
+  const objects = workerObjects({
+    pool,
+    policy,
+    replicas: decision.replicas,
+    restartedAt: annotations.restartedAt,
+    defaults: f.defaults,
+  });
 
   const apply: PoolPlan['apply'] = [];
   const events: PoolEvent[] = [];
@@ -269,20 +283,22 @@ export function planPool(f: PoolFacts): PoolPlan {
     });
   }
 
-  const rollout = rolloutState(dep, deploymentChanged ? undefined : deployment.hash, decision.replicas, f.pods);
+  const rollout = rolloutState(dep, deploymentChanged ? undefined : deployment.hash, decision, f.pods);
+  // Fixed or paused, the scaler stands aside and needs no backlog reading.
+  const standsAside = decision.reason === 'Fixed' || decision.reason === 'Paused';
   const scalingCondition: ConditionInput =
-    decision.reason === 'Fixed' || decision.reason === 'BacklogUnavailable'
+    standsAside || decision.reason === 'BacklogUnavailable'
       ? {
           type: 'Scaling',
           status: 'False',
           reason: decision.reason,
-          message: f.backlog.ok || decision.reason === 'Fixed' ? decision.message : f.backlog.message,
+          message: f.backlog.ok || standsAside ? decision.message : f.backlog.message,
         }
       : // Messages that count down (a cooldown's seconds) would rewrite status every loop.
         { type: 'Scaling', status: 'True', reason: decision.reason, message: stableMessage(decision) };
   const degraded: ConditionInput = rollout.problem
     ? { type: 'Degraded', status: 'True', reason: rollout.problem.reason, message: rollout.problem.message }
-    : !f.backlog.ok && decision.reason !== 'Fixed'
+    : !f.backlog.ok && !standsAside
       ? { type: 'Degraded', status: 'True', reason: 'BacklogUnavailable', message: f.backlog.message }
       : { type: 'Degraded', status: 'False', reason: 'AsExpected', message: 'no problem seen' };
 
@@ -312,7 +328,7 @@ function stableMessage(d: ScaleDecision): string {
 
 /** Backlog-driven pools look again each poll (or when a cooldown or window ends, if sooner). */
 function nextLook(f: PoolFacts, d: ScaleDecision): number | undefined {
-  if (d.reason === 'Fixed') return undefined;
+  if (d.reason === 'Fixed' || d.reason === 'Paused') return undefined;
   return Math.max(1000, Math.min(f.pollMs, d.recheckAfterMs ?? Infinity));
 }
 
@@ -326,9 +342,10 @@ interface Rollout {
 function rolloutState(
   dep: DeploymentState | undefined,
   appliedHash: string | undefined,
-  desired: number,
+  decision: ScaleDecision,
   pods: PodProblem[],
 ): Rollout {
+  const desired = decision.replicas;
   const s = dep?.status ?? {};
   const done =
     dep !== undefined &&
@@ -346,7 +363,7 @@ function rolloutState(
               type: 'Ready',
               status: 'True',
               reason: 'Idle',
-              message: 'scaled to zero; the pool scales up when jobs of its types wait',
+              message: idleMessage(decision),
             }
           : { type: 'Ready', status: 'True', reason: 'Available', message: `${desired}/${desired} workers ready` },
       progressing: { type: 'Progressing', status: 'False', reason: 'Complete', message: 'the workers are rolled out' },
@@ -365,4 +382,11 @@ function rolloutState(
     ready: { type: 'Ready', status: 'False', reason: 'RollingOut', message: progress },
     progressing: { type: 'Progressing', status: 'True', reason: 'RollingOut', message: progress },
   };
+}
+
+/** Why a pool has no workers, and whether it gets some when jobs wait. */
+function idleMessage(d: ScaleDecision): string {
+  if (d.reason === 'Fixed') return 'scaled to zero: spec.replicas is 0';
+  if (d.reason === 'Paused') return 'scaled to zero, and scaling is paused: no worker starts until it is resumed';
+  return 'scaled to zero; the pool scales up when jobs of its types wait';
 }

@@ -10,6 +10,7 @@ import type { SandboxPolicySpec, WorkerPoolSpec } from '../../api/index.js';
 import { POD_RUNNER_ENV, SCRIPT_OF_LABEL } from '../../../workers/sandbox/pod-runner.js';
 import { SCRIPT_RUNNER_CLUSTER_ROLE } from '../../rbac.js';
 import { workerNetworkPolicy } from './network-policy.js';
+import { RESTARTED_AT } from './pool-annotations.js';
 import { workerResources } from './worker-resources.js';
 
 export const FIELD_MANAGER = 'procos-operator';
@@ -36,6 +37,8 @@ export interface WorkerObjectsInput {
   /** The policy the pool references (undefined when it references none). */
   policy?: { metadata: { name: string }; spec: SandboxPolicySpec };
   replicas: number;
+  /** The pool's restart annotation (pool-annotations.ts): copied to the pod template, so a new value rolls the pods. */
+  restartedAt?: string;
   defaults: {
     /** The operator's configured procos-worker image. */
     image: string;
@@ -46,6 +49,8 @@ export interface WorkerObjectsInput {
      * build its sandbox in a pod; used by pools with script handlers under isolation Process.
      */
     scriptSeccompProfile?: string;
+    /** Environment every worker gets (the operator's OTLP tracing settings); a pool's own env wins. */
+    env?: { name: string; value: string }[];
   };
 }
 
@@ -140,7 +145,13 @@ export function workerObjects(input: WorkerObjectsInput): WorkerObjects {
       replicas: input.replicas,
       selector: { matchLabels: selector },
       template: {
-        metadata: { labels, annotations: { 'procos.io/config-sha256': configChecksum } },
+        metadata: {
+          labels,
+          annotations: {
+            'procos.io/config-sha256': configChecksum,
+            ...(input.restartedAt ? { [RESTARTED_AT]: input.restartedAt } : {}),
+          },
+        },
         spec: {
           // Workers talk to the engine only; they need no Kubernetes API credentials — unless they
           // run scripts as pods (isolation Pod), with a ServiceAccount of the pool's own.
@@ -170,6 +181,7 @@ export function workerObjects(input: WorkerObjectsInput): WorkerObjects {
               ],
               env: [
                 { name: 'ZEEBE_GRPC_ADDRESS', value: input.defaults.engineAddress },
+                ...(input.defaults.env ?? []).filter((d) => !pool.spec.env?.some((e) => e.name === d.name)),
                 ...(isolation === 'Pod' ? scriptPodEnv(pool.spec.image ?? input.defaults.image, name, policy) : []),
                 ...(pool.spec.env ?? []).map((e) =>
                   e.secretKeyRef
