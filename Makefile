@@ -82,11 +82,13 @@ lint: deps ## ESLint and Prettier
 typecheck: deps ## tsc --noEmit over sources and tests
 	npx tsc -p tsconfig.json --noEmit
 
-crds: deps ## Regenerate crds/ (and the chart's copy and RBAC rules) from operator/api and operator/rbac.ts
+crds: deps ## Regenerate crds/ (and the chart's copy and RBAC rules) from operator/api and operator/rbac.ts; gitops/argocd/argocd-cm-procos.yaml from its Lua
 	npx tsx operator/api/generate-crds.ts
+	npx tsx gitops/argocd/argocd-cm.ts
 
-crds-check: deps ## Fail when crds/ is stale
+crds-check: deps ## Fail when crds/ (or gitops/argocd/argocd-cm-procos.yaml) is stale
 	npx tsx operator/api/generate-crds.ts --check
+	npx tsx gitops/argocd/argocd-cm.ts --check
 
 build: deps ## Compile TypeScript into dist/ (the bin/ entry points run it)
 	@# Fresh output (no stale .js of a deleted .ts), but keep dist/images: its layers are a cache.
