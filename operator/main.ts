@@ -10,6 +10,7 @@ import { CamundaJobSearchBacklog, ProcosEngineBacklog, type BacklogSource } from
 import { VERSION } from '../lib/cli/version.js';
 import { sdkAuthHeaders } from './engine-client/sdk-auth.js';
 import { SCRIPT_SECCOMP_PROFILE } from './controllers/pool/worker-objects.js';
+import { ZeebeGrpcClient } from '@camunda8/sdk/dist/zeebe/index.js';
 
 function backlogSource(kind: 'procos-engine' | 'camunda' | 'none', url: string | undefined): BacklogSource | undefined {
   if (kind === 'none') return undefined;
@@ -39,6 +40,13 @@ Options:
   --watch-namespaces NS[,NS…]   Namespace-scoped: watch and manage only these namespaces, so the
                                 operator needs Roles there instead of a ClusterRole (the chart's
                                 watchNamespaces). Default: all namespaces
+
+The kernel (the system processes of processes/, applied with kubectl apply -k processes/):
+  --no-kernel-jobs              Do not serve the kernel job types (procos.system.*, procos.request.*)
+                                nor start the root orchestrator: another component does. By default
+                                the leader serves them: check (engine, WorkerPools), restart (a
+                                pool's workers roll), alert (an Event), shutdown (nothing stops)
+  --health-interval-seconds N   How often the root orchestrator runs health monitoring (default 60)
 
 WorkerPools:
   --worker-image IMAGE          procos-worker image of pools without spec.image
@@ -86,6 +94,8 @@ const Flags = z.object({
         }),
       ),
     ),
+  'no-kernel-jobs': z.boolean().default(false),
+  'health-interval-seconds': z.coerce.number().int().min(1).max(86_400).default(60),
   'worker-image': z.string().min(1).default(`procos.local/procos-worker:${VERSION}`),
   'worker-engine-address': z.string().min(1).optional(),
   'backlog-source': z.enum(['procos-engine', 'camunda', 'none']).default('none'),
@@ -124,6 +134,8 @@ await main({
         'lease-duration-seconds': { type: 'string' },
         concurrency: { type: 'string' },
         'watch-namespaces': { type: 'string' },
+        'no-kernel-jobs': { type: 'boolean' },
+        'health-interval-seconds': { type: 'string' },
         'worker-image': { type: 'string' },
         'worker-engine-address': { type: 'string' },
         'backlog-source': { type: 'string' },
@@ -147,6 +159,12 @@ await main({
     if (!workerEngineAddress)
       throw new Error('--worker-engine-address: not set, and no ZEEBE_GRPC_ADDRESS to default to');
     const backlog = backlogSource(f['backlog-source'], f['backlog-url']);
+    // The kernel's job workers get a client of their own: closing it stops them, not deployments.
+    const kernelClient = f['no-kernel-jobs']
+      ? undefined
+      : new ZeebeGrpcClient({
+          config: { zeebeGrpcSettings: { ZEEBE_GRPC_CLIENT_RETRY: false, ZEEBE_CLIENT_LOG_LEVEL: 'NONE' } } as never,
+        });
     const operator = await startOperator({
       kubeconfig: f.kubeconfig,
       engine,
@@ -166,6 +184,7 @@ await main({
         pollMs: f['backlog-poll-seconds'] * 1000,
         scriptSeccompProfile: f['script-seccomp-profile'],
       },
+      kernel: kernelClient && { zbc: kernelClient, healthIntervalSeconds: f['health-interval-seconds'] },
       faultPoint: (point) => {
         if (crashAt.has(point)) process.kill(process.pid, 'SIGKILL');
       },
@@ -178,6 +197,7 @@ await main({
     process.once('SIGINT', () => stop('SIGINT'));
     await operator.done;
     await engine.close().catch(() => undefined);
+    await kernelClient?.close(2000).catch(() => undefined);
     if (operator.failure) process.stderr.write(`procos-operator: ${operator.failure}\n`);
     return operator.lostLeadership || operator.failure ? 1 : 0;
   },

@@ -24,6 +24,8 @@ import {
 } from './controllers/pool/pool-observer.js';
 import { PoolReconciler } from './controllers/pool/pool-reconciler.js';
 import { policyController } from './controllers/policy/policy-controller.js';
+import { ClusterKernel, type ClusterKernelDeps } from './kernel/cluster-kernel.js';
+import { withKernelServer } from './kernel/kernel-server.js';
 
 export interface OperatorOptions {
   kubeconfig?: string;
@@ -50,6 +52,11 @@ export interface OperatorOptions {
     pollMs: number;
     scriptSeccompProfile?: string;
   };
+  /**
+   * The kernel job types of the system processes (procos.system.*, procos.request.*), served by
+   * the leader with this engine client; unset: another component serves them (--no-kernel-jobs).
+   */
+  kernel?: { zbc: ClusterKernelDeps['zbc']; healthIntervalSeconds: number };
   /** Test-only (PROCOS_TEST_CRASH_AFTER): called at named points of a reconcile. */
   faultPoint?: (point: FaultPoint) => void;
 }
@@ -112,6 +119,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   let failure: string | undefined;
   const informers: Pick<Informer<KubeObject>, 'start' | 'stop' | 'resource' | 'lastEventAt'>[] = [];
   const controllers: Controller[] = [];
+  let kernel: ClusterKernel | undefined;
 
   const run = async (): Promise<void> => {
     if (o.leaderElection) {
@@ -156,7 +164,9 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
       processes,
       configMaps,
       policies,
-      workerPools: pools,
+      workerPools: o.kernel
+        ? withKernelServer(pools, () => processes.list().map((p) => p.metadata.namespace ?? 'default'))
+        : pools,
       events,
       log,
       // Called only while reconciling, which starts after the controller exists.
@@ -209,6 +219,23 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
       for (const i of informers) metrics.informerAge.set({ resource: i.resource }, (Date.now() - i.lastEventAt) / 1000);
     }, 5000);
     gauges.unref();
+    if (o.kernel) {
+      kernel = new ClusterKernel({
+        zbc: o.kernel.zbc,
+        client,
+        processes,
+        pools,
+        events,
+        home: {
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
+          metadata: { name: o.leaseName, namespace: o.leaseNamespace },
+        },
+        healthIntervalSeconds: o.kernel.healthIntervalSeconds,
+        log,
+      });
+      kernel.start();
+    }
     phase = 'leading';
     log.info(
       {
@@ -238,6 +265,8 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
 
   const shutdown = async (): Promise<void> => {
     phase = 'stopping';
+    // First: a standby may take the Lease as soon as it is released, and must be the only one serving jobs.
+    await kernel?.stop();
     for (const i of informers) i.stop();
     for (const c of controllers) await c.stop();
     await elector.release();
@@ -263,6 +292,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     },
     async stop() {
       stopping = true;
+      await kernel?.stop();
       // An informer still waiting for its first list (RBAC not granted yet) ends, so run() does.
       for (const i of informers) i.stop();
       await elector.release();

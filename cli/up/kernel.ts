@@ -6,7 +6,13 @@ import { join } from 'node:path';
 import { Camunda8 } from '@camunda8/sdk';
 import type { Logger } from 'pino';
 import type { ZeebeGrpcClient } from '../../lib/zeebe/sdk-client.js';
-import { COMPONENT_FAILED_MESSAGE, startKernelWorkers, type ComponentHealth } from './kernel-jobs.js';
+import {
+  COMPONENT_FAILED_MESSAGE,
+  ROOT_PROCESS,
+  startKernelWorkers,
+  SYSTEM_KEY,
+  type ComponentHealth,
+} from '../../lib/kernel/kernel-jobs.js';
 import { conditionOfObject, type LocalObjectStore } from './local-objects.js';
 import type { LocalPoolHost } from './local-pools.js';
 import { AmqpIngress, DEFAULT_QUEUE } from './requests/amqp-ingress.js';
@@ -20,13 +26,9 @@ import {
   type RequestTypes,
 } from './requests/request-types.js';
 
-export const ROOT_PROCESS = 'procos-root';
 export const REQUEST_PROCESS = 'procos-request';
 export const SHUTDOWN_MESSAGE = 'procos.shutdown';
-/** The root's correlation key for shutdown and component failures. */
-export const SYSTEM_KEY = 'procos';
-
-export { COMPONENT_FAILED_MESSAGE };
+export { COMPONENT_FAILED_MESSAGE, ROOT_PROCESS, SYSTEM_KEY };
 
 export interface KernelOptions {
   stateDir: string;
@@ -105,12 +107,15 @@ export class Kernel {
   async start(): Promise<void> {
     startKernelWorkers({
       zbc: this.zbc,
-      gateway: this.gateway,
+      requests: this.gateway,
       check: () => this.check(),
       restart: (c) => this.restart(c),
-      stopRequests: () => {
+      shutdown: () => {
         this.takingRequests = false;
+        this.o.say('requests are no longer taken');
+        return { requestsStopped: true };
       },
+      alert: (a) => this.o.say(`ALERT ${a.level}: ${a.message}`),
       say: this.o.say,
       log: this.o.log.child({ component: 'kernel' }),
     });

@@ -19,7 +19,7 @@ import { ChildRegistry } from './child-registry.js';
 import { checkEnvironment, describeChecks } from './environment-check.js';
 import type { ServingPoolObject } from '../../operator/controllers/process/process-reconciler.js';
 import { Kernel } from './kernel.js';
-import { KERNEL_JOB_TYPES } from './kernel-jobs.js';
+import { KERNEL_JOB_TYPES } from '../../lib/kernel/kernel-jobs.js';
 import { conditionOfObject, LocalObjectStore, type StoredObject } from './local-objects.js';
 import { LocalPoolHost } from './local-pools.js';
 import { LocalProcessHost } from './local-processes.js';

@@ -53,6 +53,12 @@ export const chartValues = z.strictObject({
     scriptSeccompProfile: z.string(),
   }),
   concurrency: z.int().min(1).max(256),
+  kernel: z
+    .strictObject({
+      enabled: z.boolean(),
+      healthIntervalSeconds: z.int().min(1).max(86_400),
+    })
+    .describe('The kernel job types of the system processes (processes/), served by the leader'),
   watchNamespaces: z
     .array(z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'a namespace name'))
     .describe('Namespace-scoped mode: only these namespaces, with Roles instead of a ClusterRole'),

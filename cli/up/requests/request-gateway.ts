@@ -12,8 +12,8 @@ import type { RequestLog, RequestRecord } from './request-log.js';
 import { payloadProblems, type RequestTypes } from './request-types.js';
 
 export const REQUEST_MESSAGE = 'procos.request';
-export const TRACK_JOB = 'procos.request.track';
-export const REPLY_JOB = 'procos.request.reply';
+// The kernel job types a request's instance calls; served by the shared kernel job workers.
+export { TRACK_JOB, REPLY_JOB } from '../../../lib/kernel/kernel-jobs.js';
 
 /** A refusal with the HTTP status it maps to and a stable reason (AMQP dead-letters with it). */
 export class RequestRefused extends Error {
