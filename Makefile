@@ -125,6 +125,7 @@ bench: deps host-tools build cluster-build ## Benchmarks (print ratios against a
 	npx tsx bench/reconcile/reconcile-bench.ts
 	npx tsx bench/pool/pool-bench.ts
 	npx tsx bench/up/up-bench.ts
+	npx tsx bench/chart/chart-bench.ts
 
 clean: ## Remove build output and installed packages
 	rm -rf dist node_modules

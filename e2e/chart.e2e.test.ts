@@ -80,12 +80,59 @@ describe('the Helm chart (real helm, real apiserver)', () => {
     expect(render('replicaCount=1').find((d) => d.kind === 'PodDisruptionBudget')).toBeUndefined();
   });
 
+  it('exports traces of the operator and the bundled engine where tracing.otlp says, headers from a Secret', () => {
+    const docs = render(
+      'bundledEngine.enabled=true',
+      'tracing.otlp.endpoint=http://otel-collector.observability:4318',
+      'tracing.otlp.headersSecret=otel-auth',
+      'tracing.sampleRatio=0.25',
+    );
+    const envOf = (kind: string): unknown[] =>
+      (
+        (docs.find((d) => d.kind === kind)?.spec?.template as { spec: { containers: { env?: unknown[] }[] } }).spec
+          .containers[0]?.env ?? []
+      ).filter((e) => (e as { name: string }).name.startsWith('OTEL_'));
+    for (const kind of ['Deployment', 'StatefulSet'])
+      expect(envOf(kind), kind).toEqual([
+        { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: 'http://otel-collector.observability:4318' },
+        { name: 'OTEL_TRACES_SAMPLER', value: 'parentbased_traceidratio' },
+        { name: 'OTEL_TRACES_SAMPLER_ARG', value: '0.25' },
+        {
+          name: 'OTEL_EXPORTER_OTLP_HEADERS',
+          valueFrom: { secretKeyRef: { name: 'otel-auth', key: 'OTEL_EXPORTER_OTLP_HEADERS' } },
+        },
+      ]);
+    // Off by default: no OTEL_ variable at all.
+    expect(JSON.stringify(render())).not.toContain('OTEL_');
+  });
+
+  it('mounts engine.tls.caSecret for the operator and points the SDK at it', () => {
+    const deployment = render('engine.address=grpcs://zeebe.camunda:443', 'engine.tls.caSecret=zeebe-ca').find(
+      (d) => d.kind === 'Deployment',
+    );
+    const pod = (deployment?.spec?.template as { spec: Record<string, unknown> }).spec as {
+      volumes: unknown[];
+      containers: { env: unknown[]; volumeMounts: unknown[] }[];
+    };
+    expect(pod.volumes).toEqual([
+      { name: 'engine-ca', secret: { secretName: 'zeebe-ca', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+    ]);
+    expect(pod.containers[0]?.volumeMounts).toEqual([
+      { name: 'engine-ca', mountPath: '/etc/procos/engine-ca', readOnly: true },
+    ]);
+    expect(pod.containers[0]?.env).toContainEqual({
+      name: 'CAMUNDA_CUSTOM_ROOT_CERT_PATH',
+      value: '/etc/procos/engine-ca/ca.crt',
+    });
+  });
+
   it('refuses bad values naming the field', () => {
     const cases: [string, RegExp][] = [
       ['replicaCount=0', /\/replicaCount': minimum: got 0, want 1/],
       ['engine.address=zeebe:26500', /\/engine\/address': 'zeebe:26500' does not match pattern/],
       ['backlog.source=kafka', /\/backlog\/source'/],
       ['bogus=1', /additional properties 'bogus' not allowed/],
+      ['tracing.otlp.endpoint=collector:4318', /\/tracing\/otlp\/endpoint': 'collector:4318' does not match pattern/],
       ['engine.auth.strategy=OAUTH', /engine.auth.strategy is OAUTH: set engine.auth.existingSecret/],
     ];
     for (const [value, message] of cases) {
@@ -289,7 +336,7 @@ describe('the Helm chart (real helm, real apiserver)', () => {
     expect(denied.stderr).toContain('forbidden');
 
     for (const ns of ['team-a', 'team-b'])
-      for (const sample of ['sandboxpolicy', 'workerpool'])
+      for (const sample of ['sandboxpolicy', 'workerpool', 'procosprocess'])
         cluster.kubectl(['apply', '-n', ns, '-f', join(projectRoot(), `processes/samples/${sample}.yaml`)]);
     // Scripts as pods: the operator binds procos-script-runner in the pool's namespace (bind, by its Role).
     cluster.kubectl(
@@ -357,6 +404,20 @@ describe('the Helm chart (real helm, real apiserver)', () => {
       expect(poolStatus('team-b')).toBeUndefined();
       expect(cluster.kubectl(['-n', 'team-b', 'get', 'deployments', '-o', 'name']).trim()).toBe('');
       expect(scoped.log().filter((l) => l.msg.includes('forbidden'))).toEqual([]);
+
+      // The chart installed although its engine (engine.address) does not answer; the process says so.
+      const ready = await waitFor(
+        'the team-a process to report the unreachable engine',
+        () => {
+          const p = JSON.parse(cluster.kubectl(['-n', 'team-a', 'get', 'procosprocess', 'hello', '-o', 'json'])) as {
+            status?: { conditions?: { type: string; status: string; reason: string; message: string }[] };
+          };
+          return p.status?.conditions?.find((c) => c.type === 'Ready' && c.reason === 'EngineUnavailable');
+        },
+        { timeoutMs: 60_000 },
+      );
+      expect(ready.status).toBe('False');
+      expect(ready.message).toMatch(/^cannot reach the engine: .*127\.0\.0\.1:1/);
     } finally {
       for (const o of operators) await o.kill('SIGTERM');
     }

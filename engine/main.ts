@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { main } from '../lib/cli/entry-point.js';
 import { createLogger } from '../lib/logging/logger.js';
+import { startTracing } from '../lib/telemetry/tracing.js';
 import { startEngine } from './procos-engine.js';
 
 const help = `
@@ -90,6 +91,8 @@ await main({
       );
     const f = parsed.data;
     const log = createLogger('procos-engine');
+    const tracing = startTracing('procos-engine');
+    if (tracing.endpoint) log.info({ otlpEndpoint: tracing.endpoint }, 'exporting traces');
     const running = await startEngine({
       host: f.host,
       port: f.port,
@@ -111,6 +114,7 @@ await main({
       process.once('SIGTERM', () => stop('SIGTERM'));
       process.once('SIGINT', () => stop('SIGINT'));
     });
+    await tracing.shutdown();
     return 0;
   },
 });

@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { main } from '../lib/cli/entry-point.js';
 import { createLogger } from '../lib/logging/logger.js';
+import { startTracing } from '../lib/telemetry/tracing.js';
 import { ZeebeEngineClient } from './engine-client/zeebe-engine-client.js';
 import type { FaultPoint } from './controllers/process/process-reconciler.js';
 import { startOperator } from './operator.js';
@@ -16,6 +18,33 @@ function backlogSource(kind: 'procos-engine' | 'camunda' | 'none', url: string |
   if (kind === 'none') return undefined;
   if (!url) throw new Error(`--backlog-url: needed with --backlog-source ${kind}`);
   return kind === 'procos-engine' ? new ProcosEngineBacklog(url) : new CamundaJobSearchBacklog(url, sdkAuthHeaders());
+}
+
+/**
+ * The CA the operator trusts for a grpcs:// engine (CAMUNDA_CUSTOM_ROOT_CERT_PATH, from the chart's
+ * engine.tls.caSecret), handed to worker pods as the PEM itself: a Secret of the operator's
+ * namespace cannot be mounted by pods of others, and a CA certificate is not secret.
+ */
+function workerEngineCaEnv(): { name: string; value: string }[] {
+  const path = process.env.CAMUNDA_CUSTOM_ROOT_CERT_PATH;
+  let pem = process.env.CAMUNDA_CUSTOM_ROOT_CERT_STRING;
+  if (!pem && path)
+    try {
+      pem = readFileSync(path, 'utf8');
+    } catch (err) {
+      throw new Error(`CAMUNDA_CUSTOM_ROOT_CERT_PATH: cannot read ${path}: ${(err as Error).message}`);
+    }
+  return pem ? [{ name: 'CAMUNDA_CUSTOM_ROOT_CERT_STRING', value: pem }] : [];
+}
+
+/** What worker pods need to export traces like the operator: the endpoint and its sampler. */
+function workerTracingEnv(endpoint: string | undefined): { name: string; value: string }[] {
+  if (!endpoint) return [];
+  const sampler = ['OTEL_TRACES_SAMPLER', 'OTEL_TRACES_SAMPLER_ARG'].flatMap((name) => {
+    const value = process.env[name];
+    return value ? [{ name, value }] : [];
+  });
+  return [{ name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: endpoint }, ...sampler];
 }
 
 const help = `
@@ -52,6 +81,9 @@ WorkerPools:
   --worker-image IMAGE          procos-worker image of pools without spec.image
                                 (default procos.local/procos-worker:VERSION)
   --worker-engine-address ADDR  How worker pods reach the engine (default $ZEEBE_GRPC_ADDRESS)
+  --worker-otlp-endpoint URL    OTLP/HTTP endpoint worker pods export traces to (default
+                                $OTEL_EXPORTER_OTLP_ENDPOINT, the operator's own); with it they
+                                also get the operator's OTEL_TRACES_SAMPLER(_ARG)
   --backlog-source KIND         Where the backlog scaler reads job counts: procos-engine (its
                                 /v1/jobs/backlog), camunda (Camunda 8.8+ REST job search) or none
                                 (pools keep their size; condition BacklogUnavailable). Default none.
@@ -67,7 +99,9 @@ WorkerPools:
 
 The engine connection comes from the @camunda8/sdk environment: ZEEBE_GRPC_ADDRESS
 (grpc://host:26500 plaintext, grpcs:// TLS), CAMUNDA_AUTH_STRATEGY (NONE, OAUTH, BASIC),
-ZEEBE_CLIENT_ID / ZEEBE_CLIENT_SECRET / CAMUNDA_OAUTH_URL for Camunda 8 SaaS or self-managed.
+ZEEBE_CLIENT_ID / ZEEBE_CLIENT_SECRET / CAMUNDA_OAUTH_URL for Camunda 8 SaaS or self-managed,
+CAMUNDA_CUSTOM_ROOT_CERT_PATH for a grpcs:// engine whose certificate a private CA signed (worker
+pods get that CA too).
 Logs are JSON lines (pino); LOG_LEVEL=debug for more.
 `;
 
@@ -98,6 +132,7 @@ const Flags = z.object({
   'health-interval-seconds': z.coerce.number().int().min(1).max(86_400).default(60),
   'worker-image': z.string().min(1).default(`procos.local/procos-worker:${VERSION}`),
   'worker-engine-address': z.string().min(1).optional(),
+  'worker-otlp-endpoint': z.url({ protocol: /^https?$/ }).optional(),
   'backlog-source': z.enum(['procos-engine', 'camunda', 'none']).default('none'),
   'backlog-url': z.url({ protocol: /^https?$/ }).optional(),
   'backlog-poll-seconds': z.coerce.number().int().min(1).max(3600).default(10),
@@ -138,6 +173,7 @@ await main({
         'health-interval-seconds': { type: 'string' },
         'worker-image': { type: 'string' },
         'worker-engine-address': { type: 'string' },
+        'worker-otlp-endpoint': { type: 'string' },
         'backlog-source': { type: 'string' },
         'backlog-url': { type: 'string' },
         'backlog-poll-seconds': { type: 'string' },
@@ -149,6 +185,8 @@ await main({
       throw new Error(parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '));
     const f = parsed.data;
     const log = createLogger('procos-operator');
+    const tracing = startTracing('procos-operator');
+    if (tracing.endpoint) log.info({ otlpEndpoint: tracing.endpoint }, 'exporting traces');
     const testEnv = TestEnv.safeParse(process.env);
     if (!testEnv.success) throw new Error(`PROCOS_TEST_CRASH_AFTER: ${testEnv.error.issues[0]?.message ?? ''}`);
     const crashAfter = testEnv.data.PROCOS_TEST_CRASH_AFTER;
@@ -183,6 +221,10 @@ await main({
         backlog,
         pollMs: f['backlog-poll-seconds'] * 1000,
         scriptSeccompProfile: f['script-seccomp-profile'],
+        env: [
+          ...workerTracingEnv(f['worker-otlp-endpoint'] ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT),
+          ...workerEngineCaEnv(),
+        ],
       },
       kernel: kernelClient && { zbc: kernelClient, healthIntervalSeconds: f['health-interval-seconds'] },
       faultPoint: (point) => {
@@ -197,6 +239,7 @@ await main({
     process.once('SIGINT', () => stop('SIGINT'));
     await operator.done;
     await engine.close().catch(() => undefined);
+    await tracing.shutdown();
     await kernelClient?.close(2000).catch(() => undefined);
     if (operator.failure) process.stderr.write(`procos-operator: ${operator.failure}\n`);
     return operator.lostLeadership || operator.failure ? 1 : 0;

@@ -51,6 +51,8 @@ export interface OperatorOptions {
     backlog?: BacklogSource;
     pollMs: number;
     scriptSeccompProfile?: string;
+    /** Environment every worker pod gets (OTLP tracing settings). */
+    env?: { name: string; value: string }[];
   };
   /**
    * The kernel job types of the system processes (procos.system.*, procos.request.*), served by
@@ -202,6 +204,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
         image: o.workers.image,
         engineAddress: o.workers.engineAddress,
         scriptSeccompProfile: o.workers.scriptSeccompProfile,
+        env: o.workers.env,
       },
       pollMs: o.workers.pollMs,
       events,

@@ -1,4 +1,5 @@
 import { ZeebeGrpcClient } from '@camunda8/sdk/dist/zeebe/index.js';
+import { startTracing } from '../lib/telemetry/tracing.js';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
@@ -158,6 +159,8 @@ await main({
       return 0;
     }
 
+    const tracing = startTracing('procos-worker');
+    if (tracing.endpoint) log.info({ otlpEndpoint: tracing.endpoint }, 'exporting traces');
     const zbc = new ZeebeGrpcClient({ config: { zeebeGrpcSettings: { ZEEBE_CLIENT_LOG_LEVEL: 'NONE' } } as never });
     const workers = startJobWorkers(zbc, pool, log, {
       flow,
@@ -196,6 +199,7 @@ await main({
     log.info(report, 'drained');
     await http.close();
     await zbc.close(2000).catch(() => undefined);
+    await tracing.shutdown();
     return 0;
   },
 });

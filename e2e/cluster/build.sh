@@ -64,15 +64,15 @@ build "$promtool_bin" prometheus promtool github.com/prometheus/prometheus/cmd/p
   "-X github.com/prometheus/common/version.Version=$prom_release" netgo
 echo "PROCOS_PROMTOOL=$promtool_bin/promtool"
 # procos-argocd-lua (tools/argocd): our Argo CD health checks and actions run by Argo CD's own
-# Lua code, from the argo-cd Go module. argo-cd's go.mod asks for Go 1.27: GOTOOLCHAIN=auto lets
-# the go command fetch that toolchain through the module proxy. Keyed by the tool's source too;
-# printed as PROCOS_ARGOCD_LUA=<path>.
+# Lua code, from the argo-cd Go module. argo-cd's go.mod asks for Go 1.27: GOTOOLCHAIN=go1.27.3
+# (the approved 1.27 release) has the go command fetch that toolchain through the module proxy,
+# for this build only. Keyed by the tool's source too; printed as PROCOS_ARGOCD_LUA=<path>.
 ARGOCD=$(version_of argocd github.com/argoproj/argo-cd/v3)
 argocd_bin="$cache/bin-argocd-$ARGOCD"
 argocd_tool="procos-argocd-lua-$(cat "$here/tools/argocd/"{go.mod,go.sum,main.go} | sha256sum | cut -c1-12)"
 mkdir -p "$argocd_bin"
-GOTOOLCHAIN=auto build "$argocd_bin" argocd "$argocd_tool" .
-find "$argocd_bin" -name 'procos-argocd-lua-*' ! -name "$argocd_tool" -delete # built from older sources
+GOTOOLCHAIN=go1.27.3 build "$argocd_bin" argocd "$argocd_tool" .
+find "$argocd_bin" -name 'procos-argocd-lua-*' ! -name "$argocd_tool" ! -name '*.tmp.*' -delete # built from older sources
 echo "PROCOS_ARGOCD_LUA=$argocd_bin/$argocd_tool"
 # KWOK needs its stage files; copy them beside the binaries.
 if [ ! -d "$bin/kwok-stages" ]; then

@@ -3,6 +3,7 @@
 // "engine latency" alert and dashboard read. The job streams (ActivateJobs long polls,
 // StreamActivatedJobs) are not in it: they wait for work by design, as long as the client asks.
 import { status } from '@grpc/grpc-js';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { Histogram, type Registry } from 'prom-client';
 
 /** Starts timing one call of `method`; the returned function records it with its gRPC status. */
@@ -18,8 +19,19 @@ export function requestDurationTimer(registry: Registry): RequestTimer {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [registry],
   });
+  // Each timed call is also a server span (a no-op unless tracing is exported: lib/telemetry).
+  const tracer = trace.getTracer('procos-engine');
   return (method) => {
     const started = performance.now();
-    return (code) => histogram.observe({ method, code: status[code] }, (performance.now() - started) / 1000);
+    const span = tracer.startSpan(`gateway_protocol.Gateway/${method}`, {
+      kind: SpanKind.SERVER,
+      attributes: { 'rpc.system': 'grpc', 'rpc.service': 'gateway_protocol.Gateway', 'rpc.method': method },
+    });
+    return (code) => {
+      histogram.observe({ method, code: status[code] }, (performance.now() - started) / 1000);
+      span.setAttribute('rpc.grpc.status_code', code);
+      if (code !== status.OK) span.setStatus({ code: SpanStatusCode.ERROR, message: status[code] });
+      span.end();
+    };
   };
 }

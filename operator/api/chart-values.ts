@@ -27,6 +27,9 @@ export const chartValues = z.strictObject({
       strategy: z.enum(['NONE', 'OAUTH', 'BASIC']),
       existingSecret: z.string().describe('Secret with the credentials, as environment variables'),
     }),
+    tls: z.strictObject({
+      caSecret: z.string().describe("Secret whose key ca.crt is the CA of the engine's certificate"),
+    }),
   }),
   bundledEngine: z.strictObject({
     enabled: z.boolean(),
@@ -62,6 +65,17 @@ export const chartValues = z.strictObject({
   watchNamespaces: z
     .array(z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'a namespace name'))
     .describe('Namespace-scoped mode: only these namespaces, with Roles instead of a ClusterRole'),
+  tracing: z.strictObject({
+    otlp: z.strictObject({
+      endpoint: z.string().regex(/^$|^https?:\/\/\S+$/, 'an http(s) URL such as http://otel-collector:4318'),
+      headersSecret: z.string().describe('Secret with the key OTEL_EXPORTER_OTLP_HEADERS'),
+    }),
+    // A string too: `helm --set` passes 0.25 as a string (it parses integers only).
+    sampleRatio: z.union([
+      z.number().min(0).max(1),
+      z.string().regex(/^(0(\.\d+)?|1(\.0+)?)$/, 'a number from 0 to 1'),
+    ]),
+  }),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error']),
   metrics: z.strictObject({
     port: z.int().min(1).max(65535),

@@ -14,7 +14,12 @@ export interface WorkerProcess {
   closed: Promise<number | null>;
 }
 
-export function startWorkerProcess(address: string, args: string[], logLevel = 'info'): WorkerProcess {
+export function startWorkerProcess(
+  address: string,
+  args: string[],
+  logLevel = 'info',
+  env: Record<string, string> = {},
+): WorkerProcess {
   const root = projectRoot();
   const child = spawn(process.execPath, [join(root, 'bin/procos-worker.js'), ...args], {
     cwd: root,
@@ -24,6 +29,7 @@ export function startWorkerProcess(address: string, args: string[], logLevel = '
       CAMUNDA_AUTH_STRATEGY: 'NONE',
       CAMUNDA_OAUTH_DISABLED: 'true',
       LOG_LEVEL: logLevel,
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

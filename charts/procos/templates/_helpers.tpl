@@ -45,3 +45,22 @@ grpc://{{ include "procos.fullname" . }}-engine.{{ .Release.Namespace }}.svc:265
 http://{{ include "procos.fullname" . }}-engine.{{ .Release.Namespace }}.svc:9600
 {{- end -}}
 {{- end -}}
+
+{{/* OTLP trace export (tracing.otlp), as the OpenTelemetry SDK reads it: env of a container. */}}
+{{- define "procos.tracingEnv" -}}
+{{- with .Values.tracing.otlp.endpoint }}
+- name: OTEL_EXPORTER_OTLP_ENDPOINT
+  value: {{ . | quote }}
+- name: OTEL_TRACES_SAMPLER
+  value: parentbased_traceidratio
+- name: OTEL_TRACES_SAMPLER_ARG
+  value: {{ $.Values.tracing.sampleRatio | quote }}
+{{- with $.Values.tracing.otlp.headersSecret }}
+- name: OTEL_EXPORTER_OTLP_HEADERS
+  valueFrom:
+    secretKeyRef:
+      name: {{ . }}
+      key: OTEL_EXPORTER_OTLP_HEADERS
+{{- end }}
+{{- end }}
+{{- end }}

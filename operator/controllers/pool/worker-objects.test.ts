@@ -78,6 +78,23 @@ describe('workerObjects', () => {
     });
   });
 
+  it('every worker gets the operator’s tracing environment; a pool’s own env of the same name wins', () => {
+    const tracing = [
+      { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: 'http://otel-collector.observability:4318' },
+      { name: 'MODE', value: 'from-operator' },
+    ];
+    const o = workerObjects(input({ defaults: { ...input().defaults, env: tracing } }));
+    const env = podOf(o.deployment).spec.containers[0]?.env ?? [];
+    expect(env).toContainEqual(tracing[0]);
+    expect(env.filter((e) => e.name === 'MODE')).toEqual([{ name: 'MODE', value: 'x' }]);
+    // Without tracing configured, the pod template (and its hash) is as before.
+    expect(podOf(workerObjects(input()).deployment).spec.containers[0]?.env.map((e) => e.name)).toEqual([
+      'ZEEBE_GRPC_ADDRESS',
+      'MODE',
+      'API_KEY',
+    ]);
+  });
+
   it('pod security follows the policy; without one, the Restricted defaults', () => {
     const restricted = podOf(workerObjects(input()).deployment).spec;
     expect(restricted.securityContext).toEqual({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });

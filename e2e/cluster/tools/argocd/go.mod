@@ -2,7 +2,7 @@ module procos.io/e2e/tools/argocd
 
 go 1.27.0
 
-toolchain go1.27.4
+toolchain go1.27.3
 
 require (
 	github.com/argoproj/argo-cd/gitops-engine/v3 v3.6.1
