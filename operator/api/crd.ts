@@ -30,6 +30,9 @@ export function buildCrd(def: KindDefinition): JsonSchema {
     metadata: {
       name: crdName(def),
       labels: { 'app.kubernetes.io/name': 'procos', 'app.kubernetes.io/part-of': 'procos' },
+      // Deleting a CRD deletes every object of its kind: Helm (which never deletes crds/ anyway)
+      // and Argo CD (which would, on a cascading delete of its Application) must keep them.
+      annotations: { 'helm.sh/resource-policy': 'keep', 'argocd.argoproj.io/sync-options': 'Delete=false' },
     },
     spec: {
       group: GROUP,
