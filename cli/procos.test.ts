@@ -60,7 +60,7 @@ describe('procos lint (the built binary)', () => {
     const r = await procos('frobnicate');
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('procos: unknown command "frobnicate"');
-    expect(r.stderr).toContain('procos status [-o json]');
+    expect(r.stderr).toContain('procos status [-o json|yaml]');
   });
 
   it('prints its version from package.json', async () => {

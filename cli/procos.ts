@@ -1,24 +1,27 @@
 // `procos`: ProcOS on one machine. Each command is a module in commands/ (the layer
 // `kubectl procos` shares); this file only dispatches.
 import { main } from '../lib/cli/entry-point.js';
+import { backlogCommandFor } from './commands/backlog.js';
 import { EXIT, CommandError, type Command } from './commands/command.js';
 import { demoCommand } from './commands/demo.js';
 import { deployCommand } from './commands/deploy.js';
-import { explainCommand } from './commands/explain.js';
-import { incidentsCommand } from './commands/incidents.js';
+import { explainCommandFor } from './commands/explain.js';
+import { incidentsCommandFor } from './commands/incidents.js';
 import { lintCommand } from './commands/lint.js';
+import { localEngine } from './commands/local-system.js';
 import { logsCommand } from './commands/logs.js';
-import { runCommand } from './commands/run.js';
+import { runCommandFor } from './commands/run.js';
 import { statusCommand } from './commands/status.js';
 import { upCommand } from './commands/up.js';
 
 const COMMANDS: Command[] = [
   upCommand,
   statusCommand,
-  runCommand,
+  runCommandFor(localEngine),
   deployCommand,
-  incidentsCommand,
-  explainCommand,
+  incidentsCommandFor(localEngine),
+  explainCommandFor(localEngine),
+  backlogCommandFor(localEngine),
   logsCommand,
   lintCommand,
   demoCommand,

@@ -63,6 +63,15 @@ describe('procos commands against a running system', () => {
     expect(bad.stderr).toContain("Expected to find process definition with process ID 'no-such-process'");
   });
 
+  it('backlog lists each job type with the jobs waiting and the pool serving it', async () => {
+    const r = await procos('backlog', ...state);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^JOB TYPE +WAITING +ACTIVE +OLDEST +SERVED BY$/m);
+    expect(r.stdout).toMatch(/^hello\.greet +0 +0 +- +hello$/m);
+    const rows = JSON.parse((await procos('backlog', '-o', 'json', ...state)).stdout) as { jobType: string }[];
+    expect(rows.map((row) => row.jobType)).toEqual(expect.arrayContaining(['hello.greet', 'hello.reply']));
+  });
+
   it('deploy adds a ProcOSProcess to the folder and waits until it is deployed; invalid BPMN deploys nothing', async () => {
     const ok = await procos('deploy', join(TESTDATA, 'hold.bpmn'), '--policy', 'hello', ...state);
     expect(ok.code, ok.stderr).toBe(0);
@@ -140,7 +149,7 @@ describe('procos commands against a running system', () => {
 describe('procos commands with nothing running', () => {
   it('exit 3 and say how to start the system', async () => {
     const empty = tempDir('procos-none-');
-    for (const command of [['status'], ['run', 'hello'], ['incidents'], ['explain', '1']]) {
+    for (const command of [['status'], ['run', 'hello'], ['incidents'], ['explain', '1'], ['backlog']]) {
       const r = await procos(...command, '--state-dir', empty);
       expect(r.code, command.join(' ')).toBe(3);
       expect(r.stderr).toContain('no procos up is running with state folder');
@@ -150,7 +159,7 @@ describe('procos commands with nothing running', () => {
 
   it('exit 2 for bad usage', async () => {
     expect((await procos('explain', 'not-a-key')).code).toBe(2);
-    expect((await procos('status', '-o', 'yaml')).code).toBe(2);
+    expect((await procos('status', '-o', 'xml')).code).toBe(2);
     expect((await procos('run', 'x', '--var', 'novalue')).code).toBe(2);
   });
 });

@@ -2,25 +2,14 @@
 // manifest with the BPMN inline, listed in the kustomization when there is one), so it is
 // deployed the way every process is — validated, checked against its SandboxPolicy, versioned
 // by checksum — and stays deployed at the next boot. Waits until the system reports it Ready.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseDocument, stringify } from 'yaml';
-import { compileBpmn, formatProblem } from '../../lib/bpmn/index.js';
 import { waitUntilReady } from './wait-ready.js';
 import { kustomizationFile } from '../up/manifest-dir.js';
-import { CommandError, EXIT, out, type Command } from './command.js';
-import { LocalSystem, parseFlags, STATE_FLAG } from './local-system.js';
-
-/** A Kubernetes object name from a process id (lower case, [a-z0-9-], at most 63). */
-export function objectNameFor(processId: string): string {
-  return (
-    processId
-      .toLowerCase()
-      .replace(/[^a-z0-9-]+/g, '-')
-      .replace(/^-+|-+$/g, '')
-      .slice(0, 63) || 'process'
-  );
-}
+import { objectNameFor, processManifest, readDeployableBpmn } from './bpmn-file.js';
+import { CommandError, EXIT, out, parseFlags, type Command } from './command.js';
+import { LocalSystem, STATE_FLAG } from './local-system.js';
 
 export const deployCommand: Command = {
   name: 'deploy',
@@ -39,33 +28,14 @@ export const deployCommand: Command = {
     });
     const [file, ...extra] = positionals;
     if (!file || extra.length) throw new CommandError('usage: procos deploy FILE.bpmn', EXIT.usage);
-    if (!existsSync(file)) throw new CommandError(`${file}: no such file`, EXIT.failed);
-    const xml = readFileSync(file, 'utf8');
-    const compiled = await compileBpmn(xml);
-    if (compiled.problems.length) {
-      for (const p of compiled.problems) out(`error ${file}: ${formatProblem(p)}`);
-      throw new CommandError(`${file} is not valid BPMN for the engine: nothing was deployed`, EXIT.failed);
-    }
-    const [process, ...others] = compiled.processes;
-    if (!process || others.length)
-      throw new CommandError(
-        `${file} must hold exactly one executable process (it holds ${compiled.processes.length})`,
-      );
+    const { xml, processId } = await readDeployableBpmn(file);
     const system = LocalSystem.find(values['state-dir']);
-    const name = values.name ?? objectNameFor(process.id);
+    const name = values.name ?? objectNameFor(processId);
     const manifest = join(system.record.dir, `${name}.yaml`);
     writeFileSync(
       manifest,
       `# Deployed with \`procos deploy ${basename(file)}\`.\n` +
-        stringify({
-          apiVersion: 'procos.io/v1alpha1',
-          kind: 'ProcOSProcess',
-          metadata: { name },
-          spec: {
-            ...(values.policy ? { sandboxPolicyRef: { name: values.policy } } : {}),
-            bpmn: { inline: xml },
-          },
-        }),
+        stringify(processManifest(name, xml, { policy: values.policy })),
     );
     listInKustomization(system.record.dir, `${name}.yaml`);
     out(`wrote ${manifest}; waiting for procos up to deploy it`);

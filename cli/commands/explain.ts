@@ -1,10 +1,18 @@
-// `procos explain INSTANCE`: the debugging view of one process instance (and the instances its
-// call activities started) — where it is, what it did, which activities failed and why, the
-// incident messages, the variables at the failure, the job's last error, and what to do about it.
+// `explain INSTANCE`: the debugging view of one process instance (and the instances its call
+// activities started) — where it is, what it did, which activities failed and why, the incident
+// messages, the variables at the failure, the job's last error, and what to do about it. The
+// same output from `procos explain` and `kubectl procos explain`; only the hints' words differ.
 import type { ElementRecord, InstanceRecord } from '../../engine/monitoring/instance-history.js';
 import { CommandError, EXIT, out, type Command } from './command.js';
+import {
+  parseEngineFlags,
+  withEngine,
+  type EngineConnection,
+  type EngineHost,
+  type Hints,
+} from './engine-connection.js';
 import type { IncidentView } from './incidents.js';
-import { LocalSystem, OUTPUT_FLAG, outputFormat, parseFlags, STATE_FLAG } from './local-system.js';
+import { OUTPUT_FLAG, outputFormat, printData } from './output.js';
 
 interface ActiveView {
   processInstanceKey: string;
@@ -21,28 +29,33 @@ export interface Explanation {
 }
 
 /** What to do about an incident, by its type (Zeebe's error types). */
-export function suggestFix(i: IncidentView, lastJobError: string | undefined, pool: string | undefined): string {
-  const resolve = `then: procos incidents --resolve ${i.key}`;
+export function suggestFix(
+  i: IncidentView,
+  lastJobError: string | undefined,
+  pool: string | undefined,
+  hints: Hints,
+): string {
+  const resolve = `then: ${hints.program} incidents --resolve ${i.key}`;
   switch (i.errorType) {
     case 'JOB_NO_RETRIES':
       return (
         `the job's worker failed on every retry${lastJobError ? ` (last error: ${lastJobError})` : ''}. ` +
-        `Fix the cause${pool ? ` (procos logs ${pool} shows the worker's side)` : ''}, ${resolve}`
+        `Fix the cause${pool ? ` (${hints.program} logs ${pool} shows the worker's side)` : ''}, ${resolve}`
       );
     case 'EXTRACT_VALUE_ERROR':
     case 'IO_MAPPING_ERROR':
     case 'CONDITION_ERROR':
-      return `an expression of ${i.elementId} could not be evaluated: correct the BPMN (procos lint, then edit it: procos up deploys the new version) or give the instance the variable it needs, ${resolve}`;
+      return `an expression of ${i.elementId} could not be evaluated: correct the BPMN (${hints.redeploy}) or give the instance the variable it needs, ${resolve}`;
     case 'UNHANDLED_ERROR_EVENT':
       return `a BPMN error was thrown and nothing catches it: add an error boundary event or error event subprocess for its code, ${resolve}`;
     case 'CALLED_ELEMENT_ERROR':
-      return `the called process is not deployed: add it to the folder procos up runs, ${resolve}`;
+      return `the called process is not deployed: ${hints.addProcess}, ${resolve}`;
     default:
       return `see the message above; ${resolve}`;
   }
 }
 
-export async function explainInstance(system: LocalSystem, key: string): Promise<Explanation> {
+export async function explainInstance(system: EngineConnection, key: string): Promise<Explanation> {
   const history = await system.read(`/v1/history/process-instances/${key}`);
   if (history.status === 404)
     throw new CommandError(
@@ -51,12 +64,8 @@ export async function explainInstance(system: LocalSystem, key: string): Promise
     );
   const instance = history.body as InstanceRecord;
   const incidents = (await system.read('/v1/incidents')).body as IncidentView[];
-  const pools = system.objects().filter((o) => o.kind === 'WorkerPool') as {
-    metadata: { name: string };
-    spec?: { taskTypes?: string[] };
-  }[];
-  const poolOf = (type: string): string | undefined =>
-    pools.find((p) => p.spec?.taskTypes?.includes(type))?.metadata.name;
+  const pools = await system.pools();
+  const poolOf = (type: string): string | undefined => pools.find((p) => p.taskTypes.includes(type))?.name;
   const all: InstanceRecord[] = [];
   const walk = (i: InstanceRecord): void => {
     all.push(i);
@@ -86,7 +95,7 @@ export async function explainInstance(system: LocalSystem, key: string): Promise
       e.incidents.push({
         ...inc,
         variables: { ...(active?.variables ?? {}), ...(scope?.variables ?? {}) },
-        fix: suggestFix(inc, el?.job?.failures.at(-1), el?.job ? poolOf(el.job.type) : undefined),
+        fix: suggestFix(inc, el?.job?.failures.at(-1), el?.job ? poolOf(el.job.type) : undefined, system.hints),
       });
     }
   }
@@ -96,82 +105,78 @@ export async function explainInstance(system: LocalSystem, key: string): Promise
 const ms = (el: { startedAt: string; endedAt?: string }): string =>
   el.endedAt ? `${Date.parse(el.endedAt) - Date.parse(el.startedAt)} ms` : 'running';
 
-export const explainCommand: Command = {
-  name: 'explain',
-  help: `  procos explain INSTANCE [-o json]
+export function explainCommandFor(host: EngineHost): Command {
+  const program = host.hints.program;
+  return {
+    name: 'explain',
+    summary: 'where an instance is and why',
+    help: `  ${program} explain INSTANCE [-o json|yaml] ${host.flagsUsage}
                          Where an instance is and why: the path it took (with the instances its
                          call activities started), failed jobs and their last error, incidents
                          with the variables at the failure, and a suggested fix.`,
-  async run(args) {
-    const { values, positionals } = parseFlags(args, { ...STATE_FLAG, ...OUTPUT_FLAG });
-    const [key, ...extra] = positionals;
-    if (!key || extra.length || !/^\d+$/.test(key))
-      throw new CommandError('usage: procos explain INSTANCE (a process instance key)', EXIT.usage);
-    const format = outputFormat(values.output);
-    const system = LocalSystem.find(values['state-dir']);
-    const e = await explainInstance(system, key);
-    if (format === 'json') {
-      out(JSON.stringify(e, null, 2));
+    async run(args) {
+      const { values, hostFlags, positionals } = parseEngineFlags(host, args, OUTPUT_FLAG);
+      const [key, ...extra] = positionals;
+      if (!key || extra.length || !/^\d+$/.test(key))
+        throw new CommandError(`usage: ${program} explain INSTANCE (a process instance key)`, EXIT.usage);
+      const format = outputFormat(values.output);
+      const e = await withEngine(host, hostFlags, (engine) => explainInstance(engine, key));
+      if (!printData(format, e)) printExplanation(e);
       return EXIT.ok;
-    }
-    const i = e.instance;
-    out(
-      `instance ${i.processInstanceKey} of ${i.bpmnProcessId} version ${i.version}: ${i.state.toUpperCase()} (started ${i.startedAt}, ${ms(i)})`,
-    );
-    out();
-    out('path:');
-    const path = (r: InstanceRecord, depth: number): void => {
-      for (const el of r.elements) {
-        const mark =
-          el.incident && !el.incident.resolved
-            ? '✗'
-            : el.state === 'active'
-              ? '…'
-              : el.state === 'completed'
-                ? '✓'
-                : '-';
-        const job = el.job
-          ? `  job ${el.job.type}${el.job.worker ? ` by ${el.job.worker}` : ''}${el.job.failures.length ? `, failed ${el.job.failures.length}×` : ''}`
-          : '';
-        out(`${'  '.repeat(depth + 1)}${mark} ${el.elementId} (${el.kind}) ${ms(el)}${job}`);
-        const child = r.children?.find((c) => c.parentElementInstanceKey === el.key);
-        if (child) {
-          out(
-            `${'  '.repeat(depth + 2)}→ ${child.bpmnProcessId} v${child.version} instance ${child.processInstanceKey} (${child.state})`,
-          );
-          path(child, depth + 2);
-        }
-      }
-    };
-    path(i, 0);
-    if (e.waitingAt.length) {
-      out();
-      out('where it is:');
-      for (const w of e.waitingAt)
-        out(`  ${w.bpmnProcessId} ${w.processInstanceKey} at ${w.element.elementId}: ${w.note}`);
-    }
-    if (e.failures.length) {
-      out();
-      out('failed activities:');
-      for (const f of e.failures) {
-        const job = f.element.job;
+    },
+  };
+}
+
+function printExplanation(e: Explanation): void {
+  const i = e.instance;
+  out(
+    `instance ${i.processInstanceKey} of ${i.bpmnProcessId} version ${i.version}: ${i.state.toUpperCase()} (started ${i.startedAt}, ${ms(i)})`,
+  );
+  out();
+  out('path:');
+  const path = (r: InstanceRecord, depth: number): void => {
+    for (const el of r.elements) {
+      const mark =
+        el.incident && !el.incident.resolved ? '✗' : el.state === 'active' ? '…' : el.state === 'completed' ? '✓' : '-';
+      const job = el.job
+        ? `  job ${el.job.type}${el.job.worker ? ` by ${el.job.worker}` : ''}${el.job.failures.length ? `, failed ${el.job.failures.length}×` : ''}`
+        : '';
+      out(`${'  '.repeat(depth + 1)}${mark} ${el.elementId} (${el.kind}) ${ms(el)}${job}`);
+      const child = r.children?.find((c) => c.parentElementInstanceKey === el.key);
+      if (child) {
         out(
-          `  ${f.bpmnProcessId} ${f.element.elementId}: job ${job?.type ?? ''}, ${job?.failures.length ?? 0} failure(s)`,
+          `${'  '.repeat(depth + 2)}→ ${child.bpmnProcessId} v${child.version} instance ${child.processInstanceKey} (${child.state})`,
         );
-        if (job?.failures.length) out(`    last error: ${job.failures.at(-1) ?? ''}`);
-        if (job?.errorThrown) out(`    threw BPMN error ${job.errorThrown.code}: ${job.errorThrown.message}`);
+        path(child, depth + 2);
       }
     }
-    for (const inc of e.incidents) {
-      out();
-      out(`incident ${inc.key} (${inc.errorType}) at ${inc.elementId}: ${inc.errorMessage}`);
-      out('  variables at the failure:');
-      for (const [k, v] of Object.entries(inc.variables)) out(`    ${k} = ${JSON.stringify(v).slice(0, 200)}`);
-      out(`  suggested fix: ${inc.fix}`);
+  };
+  path(i, 0);
+  if (e.waitingAt.length) {
+    out();
+    out('where it is:');
+    for (const w of e.waitingAt)
+      out(`  ${w.bpmnProcessId} ${w.processInstanceKey} at ${w.element.elementId}: ${w.note}`);
+  }
+  if (e.failures.length) {
+    out();
+    out('failed activities:');
+    for (const f of e.failures) {
+      const job = f.element.job;
+      out(
+        `  ${f.bpmnProcessId} ${f.element.elementId}: job ${job?.type ?? ''}, ${job?.failures.length ?? 0} failure(s)`,
+      );
+      if (job?.failures.length) out(`    last error: ${job.failures.at(-1) ?? ''}`);
+      if (job?.errorThrown) out(`    threw BPMN error ${job.errorThrown.code}: ${job.errorThrown.message}`);
     }
-    if (!e.incidents.length && i.state === 'active' && !e.waitingAt.length)
-      out('\nnothing is stuck: the instance is working.');
-    await system.close();
-    return EXIT.ok;
-  },
-};
+  }
+  for (const inc of e.incidents) {
+    out();
+    out(`incident ${inc.key} (${inc.errorType}) at ${inc.elementId}: ${inc.errorMessage}`);
+    out('  variables at the failure:');
+    for (const [k, v] of Object.entries(inc.variables)) out(`    ${k} = ${JSON.stringify(v).slice(0, 200)}`);
+    out(`  suggested fix: ${inc.fix}`);
+  }
+  if (!e.incidents.length && i.state === 'active' && !e.waitingAt.length)
+    out('\nnothing is stuck: the instance is working.');
+}

@@ -4,35 +4,24 @@
 // commands to the engine go through the official SDK, as any Zeebe client's would.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { Camunda8 } from '@camunda8/sdk';
 import { sdkClient, type ZeebeGrpcClient } from '../../lib/zeebe/sdk-client.js';
 import { readUpRecord, type UpRecord } from '../up/procos-up.js';
 import type { StoredObject } from '../up/local-objects.js';
 import { CommandError, EXIT } from './command.js';
+import { readApi, type EngineConnection, type EngineHost, type Hints, type PoolRef } from './engine-connection.js';
 
 export const STATE_FLAG = { 'state-dir': { type: 'string', default: '.procos' } } as const;
-export const OUTPUT_FLAG = { output: { type: 'string', short: 'o', default: 'text' } } as const;
 
-/** parseArgs whose mistakes are usage errors (exit 2) with the message parseArgs gives. */
-export function parseFlags<T extends ParseArgsConfig['options']>(
-  args: string[],
-  options: T,
-): ReturnType<typeof parseArgs<{ args: string[]; options: T; allowPositionals: true }>> {
-  try {
-    return parseArgs({ args, options, allowPositionals: true });
-  } catch (err) {
-    throw new CommandError((err as Error).message, EXIT.usage);
-  }
-}
+const LOCAL_HINTS: Hints = {
+  program: 'procos',
+  redeploy: 'procos lint, then edit it: procos up deploys the new version',
+  addProcess: 'add it to the folder procos up runs',
+};
 
-export function outputFormat(value: unknown): 'text' | 'json' {
-  if (value === 'text' || value === 'json') return value;
-  throw new CommandError(`-o must be text or json, got ${JSON.stringify(value)}`, EXIT.usage);
-}
-
-export class LocalSystem {
-  private client?: ZeebeGrpcClient;
+export class LocalSystem implements EngineConnection {
+  private grpcClient?: ZeebeGrpcClient;
+  readonly hints = LOCAL_HINTS;
 
   private constructor(
     readonly stateDir: string,
@@ -50,15 +39,23 @@ export class LocalSystem {
     return new LocalSystem(stateDir, record);
   }
 
+  get description(): string {
+    return `procos up's engine at ${this.record.externalEngine ?? this.record.engineAddress}`;
+  }
+
+  client(): Promise<ZeebeGrpcClient> {
+    return Promise.resolve(this.zbc);
+  }
+
   get zbc(): ZeebeGrpcClient {
     // An external engine (Zeebe, Camunda 8) takes its credentials from our environment, as the
     // SDK does everywhere; procos-engine is plaintext without auth.
-    this.client ??= this.record.externalEngine
+    this.grpcClient ??= this.record.externalEngine
       ? new Camunda8({
           ZEEBE_GRPC_ADDRESS: this.record.externalEngine,
         }).getZeebeGrpcApiClient()
       : sdkClient(this.record.engineAddress);
-    return this.client;
+    return this.grpcClient;
   }
 
   /** GET on the engine's monitoring port; a refused connection is exit 3. */
@@ -66,16 +63,7 @@ export class LocalSystem {
     const base = this.record.monitoringUrl;
     if (!base)
       throw new CommandError('this system runs an external engine: its read API is not available', EXIT.unreachable);
-    let res: Response;
-    try {
-      res = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(10_000) });
-    } catch (err) {
-      throw new CommandError(
-        `the engine's read API at ${base} does not answer: ${(err as Error).message}`,
-        EXIT.unreachable,
-      );
-    }
-    return { status: res.status, body: await res.json() };
+    return readApi(base, path);
   }
 
   /** The objects procos up runs, with their status as last written. */
@@ -85,21 +73,38 @@ export class LocalSystem {
     return (JSON.parse(readFileSync(file, 'utf8')) as { objects: StoredObject[] }).objects;
   }
 
+  pools(): Promise<PoolRef[]> {
+    return Promise.resolve(
+      this.objects()
+        .filter((o) => o.kind === 'WorkerPool')
+        .map((o) => ({
+          name: o.metadata.name,
+          taskTypes: (o.spec as { taskTypes?: string[] } | undefined)?.taskTypes ?? [],
+        })),
+    );
+  }
+
+  processId(name: string): Promise<string> {
+    const o = this.objects().find((x) => x.kind === 'ProcOSProcess' && x.metadata.name === name);
+    return Promise.resolve((o?.status as { bpmnProcessId?: string } | undefined)?.bpmnProcessId ?? name);
+  }
+
   async close(): Promise<void> {
-    await this.client?.close(1000);
+    await this.grpcClient?.close(1000);
   }
 }
 
+/** The engine commands of `procos`: the engine of the procos up with that state folder. */
+export const localEngine: EngineHost = {
+  hints: LOCAL_HINTS,
+  flags: STATE_FLAG,
+  flagsUsage: '[--state-dir DIR]',
+  unreachable: 'no procos up runs with that state folder',
+  connect: (flags) => {
+    const dir = flags['state-dir'];
+    return Promise.resolve(LocalSystem.find(typeof dir === 'string' ? dir : '.procos'));
+  },
+};
+
 export type { Condition } from '../../operator/runtime/conditions.js';
 export { conditionOfObject as conditionOf } from '../up/local-objects.js';
-
-/** A table with aligned columns, for human output. */
-export function table(rows: string[][]): string[] {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows.map((r) =>
-    r
-      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd(),
-  );
-}

@@ -3,27 +3,10 @@
 // (pino) are shown as time, level, message and context; -o json passes them through.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { CommandError, EXIT, out, type Command } from './command.js';
-import { OUTPUT_FLAG, outputFormat, parseFlags, STATE_FLAG } from './local-system.js';
-
-const LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
-
-/** A pino line for people: `12:00:01.234 info  serving  pool=hello`; other lines as they are. */
-export function humanLine(line: string): string {
-  let o: Record<string, unknown>;
-  try {
-    o = JSON.parse(line) as Record<string, unknown>;
-  } catch {
-    return line;
-  }
-  if (typeof o.time !== 'number') return line;
-  const { time, level, msg, pid: _pid, hostname: _host, name: _name, ...rest } = o;
-  const context = Object.entries(rest)
-    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
-    .join(' ');
-  const text = typeof msg === 'string' ? msg : JSON.stringify(msg ?? '');
-  return `${new Date(time).toISOString().slice(11, 23)} ${(LEVELS[level as number] ?? JSON.stringify(level)).padEnd(5)} ${text}${context ? `  ${context}` : ''}`;
-}
+import { CommandError, EXIT, out, parseFlags, type Command } from './command.js';
+import { STATE_FLAG } from './local-system.js';
+import { humanLine } from './log-line.js';
+import { OUTPUT_FLAG, outputFormat } from './output.js';
 
 function filesFor(dir: string, name: string): string[] {
   const all = readdirSync(dir).filter((f) => f.endsWith('.log'));
@@ -46,7 +29,7 @@ export const logsCommand: Command = {
       tail: { type: 'string', default: '50' },
       follow: { type: 'boolean', short: 'f', default: false },
     });
-    const format = outputFormat(values.output);
+    const format = outputFormat(values.output, ['text', 'json']);
     const dir = join(values['state-dir'], 'logs');
     if (!existsSync(dir))
       throw new CommandError(`no logs in ${dir}: has procos up run with this state folder?`, EXIT.unreachable);

@@ -1,7 +1,8 @@
 // `procos status`: what runs — processes and their versions, pools with their workers and
 // backlog, open incidents, requests — read from the running system's status and its engine.
-import { CommandError, EXIT, out, type Command } from './command.js';
-import { conditionOf, LocalSystem, OUTPUT_FLAG, outputFormat, parseFlags, STATE_FLAG, table } from './local-system.js';
+import { CommandError, EXIT, out, parseFlags, type Command } from './command.js';
+import { conditionOf, LocalSystem, STATE_FLAG } from './local-system.js';
+import { OUTPUT_FLAG, outputFormat, printData, table } from './output.js';
 
 interface ProcessRow {
   name: string;
@@ -23,7 +24,7 @@ interface PoolRow {
 
 export const statusCommand: Command = {
   name: 'status',
-  help: `  procos status [-o json] [--state-dir DIR]
+  help: `  procos status [-o json|yaml] [--state-dir DIR]
                          What runs: processes (version, Ready and why), pools (workers ready of
                          wanted, job backlog), open incidents and where requests go in.
                          Exit 3 when no procos up runs with that state folder.`,
@@ -71,8 +72,8 @@ export const statusCommand: Command = {
       pools,
       incidents: incidents.length,
     };
-    if (format === 'json') {
-      out(JSON.stringify(report, null, 2));
+    if (printData(format, report)) {
+      await system.close();
       return EXIT.ok;
     }
     out(

@@ -1,7 +1,8 @@
 // `kubectl procos status`: processes (version, Ready and why) and pools (workers, backlog) of a
 // namespace or of all (-A), from their status as the operator writes it.
-import { EXIT, out, type Command } from '../commands/command.js';
-import { OUTPUT_FLAG, outputFormat, parseFlags, table, type Condition } from '../commands/local-system.js';
+import { EXIT, out, parseFlags, type Command } from '../commands/command.js';
+import { OUTPUT_FLAG, outputFormat, printData, table } from '../commands/output.js';
+import type { Condition } from '../../operator/runtime/conditions.js';
 import type { KubeObject } from '../../operator/runtime/kube-client.js';
 import { Cluster, CLUSTER_FLAGS } from './cluster.js';
 
@@ -19,7 +20,8 @@ const ready = (o: Obj): Condition | undefined => o.status?.conditions?.find((c) 
 
 export const clusterStatusCommand: Command = {
   name: 'status',
-  help: `  kubectl procos status [-n NS | -A] [-o json]
+  summary: 'processes and pools, Ready and why',
+  help: `  kubectl procos status [-n NS | -A] [-o json|yaml]
                          ProcOSProcesses (id, version, Ready and why) and WorkerPools (workers
                          ready of wanted, backlog, Ready and why). Exit 3 when the cluster does
                          not answer or has no ProcOS CRDs.`,
@@ -52,10 +54,7 @@ export const clusterStatusCommand: Command = {
         message: ready(p)?.message ?? '',
       })),
     };
-    if (format === 'json') {
-      out(JSON.stringify(report, null, 2));
-      return EXIT.ok;
-    }
+    if (printData(format, report)) return EXIT.ok;
     const ns = (n?: string): string[] => (cluster.namespace ? [] : [n ?? '']);
     const nsHead = cluster.namespace ? [] : ['NAMESPACE'];
     if (!processes.length && !pools.length) {
