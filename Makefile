@@ -24,7 +24,7 @@ endif
 # Keyed by the Node.js in use: switching Node reinstalls, so native modules match its ABI.
 NPM_STAMP := node_modules/.procos-installed-$(NODE_KEY)
 
-.PHONY: help up test test-stress deps host-tools node env lint typecheck crds crds-check build unit e2e images cluster-build seccomp-profile cluster-up cluster-down bench clean
+.PHONY: help up test test-stress deps host-tools node env lint typecheck crds crds-check build unit e2e images cluster-build seccomp-profile cluster-up cluster-down bench clean plugin-archive
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -102,6 +102,9 @@ e2e: deps host-tools build cluster-build images ## End-to-end tests on a real co
 
 images: deps host-tools build ## Build the engine, operator and worker images without a registry: docker-archive tars + Containerfiles in dist/images (images/README.md)
 	npx tsx images/build.ts
+
+plugin-archive: deps build ## The krew archive of kubectl-procos in dist/plugin, its sha256 written into plugins/krew/procos.yaml
+	npx tsx cli/kubectl/krew-archive.ts
 
 cluster-build: ## Build kube-apiserver, controller-manager, scheduler, kubectl, etcd, KWOK, helm, promtool; and a node's kubelet, containerd, ctr, shim, pause, kube-proxy, CoreDNS (cached)
 	bash e2e/cluster/build.sh

@@ -16,7 +16,19 @@ export interface ClusterFlags {
   kubeconfig?: string;
   context?: string;
   namespace?: string;
-  'all-namespaces': boolean;
+  'all-namespaces'?: boolean;
+}
+
+/** What the plugin writes with server-side apply (`kubectl procos deploy`). */
+export const PLUGIN_FIELD_MANAGER = 'kubectl-procos';
+
+const PROCOS = 'procos.io/v1alpha1';
+
+export interface ListOptions {
+  /** A namespace; null for all; undefined: the command's scope (-n, or all with -A). */
+  namespace?: string | null;
+  labelSelector?: string;
+  fieldSelector?: string;
 }
 
 export class Cluster {
@@ -24,6 +36,8 @@ export class Cluster {
     readonly client: KubeClient,
     /** undefined: all namespaces (-A). */
     readonly namespace: string | undefined,
+    /** -n, else the context's namespace, else default: where a command that needs one works. */
+    readonly defaultNamespace: string,
   ) {}
 
   static async connect(f: ClusterFlags): Promise<Cluster> {
@@ -33,46 +47,84 @@ export class Cluster {
     } catch (err) {
       throw new CommandError((err as Error).message, EXIT.unreachable);
     }
-    const namespace = f['all-namespaces'] ? undefined : (f.namespace ?? connection.namespace ?? 'default');
-    return new Cluster(new KubeClient(connection), namespace);
+    const namespace = f.namespace ?? connection.namespace ?? 'default';
+    return new Cluster(new KubeClient(connection), f['all-namespaces'] ? undefined : namespace, namespace);
   }
 
   /** The objects of a procos.io kind in the namespace (or all, with -A). */
-  async list<T extends KubeObject>(plural: string): Promise<T[]> {
+  list<T extends KubeObject>(plural: string, o: ListOptions = {}): Promise<T[]> {
+    return this.listOf<T>(PROCOS, plural, o);
+  }
+
+  /** A procos.io object of the default namespace (or `namespace`); undefined when there is none. */
+  get<T extends KubeObject>(plural: string, name: string, namespace?: string): Promise<T | undefined> {
+    return this.getOf<T>(PROCOS, plural, namespace ?? this.defaultNamespace, name);
+  }
+
+  /** Objects of any resource, e.g. ('apps/v1', 'deployments'). */
+  async listOf<T extends KubeObject>(apiVersion: string, plural: string, o: ListOptions = {}): Promise<T[]> {
+    const namespace = o.namespace === null ? undefined : (o.namespace ?? this.namespace);
     try {
-      const list = await this.client.request<{ items: T[] }>(
-        'GET',
-        resourcePath('procos.io/v1alpha1', plural, this.namespace),
-      );
+      const list = await this.client.request<{ items: T[] }>('GET', resourcePath(apiVersion, plural, namespace), {
+        query: { labelSelector: o.labelSelector, fieldSelector: o.fieldSelector },
+      });
       return list.items;
     } catch (err) {
-      throw this.explain(err);
+      throw await this.fail(err, apiVersion);
     }
   }
 
-  async get<T extends KubeObject>(plural: string, name: string): Promise<T | undefined> {
+  async getOf<T extends KubeObject>(
+    apiVersion: string,
+    plural: string,
+    namespace: string | undefined,
+    name: string,
+  ): Promise<T | undefined> {
     try {
-      return await this.client.request<T>(
-        'GET',
-        resourcePath('procos.io/v1alpha1', plural, this.namespace ?? 'default', name),
-      );
+      return await this.client.request<T>('GET', resourcePath(apiVersion, plural, namespace, name));
     } catch (err) {
-      if (err instanceof KubeError && err.status === 404 && (await this.crdsInstalled())) return undefined;
-      throw this.explain(err);
+      if (err instanceof KubeError && err.status === 404 && (apiVersion !== PROCOS || (await this.crdsInstalled())))
+        return undefined;
+      throw await this.fail(err, apiVersion);
+    }
+  }
+
+  /** Server-side apply of what the plugin owns in `object` (force: the user asked for exactly this). */
+  async apply<T extends KubeObject>(apiVersion: string, plural: string, object: KubeObject): Promise<T> {
+    const path = resourcePath(apiVersion, plural, object.metadata.namespace, object.metadata.name);
+    try {
+      return await this.client.request<T>('PATCH', path, {
+        body: object,
+        contentType: 'application/apply-patch+yaml',
+        query: { fieldManager: PLUGIN_FIELD_MANAGER, force: true },
+      });
+    } catch (err) {
+      throw await this.fail(err, apiVersion);
+    }
+  }
+
+  /** A GET whose answer is text (a pod's log). */
+  async text(path: string, query: Record<string, string | number | boolean | undefined> = {}): Promise<string> {
+    try {
+      return await this.client.requestText('GET', path, { query });
+    } catch (err) {
+      throw await this.fail(err);
     }
   }
 
   private async crdsInstalled(): Promise<boolean> {
     try {
-      await this.client.request('GET', '/apis/procos.io/v1alpha1');
+      await this.client.request('GET', `/apis/${PROCOS}`);
       return true;
     } catch {
       return false;
     }
   }
 
-  private explain(err: unknown): CommandError {
-    if (err instanceof KubeError && err.status === 404)
+  /** A failed request as the user should see it, with its exit code. */
+  async fail(err: unknown, apiVersion?: string): Promise<CommandError> {
+    if (err instanceof CommandError) return err;
+    if (err instanceof KubeError && err.status === 404 && apiVersion === PROCOS && !(await this.crdsInstalled()))
       return new CommandError(
         'ProcOS is not installed in this cluster (no procos.io CRDs): install it with `helm install procos charts/procos -n procos-system --create-namespace` (see the README)',
         EXIT.unreachable,
@@ -82,8 +134,7 @@ export class Cluster {
         `the cluster refused: ${err.message} (check your kubeconfig user and its RBAC)`,
         EXIT.failed,
       );
-    if (err instanceof KubeError)
-      return new CommandError(`the apiserver answered ${err.status}: ${err.message}`, EXIT.failed);
+    if (err instanceof KubeError) return new CommandError(`the apiserver answered ${err.message}`, EXIT.failed);
     return new CommandError(
       `cannot reach the apiserver at ${this.client.server}: ${(err as Error).message}`,
       EXIT.unreachable,

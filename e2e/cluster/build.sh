@@ -74,6 +74,14 @@ mkdir -p "$argocd_bin"
 GOTOOLCHAIN=go1.27.3 build "$argocd_bin" argocd "$argocd_tool" .
 find "$argocd_bin" -name 'procos-argocd-lua-*' ! -name "$argocd_tool" ! -name '*.tmp.*' -delete # built from older sources
 echo "PROCOS_ARGOCD_LUA=$argocd_bin/$argocd_tool"
+# kubectl-krew and validate-krew-manifest (tools/krew), from the sigs.k8s.io/krew module: krew's
+# own manifest check and install, run on plugins/krew/procos.yaml; printed as PROCOS_KREW_BIN=<folder>.
+KREW=$(version_of krew sigs.k8s.io/krew)
+krew_bin="$cache/bin-krew-$KREW"
+mkdir -p "$krew_bin"
+build "$krew_bin" krew validate-krew-manifest sigs.k8s.io/krew/cmd/validate-krew-manifest
+build "$krew_bin" krew kubectl-krew sigs.k8s.io/krew/cmd/krew "-X sigs.k8s.io/krew/internal/version.gitTag=$KREW"
+echo "PROCOS_KREW_BIN=$krew_bin"
 # KWOK needs its stage files; copy them beside the binaries.
 if [ ! -d "$bin/kwok-stages" ]; then
   src="$(go env GOMODCACHE)/sigs.k8s.io/kwok@$KWOK/kustomize/stage"
