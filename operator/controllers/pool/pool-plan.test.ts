@@ -86,6 +86,25 @@ describe('planPool', () => {
     expect(next.events).toEqual([]);
   });
 
+  it('scaling down, the message says so instead of more workers ready than wanted', () => {
+    const f = facts({ pool: pool({ replicas: 1 }) });
+    const rolled = appliedAndRolledOut(f, planPool(f));
+    const deployment = rolled.owned.deployment;
+    if (!deployment) throw new Error('no deployment in the facts');
+    const shrinking = planPool({
+      ...rolled,
+      owned: {
+        ...rolled.owned,
+        deployment: { ...deployment, status: { ...deployment.status, replicas: 5, readyReplicas: 5 } },
+      },
+    });
+    expect(condition(shrinking, 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'RollingOut',
+      message: 'scaling down to 1: 5 workers, 5 ready',
+    });
+  });
+
   it('a backlog spike scales up at once, says why in an Event, and adds a PDB past one replica', () => {
     const f = facts({ backlog: backlog(240) });
     const plan = planPool(f);

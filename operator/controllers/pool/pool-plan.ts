@@ -369,7 +369,11 @@ function rolloutState(
       progressing: { type: 'Progressing', status: 'False', reason: 'Complete', message: 'the workers are rolled out' },
     };
   const problem = pods[0];
-  const progress = `${s.readyReplicas ?? 0}/${desired} workers ready, ${s.updatedReplicas ?? 0} updated`;
+  // Scaling down, more workers run (and are ready) than wanted: "5/1 ready" would read as a bug.
+  const progress =
+    (s.replicas ?? 0) > desired
+      ? `scaling down to ${desired}: ${s.replicas ?? 0} workers, ${s.readyReplicas ?? 0} ready`
+      : `${s.readyReplicas ?? 0}/${desired} workers ready, ${s.updatedReplicas ?? 0} updated`;
   if (problem) {
     const message = `${problem.message} (pod ${problem.pod}; ${progress})`;
     return {
