@@ -56,10 +56,11 @@ endif
 
 deps: $(NPM_STAMP) ## Install the npm dependencies from the lockfile
 
-host-tools: ## Install from Debian when missing: bubblewrap, scilab-cli (script sandbox, compute adapter), runc, containernetworking-plugins, iptables (a real node's runtime, CNI and kube-proxy), rabbitmq-server (a throwaway broker per test file)
+host-tools: ## Install from Debian when missing: bubblewrap, scilab-cli (script sandbox, compute adapter), runc, containernetworking-plugins, iptables (a real node's runtime, CNI and kube-proxy), rabbitmq-server (a throwaway broker per test file), zsh (the plugin's completion script)
 	@missing=; \
 	command -v bwrap >/dev/null || missing="$$missing bubblewrap"; \
 	command -v scilab-cli >/dev/null || missing="$$missing scilab-cli"; \
+	command -v zsh >/dev/null || missing="$$missing zsh"; \
 	[ -x /usr/sbin/runc ] || missing="$$missing runc"; \
 	[ -x /usr/sbin/iptables ] || missing="$$missing iptables"; \
 	[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing="$$missing rabbitmq-server"; \

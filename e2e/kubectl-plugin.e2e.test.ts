@@ -248,25 +248,25 @@ describe('kubectl procos (through the real kubectl)', () => {
         .filter(Boolean);
     expect(bash(['kubectl-procos', 'lo'])).toEqual(['logs']);
     expect(bash(['kubectl-procos', 'logs', '-n', 'completing', 'h'])).toEqual(['hello']);
-    // zsh, when the machine has it: the script's function, zsh's own helpers stubbed to print what they get.
-    if (existsSync('/usr/bin/zsh') || existsSync('/bin/zsh')) {
-      const zshScript = join(dirname(script), 'procos.zsh');
-      writeFileSync(zshScript, plugin('completion', 'zsh').stdout);
-      const zsh = (line: string[]): string[] =>
-        execFileSync(
-          'zsh',
-          [
-            '-c',
-            'compdef() { :; }; _describe() { print -l -- "${(@P)2}"; }; _files() { print -- "_files $*"; }; ' +
-              `source ${zshScript}; words=(${line.map((w) => `'${w}'`).join(' ')}); CURRENT=${line.length}; __kubectl_procos`,
-          ],
-          { encoding: 'utf8', env: env(kubeconfig) },
-        )
-          .split('\n')
-          .filter(Boolean);
-      expect(zsh(['kubectl-procos', 'lo'])).toEqual(["logs:a pool's worker logs"]);
-      expect(zsh(['kubectl-procos', 'deploy', ''])).toEqual(['_files -g *.(bpmn)']);
-    }
+    // zsh (make host-tools installs it): the script's function, zsh's own helpers stubbed to print what they get.
+    if (!existsSync('/usr/bin/zsh') && !existsSync('/bin/zsh'))
+      throw new Error('zsh is missing: run `make host-tools` (as root: apt-get install zsh)');
+    const zshScript = join(dirname(script), 'procos.zsh');
+    writeFileSync(zshScript, plugin('completion', 'zsh').stdout);
+    const zsh = (line: string[]): string[] =>
+      execFileSync(
+        'zsh',
+        [
+          '-c',
+          'compdef() { :; }; _describe() { print -l -- "${(@P)2}"; }; _files() { print -- "_files $*"; }; ' +
+            `source ${zshScript}; words=(${line.map((w) => `'${w}'`).join(' ')}); CURRENT=${line.length}; __kubectl_procos`,
+        ],
+        { encoding: 'utf8', env: env(kubeconfig) },
+      )
+        .split('\n')
+        .filter(Boolean);
+    expect(zsh(['kubectl-procos', 'lo'])).toEqual(["logs:a pool's worker logs"]);
+    expect(zsh(['kubectl-procos', 'deploy', ''])).toEqual(['_files -g *.(bpmn)']);
     expect(plugin('completion', 'fish').code).toBe(2);
     cluster.kubectl(['delete', 'namespace', 'completing', '--wait=false']);
   });
