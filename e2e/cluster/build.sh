@@ -82,6 +82,21 @@ mkdir -p "$krew_bin"
 build "$krew_bin" krew validate-krew-manifest sigs.k8s.io/krew/cmd/validate-krew-manifest
 build "$krew_bin" krew kubectl-krew sigs.k8s.io/krew/cmd/krew "-X sigs.k8s.io/krew/internal/version.gitTag=$KREW"
 echo "PROCOS_KREW_BIN=$krew_bin"
+# Helm 3 (tools/helm3), from the helm.sh/helm/v3 module: the chart is for Helm 4 and also
+# installable with Helm 3, and the e2e proves it with this one; printed as PROCOS_HELM3=<path>.
+# Stamped as its release Makefile does: its version, and the Kubernetes version `helm template`
+# and `helm lint` assume without a cluster (1.<minor of its k8s.io/client-go>; unstamped, v1.20).
+HELM3=$(version_of helm3 helm.sh/helm/v3)
+HELM3_K8S=$(version_of helm3 k8s.io/client-go)
+helm3_k8s_minor=${HELM3_K8S#v0.}; helm3_k8s_minor=${helm3_k8s_minor%%.*}
+helm3_bin="$cache/bin-helm3-$HELM3"
+mkdir -p "$helm3_bin"
+helm3_stamp="-X helm.sh/helm/v3/internal/version.version=$HELM3 -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
+for p in helm.sh/helm/v3/pkg/lint/rules helm.sh/helm/v3/pkg/chartutil; do
+  helm3_stamp+=" -X $p.k8sVersionMajor=1 -X $p.k8sVersionMinor=$helm3_k8s_minor"
+done
+build "$helm3_bin" helm3 helm helm.sh/helm/v3/cmd/helm "$helm3_stamp"
+echo "PROCOS_HELM3=$helm3_bin/helm"
 # KWOK needs its stage files; copy them beside the binaries.
 if [ ! -d "$bin/kwok-stages" ]; then
   src="$(go env GOMODCACHE)/sigs.k8s.io/kwok@$KWOK/kustomize/stage"
