@@ -174,6 +174,12 @@ describe('kubectl procos (through the real kubectl)', () => {
     expect(r.stderr).toContain('has no context nowhere');
   });
 
+  it('says a namespace that does not exist does not exist (exit 1), where kubectl would list nothing', () => {
+    const r = plugin('status', '-n', 'no-such-namespace');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('namespace no-such-namespace does not exist in this cluster');
+  });
+
   it('says an unknown command is unknown, exit 2; every command explains itself with --help', () => {
     const r = plugin('frobnicate');
     expect(r.code).toBe(2);

@@ -1,6 +1,6 @@
 // `kubectl procos status`: processes (version, Ready and why) and pools (workers, backlog) of a
 // namespace or of all (-A), from their status as the operator writes it.
-import { EXIT, out, parseFlags, type Command } from '../commands/command.js';
+import { CommandError, EXIT, out, parseFlags, type Command } from '../commands/command.js';
 import { OUTPUT_FLAG, outputFormat, printData, table } from '../commands/output.js';
 import type { Condition } from '../../operator/runtime/conditions.js';
 import type { KubeObject } from '../../operator/runtime/kube-client.js';
@@ -58,6 +58,12 @@ export const clusterStatusCommand: Command = {
     const ns = (n?: string): string[] => (cluster.namespace ? [] : [n ?? '']);
     const nsHead = cluster.namespace ? [] : ['NAMESPACE'];
     if (!processes.length && !pools.length) {
+      // A namespace typed wrong lists as empty (as kubectl's does): say that it does not exist.
+      if (cluster.namespace && !(await cluster.getOf('v1', 'namespaces', undefined, cluster.namespace)))
+        throw new CommandError(
+          `namespace ${cluster.namespace} does not exist in this cluster (kubectl get namespaces lists them)`,
+          EXIT.failed,
+        );
       out(
         `no ProcOSProcesses or WorkerPools ${cluster.namespace ? `in namespace ${cluster.namespace}` : 'in any namespace'}`,
       );
