@@ -117,7 +117,7 @@ seccomp-profile: ## Regenerate workers/sandbox/seccomp/ (the script sandbox's Lo
 	mv workers/sandbox/seccomp/procos-bwrap.seccompprofile.json.tmp workers/sandbox/seccomp/procos-bwrap.seccompprofile.json
 	npx prettier --log-level warn --write workers/sandbox/seccomp/
 
-cluster-up: deps host-tools cluster-build ## Start a cluster that keeps running (as root with a real node, in its own network namespace); prints KUBECONFIG
+cluster-up: deps host-tools cluster-build images ## Start a cluster that keeps running (as root with a real node and the ProcOS images on it, in its own network namespace); prints KUBECONFIG
 	npx tsx e2e/cluster/cli.ts up
 
 cluster-down: deps ## Stop the cluster of cluster-up and put the host back (sysctls, mounts, cgroups, namespace)

@@ -39,6 +39,8 @@ describe.skipIf(process.env.E2E_KUBECONFIG)('make cluster-up / cluster-down', ()
       const first = cli('up');
       const kubeconfig = /export KUBECONFIG=(\S+)/.exec(first)?.[1] ?? `no KUBECONFIG in: ${first}`;
       expect(first).toMatch(new RegExp(`real node \\(kubelet \\+ containerd\\) in network namespace procos-${name}`));
+      // make e2e built the images first: they are on the node, so the chart's presets run there.
+      expect(first).toMatch(/^images on the node: .*procos\.local\/procos-operator:/m);
       // The printed kubeconfig reaches the apiserver through the relays; the node inside is Ready.
       expect(readFileSync(kubeconfig, 'utf8')).toMatch(/server: https:\/\/127\.0\.0\.1:\d+/);
       expect(

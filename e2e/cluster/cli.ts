@@ -105,7 +105,11 @@ async function up(): Promise<void> {
     await down();
     throw new Error('the cluster did not start (its output is above); everything it started was stopped');
   }
-  const info = JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as { socket: string; bin: string };
+  const info = JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as {
+    socket: string;
+    bin: string;
+    images: string[];
+  };
   const hostPort = await freePort();
   const relay = spawnTs('relay.ts', ['--listen', `tcp:127.0.0.1:${hostPort}`, '--to', `unix:${info.socket}`], {
     log: join(dir, 'logs', 'relay-host.log'),
@@ -135,6 +139,7 @@ async function up(): Promise<void> {
   updateHostState(name, (s) => (s.ownerPids = readPids()));
   process.stdout.write(
     `cluster ready in ${Date.now() - started} ms: a control plane and a real node (kubelet + containerd) in network namespace ${netns}\n` +
+      `images on the node: ${info.images.join(', ') || 'none (run `make images`, then cluster-up again)'}\n` +
       `export KUBECONFIG=${hostKubeconfig}\nexport PATH=${info.bin}:$PATH\n` +
       `(run \`make cluster-down\` to stop it and put the host back as it was)\n`,
   );
@@ -155,7 +160,14 @@ async function upInside(): Promise<void> {
     (up) => up,
     { timeoutMs: 10_000 },
   );
-  writeFileSync(join(dir, 'cluster.json'), JSON.stringify({ socket, bin: cp.bin }));
+  // The images `make images` built, on the node (as `kind load` would), so the chart's presets run.
+  const images = join(projectRoot(), 'dist', 'images');
+  const built = existsSync(join(images, 'images.json'))
+    ? (JSON.parse(readFileSync(join(images, 'images.json'), 'utf8')) as { images: { tag: string; archive: string }[] })
+        .images
+    : [];
+  for (const image of built) cp.node?.importImage(join(images, image.archive));
+  writeFileSync(join(dir, 'cluster.json'), JSON.stringify({ socket, bin: cp.bin, images: built.map((i) => i.tag) }));
 }
 
 if (command === 'up') await up();
