@@ -102,7 +102,10 @@ export class ClusterKernel {
       (t) => ({ healthy: true, detail: `gateway ${t.gatewayVersion}, ${t.brokers.length} broker(s)` }),
       (err: unknown) => ({ healthy: false, detail: `the engine does not answer: ${(err as Error).message}` }),
     );
-    return [{ component: 'engine', kind: 'engine', ...engine }, ...namedPools(this.d.pools.list()).map(poolHealth)];
+    return [
+      { component: 'engine', kind: 'engine', ...engine },
+      ...namedPools(this.d.pools.list()).map((n) => poolHealth(n)),
+    ];
   }
 
   async restart(component: string): Promise<string> {

@@ -35,11 +35,29 @@ export function poolOfComponent(component: string, pools: readonly PoolObject[])
   return m ? named.find((n) => n.pool.metadata.namespace === m[1] && n.pool.metadata.name === m[2])?.pool : undefined;
 }
 
-export function poolHealth({ component, pool }: NamedPool): ComponentHealth {
+/**
+ * How long a pool may be starting or rolling out before a check calls it unhealthy: error
+ * recovery restarts what is unhealthy, and restarting a rollout that is simply under way (a new
+ * pool, a config change, a restart just asked for) would only start it over.
+ */
+export const ROLLOUT_GRACE_MS = 5 * 60_000;
+
+export function poolHealth({ component, pool }: NamedPool, now = Date.now()): ComponentHealth {
   const ready = conditionOf(pool.status?.conditions, 'Ready');
   const workers = `${pool.status?.readyReplicas ?? 0}/${pool.status?.desiredReplicas ?? pool.status?.replicas ?? 0} workers ready`;
-  if (!ready)
-    return { component, kind: 'pool', healthy: false, detail: `the operator has not reported on it yet; ${workers}` };
+  const within = (since: string | undefined): boolean =>
+    since !== undefined && now - Date.parse(since) < ROLLOUT_GRACE_MS;
+  if (!ready) {
+    const young = within(pool.metadata.creationTimestamp);
+    return {
+      component,
+      kind: 'pool',
+      healthy: young,
+      detail: `the operator has not reported on it yet${young ? ' (new)' : ''}; ${workers}`,
+    };
+  }
+  if (ready.status !== 'True' && ready.reason === 'RollingOut' && within(ready.lastTransitionTime))
+    return { component, kind: 'pool', healthy: true, detail: `rolling out: ${ready.message}` };
   const healthy = ready.status === 'True';
   return {
     component,

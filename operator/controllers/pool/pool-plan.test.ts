@@ -95,7 +95,10 @@ describe('planPool', () => {
       ...rolled,
       owned: {
         ...rolled.owned,
-        deployment: { ...deployment, status: { ...deployment.status, replicas: 5, readyReplicas: 5 } },
+        deployment: {
+          ...deployment,
+          status: { ...deployment.status, replicas: 5, readyReplicas: 5, updatedReplicas: 5 },
+        },
       },
     });
     expect(condition(shrinking, 'Ready')).toMatchObject({
@@ -103,6 +106,18 @@ describe('planPool', () => {
       reason: 'RollingOut',
       message: 'scaling down to 1: 5 workers, 5 ready',
     });
+    // A rolling update's surge is not a scale-down: one new pod beside the old one.
+    const surging = planPool({
+      ...rolled,
+      owned: {
+        ...rolled.owned,
+        deployment: {
+          ...deployment,
+          status: { ...deployment.status, replicas: 2, readyReplicas: 1, updatedReplicas: 1 },
+        },
+      },
+    });
+    expect(condition(surging, 'Ready')?.message).toBe('1/1 workers ready, 1 updated');
   });
 
   it('a backlog spike scales up at once, says why in an Event, and adds a PDB past one replica', () => {

@@ -370,8 +370,9 @@ function rolloutState(
     };
   const problem = pods[0];
   // Scaling down, more workers run (and are ready) than wanted: "5/1 ready" would read as a bug.
+  // (During a rolling update there are more pods too, the surge: not all of them updated yet.)
   const progress =
-    (s.replicas ?? 0) > desired
+    (s.replicas ?? 0) > desired && (s.updatedReplicas ?? 0) >= (s.replicas ?? 0)
       ? `scaling down to ${desired}: ${s.replicas ?? 0} workers, ${s.readyReplicas ?? 0} ready`
       : `${s.readyReplicas ?? 0}/${desired} workers ready, ${s.updatedReplicas ?? 0} updated`;
   if (problem) {
