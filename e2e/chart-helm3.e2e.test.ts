@@ -11,6 +11,7 @@ import { parseAllDocuments } from 'yaml';
 import { projectRoot } from '../lib/cli/version.js';
 import { waitFor } from '../lib/testing/wait-for.js';
 import { useCluster, type TestCluster } from './cluster/test-cluster.js';
+import { BAD_VALUES, helmRunner, type Helm } from './testing/helm.js';
 
 const root = projectRoot();
 const CHART = join(root, 'charts/procos');
@@ -53,19 +54,7 @@ const docsOf = (yaml: string): Doc[] =>
 describe('the Helm chart with Helm 3 (real helm v3, real apiserver)', () => {
   let cluster: TestCluster;
   let helmBin: string;
-  const helm = (args: string[]): { code: number; out: string } => {
-    try {
-      const out = execFileSync(helmBin, ['--kubeconfig', cluster.kubeconfigPath, ...args], {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'pipe'],
-        maxBuffer: 64 * 1024 * 1024,
-      });
-      return { code: 0, out };
-    } catch (err) {
-      const e = err as { status?: number; stdout?: string; stderr?: string };
-      return { code: e.status ?? 1, out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
-    }
-  };
+  const helm: Helm = (args) => helmRunner(helmBin, () => cluster.kubeconfigPath)(args);
   const devValues = [
     '-f',
     join(PRESETS, 'values-dev.yaml'),
@@ -130,15 +119,7 @@ describe('the Helm chart with Helm 3 (real helm v3, real apiserver)', () => {
   );
 
   it('refuses bad values naming the field', () => {
-    const cases: [string, RegExp][] = [
-      ['replicaCount=0', /\/replicaCount': minimum: got 0, want 1/],
-      ['engine.address=zeebe:26500', /\/engine\/address': 'zeebe:26500' does not match pattern/],
-      ['backlog.source=kafka', /\/backlog\/source'/],
-      ['bogus=1', /additional properties 'bogus' not allowed/],
-      ['tracing.otlp.endpoint=collector:4318', /\/tracing\/otlp\/endpoint': 'collector:4318' does not match pattern/],
-      ['engine.auth.strategy=OAUTH', /engine.auth.strategy is OAUTH: set engine.auth.existingSecret/],
-    ];
-    for (const [value, message] of cases) {
+    for (const [value, message] of BAD_VALUES) {
       const r = helm(['template', 'procos', CHART, '--set', value]);
       expect(r.code, value).not.toBe(0);
       expect(r.out, value).toMatch(message);

@@ -4,7 +4,6 @@
 // the README's documented command since Helm leaves them alone), `helm rollback`, and an
 // uninstall that leaves only what the user keeps.
 import { Camunda8 } from '@camunda8/sdk';
-import { execFileSync } from 'node:child_process';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +15,7 @@ import { waitFor } from '../lib/testing/wait-for.js';
 import { buildBinaries } from './cluster/control-plane.js';
 import { httpGet } from './testing/http-get.js';
 import { useCluster, type TestCluster } from './cluster/test-cluster.js';
+import { helmRunner, type Helm } from './testing/helm.js';
 
 const CHART = join(projectRoot(), 'charts/procos');
 const NS = 'procos-dev';
@@ -40,19 +40,7 @@ describe('the chart on a real node: install, serve, upgrade, rollback, uninstall
   let cluster: TestCluster;
   let helmBin: string;
   let previousChart: string;
-  const helm = (args: string[]): { code: number; out: string } => {
-    try {
-      const out = execFileSync(helmBin, ['--kubeconfig', cluster.kubeconfigPath, ...args], {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'pipe'],
-        maxBuffer: 64 * 1024 * 1024,
-      });
-      return { code: 0, out };
-    } catch (err) {
-      const e = err as { status?: number; stdout?: string; stderr?: string };
-      return { code: e.status ?? 1, out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
-    }
-  };
+  const helm: Helm = (args) => helmRunner(helmBin, () => cluster.kubeconfigPath)(args);
   const operatorDeployment = (): Deployment =>
     JSON.parse(cluster.kubectl(['-n', NS, 'get', 'deployment', 'dev-procos', '-o', 'json'])) as Deployment;
   const processReady = (): string =>

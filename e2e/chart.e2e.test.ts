@@ -1,7 +1,6 @@
 // charts/procos with the real helm (built from its Go module) against the real control plane:
 // lint, what it renders (RBAC exactly operator/rbac.ts, the restricted pod), values refused by
 // values.schema.json naming the field, and install / uninstall with its checks.
-import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +13,7 @@ import { waitFor } from '../lib/testing/wait-for.js';
 import { tempDir } from '../lib/testing/temp-dir.js';
 import { httpGet } from './testing/http-get.js';
 import { spawnOperator, type OperatorProcess } from './testing/operator-process.js';
+import { BAD_VALUES, helmRunner, type Helm } from './testing/helm.js';
 
 const CHART = join(projectRoot(), 'charts/procos');
 const PRESETS = join(projectRoot(), 'helm');
@@ -29,18 +29,7 @@ interface Doc {
 describe('the Helm chart (real helm, real apiserver)', () => {
   let cluster: TestCluster;
   let helmBin: string;
-  const helm = (args: string[]): { code: number; out: string } => {
-    try {
-      const out = execFileSync(helmBin, ['--kubeconfig', cluster.kubeconfigPath, ...args], {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      return { code: 0, out };
-    } catch (err) {
-      const e = err as { status?: number; stdout?: string; stderr?: string };
-      return { code: e.status ?? 1, out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
-    }
-  };
+  const helm: Helm = (args) => helmRunner(helmBin, () => cluster.kubeconfigPath)(args);
   const render = (...set: string[]): Doc[] => {
     const r = helm(['template', 'procos', CHART, '--namespace', 'procos-system', ...set.flatMap((s) => ['--set', s])]);
     if (r.code !== 0) throw new Error(r.out);
@@ -127,15 +116,7 @@ describe('the Helm chart (real helm, real apiserver)', () => {
   });
 
   it('refuses bad values naming the field', () => {
-    const cases: [string, RegExp][] = [
-      ['replicaCount=0', /\/replicaCount': minimum: got 0, want 1/],
-      ['engine.address=zeebe:26500', /\/engine\/address': 'zeebe:26500' does not match pattern/],
-      ['backlog.source=kafka', /\/backlog\/source'/],
-      ['bogus=1', /additional properties 'bogus' not allowed/],
-      ['tracing.otlp.endpoint=collector:4318', /\/tracing\/otlp\/endpoint': 'collector:4318' does not match pattern/],
-      ['engine.auth.strategy=OAUTH', /engine.auth.strategy is OAUTH: set engine.auth.existingSecret/],
-    ];
-    for (const [value, message] of cases) {
+    for (const [value, message] of BAD_VALUES) {
       const r = helm(['template', 'procos', CHART, '--set', value]);
       expect(r.code, value).not.toBe(0);
       expect(r.out, value).toMatch(message);

@@ -1,0 +1,32 @@
+// The real helm binary (Helm 4 or Helm 3) against a test cluster, and what every chart test
+// checks the same way whichever Helm runs it.
+import { execFileSync } from 'node:child_process';
+
+export type Helm = (args: string[]) => { code: number; out: string };
+
+/** Runs `bin` with the cluster's kubeconfig; a failure is { code, out: stdout + stderr }, not a throw. */
+export function helmRunner(bin: string, kubeconfig: () => string): Helm {
+  return (args) => {
+    try {
+      const out = execFileSync(bin, ['--kubeconfig', kubeconfig(), ...args], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      return { code: 0, out };
+    } catch (err) {
+      const e = err as { status?: number; stdout?: string; stderr?: string };
+      return { code: e.status ?? 1, out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+    }
+  };
+}
+
+/** `--set` values values.schema.json (or a template's fail) must refuse, and what the refusal names. */
+export const BAD_VALUES: [string, RegExp][] = [
+  ['replicaCount=0', /\/replicaCount': minimum: got 0, want 1/],
+  ['engine.address=zeebe:26500', /\/engine\/address': 'zeebe:26500' does not match pattern/],
+  ['backlog.source=kafka', /\/backlog\/source'/],
+  ['bogus=1', /additional properties 'bogus' not allowed/],
+  ['tracing.otlp.endpoint=collector:4318', /\/tracing\/otlp\/endpoint': 'collector:4318' does not match pattern/],
+  ['engine.auth.strategy=OAUTH', /engine.auth.strategy is OAUTH: set engine.auth.existingSecret/],
+];
