@@ -11,12 +11,11 @@ import { parseAllDocuments } from 'yaml';
 import { projectRoot } from '../lib/cli/version.js';
 import { waitFor } from '../lib/testing/wait-for.js';
 import { useCluster, type TestCluster } from './cluster/test-cluster.js';
-import { BAD_VALUES, helmRunner, type Helm } from './testing/helm.js';
+import { BAD_VALUES, goldenFile, helmRunner, PRESET_NAMES, renderPreset, type Helm } from './testing/helm.js';
 
 const root = projectRoot();
 const CHART = join(root, 'charts/procos');
 const PRESETS = join(root, 'helm');
-const GOLDEN = join(root, 'e2e/testdata/chart');
 const NS = 'procos-dev3';
 const RELEASE = 'dev3';
 
@@ -99,24 +98,13 @@ describe('the Helm chart with Helm 3 (real helm v3, real apiserver)', () => {
 
   // Helm 3 lays the text out a little differently from Helm 4 (blank lines between documents, a
   // `---` before a template's leading comment): the objects are what must be the same.
-  it.each(['dev', 'camunda-self-managed', 'camunda-saas'])(
-    'renders the %s preset as the objects of its golden file',
-    (preset) => {
-      const r = helm([
-        'template',
-        'procos',
-        CHART,
-        '--namespace',
-        'procos-system',
-        '-f',
-        join(PRESETS, `values-${preset}.yaml`),
-      ]);
-      expect(r.code, r.out).toBe(0);
-      const golden = docsOf(readFileSync(join(GOLDEN, `${preset}.yaml`), 'utf8'));
-      expect(golden.length).toBeGreaterThan(10);
-      expect(docsOf(r.out)).toEqual(golden);
-    },
-  );
+  it.each(PRESET_NAMES)('renders the %s preset as the objects of its golden file', (preset) => {
+    const r = renderPreset(helm, preset);
+    expect(r.code, r.out).toBe(0);
+    const golden = docsOf(readFileSync(goldenFile(preset), 'utf8'));
+    expect(golden.length).toBeGreaterThan(10);
+    expect(docsOf(r.out)).toEqual(golden);
+  });
 
   it('refuses bad values naming the field', () => {
     for (const [value, message] of BAD_VALUES) {

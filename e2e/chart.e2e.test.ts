@@ -13,11 +13,10 @@ import { waitFor } from '../lib/testing/wait-for.js';
 import { tempDir } from '../lib/testing/temp-dir.js';
 import { httpGet } from './testing/http-get.js';
 import { spawnOperator, type OperatorProcess } from './testing/operator-process.js';
-import { BAD_VALUES, helmRunner, type Helm } from './testing/helm.js';
+import { BAD_VALUES, goldenFile, helmRunner, PRESET_NAMES, renderPreset, type Helm } from './testing/helm.js';
 
 const CHART = join(projectRoot(), 'charts/procos');
 const PRESETS = join(projectRoot(), 'helm');
-const GOLDEN = join(projectRoot(), 'e2e/testdata/chart');
 
 interface Doc {
   kind: string;
@@ -220,18 +219,10 @@ describe('the Helm chart (real helm, real apiserver)', () => {
     expect(cluster.tryKubectl(['get', 'crd', 'workerpools.procos.io']).code).toBe(0);
   });
 
-  it.each(['dev', 'camunda-self-managed', 'camunda-saas'])('renders the %s preset as its golden file', (preset) => {
-    const r = helm([
-      'template',
-      'procos',
-      CHART,
-      '--namespace',
-      'procos-system',
-      '-f',
-      join(PRESETS, `values-${preset}.yaml`),
-    ]);
+  it.each(PRESET_NAMES)('renders the %s preset as its golden file', (preset) => {
+    const r = renderPreset(helm, preset);
     expect(r.code, r.out).toBe(0);
-    const golden = join(GOLDEN, `${preset}.yaml`);
+    const golden = goldenFile(preset);
     // UPDATE_GOLDEN=1 rewrites them after an intended change; review the diff.
     if (process.env.UPDATE_GOLDEN === '1') writeFileSync(golden, r.out);
     expect(r.out).toBe(readFileSync(golden, 'utf8'));

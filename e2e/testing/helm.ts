@@ -1,6 +1,8 @@
 // The real helm binary (Helm 4 or Helm 3) against a test cluster, and what every chart test
 // checks the same way whichever Helm runs it.
 import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { projectRoot } from '../../lib/cli/version.js';
 
 export type Helm = (args: string[]) => { code: number; out: string };
 
@@ -30,3 +32,21 @@ export const BAD_VALUES: [string, RegExp][] = [
   ['tracing.otlp.endpoint=collector:4318', /\/tracing\/otlp\/endpoint': 'collector:4318' does not match pattern/],
   ['engine.auth.strategy=OAUTH', /engine.auth.strategy is OAUTH: set engine.auth.existingSecret/],
 ];
+
+/** The values presets of helm/, each with a golden rendering in e2e/testdata/chart/. */
+export const PRESET_NAMES = ['dev', 'camunda-self-managed', 'camunda-saas'] as const;
+
+/** `helm template` of the chart with one preset, as the golden files were made. */
+export function renderPreset(helm: Helm, preset: string): { code: number; out: string } {
+  return helm([
+    'template',
+    'procos',
+    join(projectRoot(), 'charts/procos'),
+    '--namespace',
+    'procos-system',
+    '-f',
+    join(projectRoot(), 'helm', `values-${preset}.yaml`),
+  ]);
+}
+
+export const goldenFile = (preset: string): string => join(projectRoot(), 'e2e/testdata/chart', `${preset}.yaml`);
