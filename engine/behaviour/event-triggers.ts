@@ -5,9 +5,6 @@ import { parseCycle, parseDate, parseDuration, type FlowNode, type TimerDefiniti
 import type { ElementInstance } from '../state/engine-state.js';
 import type { Flow } from './flow.js';
 import { visibleVariables } from './variables.js';
-import { correlateBufferedMessages } from './message-correlation.js';
-import { isInnerInstance } from './multi-instance.js';
-import { triggerEventSubprocess } from './event-subprocess.js';
 
 export interface TimerSchedule {
   dueAt: number;
@@ -128,7 +125,8 @@ function openTrigger(
       correlationKey: key as string,
       interrupting,
     });
-    flow.defer(() => correlateBufferedMessages(flow, subscriptionKey));
+    // Correlated once the element is active (a message may be waiting in the buffer).
+    flow.defer(() => flow.correlateBufferedMessages(subscriptionKey));
   }
   return true;
 }
@@ -152,7 +150,7 @@ export function openGatewayTriggers(flow: Flow, el: ElementInstance, node: FlowN
 }
 
 export function openBoundaryTriggers(flow: Flow, el: ElementInstance, node: FlowNode): void {
-  if (isInnerInstance(flow, el)) return; // boundary events belong to the multi-instance body
+  if (flow.isInnerInstance(el)) return; // boundary events belong to the multi-instance body
   const model = flow.processOf(el).model;
   for (const id of model.boundaryEvents.get(node.id) ?? []) {
     const boundary = model.elements.get(id);
@@ -169,44 +167,4 @@ export function closeEventTriggers(flow: Flow, elementInstanceKey: number): void
       state.timers.has(key) ? { type: 'TIMER_CANCELED', key } : { type: 'MESSAGE_SUBSCRIPTION_CLOSED', key },
     );
   }
-}
-
-/**
- * A timer or message arrived for `catchElementId` of the owner: complete an intermediate catch
- * event, or activate a boundary event (terminating the activity when interrupting).
- */
-export function triggerCatch(
-  flow: Flow,
-  ownerKey: number,
-  catchElementId: string,
-  interrupting: boolean,
-  variables: Record<string, unknown>,
-): void {
-  const owner = flow.tx.state.elements.get(ownerKey);
-  if (!owner) return;
-  if (owner.elementId === catchElementId) {
-    closeEventTriggers(flow, ownerKey);
-    flow.completeElement(ownerKey, variables);
-    flow.run();
-    return;
-  }
-  if (triggerEventSubprocess(flow, owner, catchElementId, interrupting, variables)) return;
-  const model = flow.processOf(owner).model;
-  const flowScopeKey = owner.flowScopeKey;
-  if (owner.kind === 'eventBasedGateway') {
-    // The first event wins: the gateway completes and its token moves to that catch event.
-    closeEventTriggers(flow, ownerKey);
-    const flowId = flow.nodeOf(owner).outgoing.find((f) => model.flows.get(f)?.target === catchElementId);
-    flow.tx.emit({ type: 'ELEMENT_COMPLETING', key: ownerKey });
-    flow.tx.emit({ type: 'ELEMENT_COMPLETED', key: ownerKey });
-    if (flowId) {
-      flow.tx.emit({ type: 'FLOW_TAKEN', flowScopeKey, flowId, join: false });
-      flow.beginActivation(model, catchElementId, flowScopeKey, variables);
-    }
-    flow.run();
-    return;
-  }
-  if (interrupting) flow.terminate(ownerKey);
-  flow.beginActivation(model, catchElementId, flowScopeKey, variables);
-  flow.run();
 }

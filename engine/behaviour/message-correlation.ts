@@ -3,7 +3,7 @@
 // with a TTL it is buffered and correlates to subscriptions opened later, oldest first.
 import type { BufferedMessage, DeployedProcess, MessageSubscription } from '../state/engine-state.js';
 import type { Flow } from './flow.js';
-import { triggerCatch } from './event-triggers.js';
+import { triggerCatch } from './catch-events.js';
 
 export interface PublishedMessage {
   key: number;

@@ -7,12 +7,6 @@ import type { Flow } from './flow.js';
 import { openBoundaryTriggers } from './event-triggers.js';
 import { setLocal, visibleVariables } from './variables.js';
 
-/** An inner instance sits directly in the body of its own element. */
-export function isInnerInstance(flow: Flow, el: ElementInstance): boolean {
-  const scope = flow.tx.state.elements.get(el.flowScopeKey);
-  return scope?.kind === 'multiInstanceBody' && scope.elementId === el.elementId;
-}
-
 function loopOf(node: FlowNode): MultiInstance {
   if (!node.multiInstance) throw new Error(`${node.id} is not multi-instance`);
   return node.multiInstance;

@@ -1,7 +1,7 @@
 // Signals (docs/zeebe-compatibility.md C32): a broadcast reaches every open signal catch event and starts every
 // latest process version with a matching signal start event.
 import type { Flow } from './flow.js';
-import { triggerCatch } from './event-triggers.js';
+import { triggerCatch } from './catch-events.js';
 
 export function broadcastSignal(flow: Flow, name: string, variables: Record<string, unknown>): number {
   const { state } = flow.tx;

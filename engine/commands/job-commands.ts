@@ -2,6 +2,7 @@
 import type { Engine } from '../processor/engine.js';
 import { Rejection } from '../processor/rejection.js';
 import { setLocal } from '../behaviour/variables.js';
+import { throwError as throwErrorEvent } from '../behaviour/errors.js';
 import { jobFor } from './job-lookup.js';
 import { parseVariablesDocument } from './variables-document.js';
 
@@ -49,7 +50,7 @@ export function throwError(
   engine.execute((tx, flow) => {
     tx.emit({ type: 'JOB_ERROR_THROWN', key: job.key, errorCode, errorMessage });
     const el = tx.state.elements.get(job.elementInstanceKey);
-    if (el) flow.throwErrorFrom(el, errorCode, errorMessage, variables);
+    if (el) throwErrorEvent(flow, el, errorCode, errorMessage, variables);
   });
 }
 

@@ -1,6 +1,6 @@
 // What the clock causes: due timers fire, activation deadlines pass, buffered messages expire.
 import type { Engine } from '../processor/engine.js';
-import { triggerCatch } from '../behaviour/event-triggers.js';
+import { triggerCatch } from '../behaviour/catch-events.js';
 
 /** One pass over everything time-driven; returns whether anything changed. */
 export function processDueTimes(engine: Engine): void {

@@ -1,13 +1,14 @@
 // Call activities (docs/zeebe-compatibility.md C31): start the latest version of the called process as a child
 // instance; when it completes, its variables come back through the call activity.
-import { evaluateExpression } from '../../lib/feel/index.js';
-import { noneStartEvent, type FlowNode } from '../../lib/bpmn/index.js';
-import type { ElementInstance } from '../state/engine-state.js';
-import type { Flow } from './flow.js';
-import { openBoundaryTriggers } from './event-triggers.js';
-import { visibleVariables } from './variables.js';
+import { evaluateExpression } from '../../../lib/feel/index.js';
+import { noneStartEvent, type FlowNode } from '../../../lib/bpmn/index.js';
+import type { ElementInstance } from '../../state/engine-state.js';
+import type { Flow } from '../flow.js';
+import type { ElementBehaviour } from '../element-behaviour.js';
+import { openBoundaryTriggers } from '../event-triggers.js';
+import { visibleVariables } from '../variables.js';
 
-export function activateCallActivity(flow: Flow, el: ElementInstance, node: FlowNode): void {
+function activate(flow: Flow, el: ElementInstance, node: FlowNode): void {
   if (!node.calledProcessId) throw new Error(`${node.id} has no called process`);
   const id = evaluateExpression(node.calledProcessId, visibleVariables(flow.tx, el.key));
   if (!id.ok) return flow.incident(el, 'EXTRACT_VALUE_ERROR', id.error);
@@ -40,6 +41,8 @@ export function activateCallActivity(flow: Flow, el: ElementInstance, node: Flow
       : visibleVariables(flow.tx, el.key);
   flow.createProcessInstance(called, variables, [start.id], el.key);
 }
+
+export const callActivity: ElementBehaviour = { activate };
 
 /** What a completed child hands back: everything, or only what output mappings take. */
 export function childResult(

@@ -1,0 +1,34 @@
+// The dispatch table: one behaviour per element kind (Zeebe: one processor per element type).
+import type { ElementKind } from '../../../lib/bpmn/index.js';
+import type { ElementBehaviour } from '../element-behaviour.js';
+import { businessRuleTask } from './business-rule-task.js';
+import { callActivity } from './call-activity.js';
+import { completeAtOnce } from './complete-at-once.js';
+import { endEvent } from './end-event.js';
+import { eventBasedGateway } from './event-based-gateway.js';
+import { exclusiveGateway } from './exclusive-gateway.js';
+import { intermediateCatchEvent } from './intermediate-catch-event.js';
+import { intermediateThrowEvent } from './intermediate-throw-event.js';
+import { parallelGateway } from './parallel-gateway.js';
+import { scriptTask } from './script-task.js';
+import { serviceTask } from './service-task.js';
+import { subProcess } from './sub-process.js';
+
+export { childResult } from './call-activity.js';
+
+export const ELEMENT_BEHAVIOURS: Record<ElementKind, ElementBehaviour> = {
+  startEvent: completeAtOnce,
+  endEvent,
+  serviceTask,
+  businessRuleTask,
+  scriptTask,
+  passThroughTask: completeAtOnce,
+  exclusiveGateway,
+  parallelGateway,
+  eventBasedGateway,
+  intermediateCatchEvent,
+  intermediateThrowEvent,
+  boundaryEvent: completeAtOnce,
+  subProcess,
+  callActivity,
+};

@@ -1,0 +1,16 @@
+// Service, send, job-based user and script tasks (and business rule tasks without a called
+// decision): a job of the task's type; the task completes when a worker completes the job.
+import type { ElementBehaviour } from '../element-behaviour.js';
+import { openBoundaryTriggers } from '../event-triggers.js';
+import { createJob, evaluateJob } from '../jobs.js';
+
+export const serviceTask: ElementBehaviour = {
+  activate(flow, el, node) {
+    if (!node.job) throw new Error(`${node.id} has no job definition`);
+    const job = evaluateJob(flow, el, node.job);
+    if (!job) return;
+    flow.tx.emit({ type: 'ELEMENT_ACTIVATED', key: el.key });
+    openBoundaryTriggers(flow, el, node);
+    createJob(flow, el, job, node.job.headers);
+  },
+};
