@@ -14,11 +14,13 @@ function startOf(flow: Flow, scope: ElementInstance, espId: string): FlowNode | 
   return model.elements.get(model.startEvents.get(espId)?.[0] ?? '');
 }
 
-/** Opens the triggers of every event subprocess in the scope (not error ones: errors are thrown). */
+/** Opens the triggers of every event subprocess in the scope. */
 export function openEventSubprocessTriggers(flow: Flow, scope: ElementInstance): void {
   for (const espId of flow.processOf(scope).model.eventSubprocesses.get(scopeId(flow, scope)) ?? []) {
     const start = startOf(flow, scope, espId);
-    if (start && start.event.kind !== 'error') openEventTrigger(flow, scope, start, start.interrupting !== false);
+    // Errors and escalations are thrown to their catchers; there is nothing to wait for.
+    if (start && start.event.kind !== 'error' && start.event.kind !== 'escalation')
+      openEventTrigger(flow, scope, start, start.interrupting !== false);
   }
 }
 
@@ -38,7 +40,8 @@ export function triggerEventSubprocess(
   return true;
 }
 
-function startEventSubprocess(
+/** Starts the event subprocess in its scope; an interrupting one first ends everything else there. */
+export function startEventSubprocess(
   flow: Flow,
   scope: ElementInstance,
   esp: FlowNode,

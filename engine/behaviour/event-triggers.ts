@@ -154,7 +154,8 @@ export function openBoundaryTriggers(flow: Flow, el: ElementInstance, node: Flow
   const model = flow.processOf(el).model;
   for (const id of model.boundaryEvents.get(node.id) ?? []) {
     const boundary = model.elements.get(id);
-    if (!boundary || boundary.event.kind === 'error') continue;
+    // Errors and escalations are thrown to their catchers; there is nothing to wait for.
+    if (!boundary || boundary.event.kind === 'error' || boundary.event.kind === 'escalation') continue;
     openTrigger(flow, el, boundary, el, boundary.cancelActivity !== false);
   }
 }

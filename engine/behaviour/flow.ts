@@ -205,8 +205,15 @@ export class Flow {
       this.beginActivation(model, target.id, flowScopeKey);
       return;
     }
+    // Looked at once the token's source has taken all its flows: an inclusive join must see
+    // the tokens its own fork sends along the other branches.
+    this.defer(() => this.tryJoin(model, target, flowScopeKey));
+  }
+
+  private tryJoin(model: ProcessModel, target: FlowNode, flowScopeKey: number): void {
     const scope = this.state.elements.get(flowScopeKey);
-    const consumed = scope ? behaviour.joinReady?.(this, scope, target) : undefined;
+    if (scope?.state !== 'ACTIVATED') return;
+    const consumed = behaviourOf(target).joinReady?.(this, scope, target);
     if (consumed) {
       this.tx.emit({ type: 'JOIN_CONSUMED', flowScopeKey, flowIds: consumed });
       this.beginActivation(model, target.id, flowScopeKey);

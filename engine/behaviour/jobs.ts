@@ -2,7 +2,7 @@
 // retries are evaluated when the element activates; a value that is not usable is an
 // EXTRACT_VALUE_ERROR incident, as in Zeebe.
 import { evaluateExpression } from '../../lib/feel/index.js';
-import type { JobDefinition } from '../../lib/bpmn/index.js';
+import { parseDate, type JobDefinition, type UserTaskHeader } from '../../lib/bpmn/index.js';
 import type { ElementInstance } from '../state/engine-state.js';
 import type { Flow } from './flow.js';
 import { visibleVariables } from './variables.js';
@@ -31,6 +31,54 @@ export function evaluateJob(flow: Flow, el: ElementInstance, job: JobDefinition)
     return incident(`expected retries to be an integer, but was ${JSON.stringify(retries.value)}`);
   }
   return { type: type.value, retries: retryCount };
+}
+
+/**
+ * A job-based user task's io.camunda.zeebe:* headers as Zeebe writes them: candidates as a JSON
+ * array (a static "a, b" is split at commas), dates as ISO 8601 date-times. Undefined once an
+ * incident is raised.
+ */
+export function evaluateUserTaskHeaders(
+  flow: Flow,
+  el: ElementInstance,
+  job: JobDefinition,
+): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  const entries = Object.entries(job.userTaskHeaders ?? {});
+  if (!entries.length) return out;
+  const vars = visibleVariables(flow.tx, el.key);
+  for (const [name, header] of entries) {
+    const value = userTaskHeaderValue(header, vars);
+    if (typeof value !== 'string') {
+      flow.incident(el, 'EXTRACT_VALUE_ERROR', `${name.replace('io.camunda.zeebe:', '')}: ${value.error}`);
+      return undefined;
+    }
+    out[name] = value;
+  }
+  return out;
+}
+
+function userTaskHeaderValue(header: UserTaskHeader, vars: Record<string, unknown>): string | { error: string } {
+  const { expression, type } = header;
+  if (expression.kind === 'static' && type === 'list')
+    return JSON.stringify(
+      expression.value
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean),
+    );
+  const r = evaluateExpression(expression, vars);
+  if (!r.ok) return { error: r.error };
+  const v = r.value;
+  if (type === 'list') {
+    if (typeof v === 'string') return JSON.stringify([v]);
+    if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return JSON.stringify(v);
+    return { error: `expected a list of strings or a string, but was ${JSON.stringify(v)}` };
+  }
+  if (typeof v !== 'string') return { error: `expected a string, but was ${JSON.stringify(v)}` };
+  if (type === 'date' && parseDate(v) === undefined)
+    return { error: `expected an ISO 8601 date-time (2026-11-27T10:00:00Z), but was '${v}'` };
+  return v;
 }
 
 /** Creates the element instance's job; workers of its type can activate it once this commits. */

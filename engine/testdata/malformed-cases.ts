@@ -157,7 +157,7 @@ export function malformedCases(): MalformedCase[] {
     },
   ];
   // Elements the engine does not execute.
-  for (const type of ['inclusiveGateway', 'complexGateway', 'transaction', 'adHocSubProcess', 'receiveTask', 'gateway'])
+  for (const type of ['complexGateway', 'transaction', 'adHocSubProcess', 'gateway'])
     cases.push({
       name: `unsupported bpmn:${type}`,
       xml: add(`<bpmn:${type} id="x-${type}" />`),
@@ -209,7 +209,7 @@ export function malformedCases(): MalformedCase[] {
       ),
       rule: 'start-event',
       element: 'esp',
-      says: 'event subprocess must have exactly one start event with a message, timer, signal or error definition',
+      says: 'event subprocess must have exactly one start event with a message, timer, signal, error or escalation definition',
     },
     {
       name: 'a non-interrupting error start event',
@@ -253,14 +253,24 @@ export function malformedCases(): MalformedCase[] {
     },
     // Event definitions.
     {
-      name: 'an escalation end event',
+      name: 'an escalation end event without an escalation code',
       xml: edit(
         '<bpmn:endEvent id="late" />',
         '<bpmn:endEvent id="late"><bpmn:escalationEventDefinition /></bpmn:endEvent>',
       ),
+      rule: 'escalation-code',
+      element: 'late',
+      says: 'escalation throw event must reference a bpmn:escalation with an escalationCode',
+    },
+    {
+      name: 'a compensation end event',
+      xml: edit(
+        '<bpmn:endEvent id="late" />',
+        '<bpmn:endEvent id="late"><bpmn:compensateEventDefinition /></bpmn:endEvent>',
+      ),
       rule: 'unsupported-event',
       element: 'late',
-      says: 'escalation end events are not supported by procos-engine',
+      says: 'compensation end events are not supported by procos-engine',
     },
     {
       name: 'a conditional catch event',
@@ -286,10 +296,10 @@ export function malformedCases(): MalformedCase[] {
       xml: add(
         '<bpmn:intermediateThrowEvent id="notify"><bpmn:messageEventDefinition messageRef="payment" /></bpmn:intermediateThrowEvent>',
       ),
-      // Zeebe runs these as jobs; the one problem named is the missing feature, nothing that follows from it.
-      rule: 'unsupported-event',
+      // Zeebe runs these as jobs: the job type is what is missing.
+      rule: 'job-type',
       element: 'notify',
-      says: 'message intermediate throw events are not supported by procos-engine',
+      says: 'message intermediate throw events run as jobs: add a zeebe:taskDefinition with a job type',
     },
     {
       name: 'an event with two event definitions',

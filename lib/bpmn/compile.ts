@@ -5,7 +5,15 @@ import { createHash } from 'node:crypto';
 import { expressionOf, feelSyntaxError, type Expression } from '../feel/index.js';
 import type { BpmnProblem } from './bpmn-problem.js';
 import { child, children, extension, parseXml, str, type ModdleElement } from './moddle.js';
-import type { ElementKind, EventDefinition, FlowNode, Mapping, ProcessModel, SequenceFlow } from './model.js';
+import type {
+  ElementKind,
+  EventDefinition,
+  FlowNode,
+  Mapping,
+  ProcessModel,
+  SequenceFlow,
+  UserTaskHeader,
+} from './model.js';
 import { timerValueError } from './timer.js';
 import { XmlLines } from './xml-lines.js';
 import { preflightProblems } from './xml-preflight.js';
@@ -16,6 +24,8 @@ const SUPPORTED_DEFINITIONS = new Set([
   'bpmn:ErrorEventDefinition',
   'bpmn:TerminateEventDefinition',
   'bpmn:SignalEventDefinition',
+  'bpmn:LinkEventDefinition',
+  'bpmn:EscalationEventDefinition',
 ]);
 
 /** "escalation end events", "message intermediate throw events": the feature, as a user names it. */
@@ -25,6 +35,9 @@ function unsupportedFeature(eventType: string, definitionType: string): string {
   const words = (camel: string): string => camel.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
   return `${words(what === 'Compensate' ? 'Compensation' : what)} ${words(where)} events`;
 }
+
+/** Events that throw: with a message definition, Zeebe runs them as jobs. */
+const THROW_TYPES = new Set(['bpmn:IntermediateThrowEvent', 'bpmn:EndEvent']);
 
 /**
  * Flow elements that only document data (Zeebe deploys and ignores them too); text annotations,
@@ -50,6 +63,8 @@ const KIND_BY_TYPE: Record<string, ElementKind> = {
   'bpmn:ManualTask': 'passThroughTask',
   'bpmn:ExclusiveGateway': 'exclusiveGateway',
   'bpmn:ParallelGateway': 'parallelGateway',
+  'bpmn:InclusiveGateway': 'inclusiveGateway',
+  'bpmn:ReceiveTask': 'receiveTask',
   'bpmn:IntermediateCatchEvent': 'intermediateCatchEvent',
   'bpmn:IntermediateThrowEvent': 'intermediateThrowEvent',
   'bpmn:BoundaryEvent': 'boundaryEvent',
@@ -66,7 +81,11 @@ const ACTIVITY_KINDS: ElementKind[] = [
   'subProcess',
   'callActivity',
   'passThroughTask',
+  'receiveTask',
 ];
+
+/** Gateways that choose outgoing flows by their conditions (and may have a default flow). */
+const CONDITIONAL_GATEWAYS: ElementKind[] = ['exclusiveGateway', 'inclusiveGateway'];
 
 /**
  * Subprocesses nested deeper than this are refused: compiling and executing a scope recurses
@@ -108,12 +127,17 @@ export async function compileBpmn(xml: string): Promise<CompiledDefinitions> {
       message: 'the definitions contain no executable process (bpmn:process with isExecutable="true")',
     });
   }
-  const errorCodes = new Map<string, string | undefined>(
-    children(parsed.rootElement, 'rootElements')
-      .filter((e) => e.$type === 'bpmn:Error' && e.id)
-      .map((e) => [e.id ?? '', str(e, 'errorCode')]),
-  );
-  const processes = executable.map((p) => new ProcessCompiler(p, lines, problems, errorCodes).compile());
+  const codes = (type: string, attr: string): Map<string, string | undefined> =>
+    new Map(
+      children(parsed.rootElement, 'rootElements')
+        .filter((e) => e.$type === type && e.id)
+        .map((e) => [e.id ?? '', str(e, attr)]),
+    );
+  const refs: RootRefs = {
+    errorCodes: codes('bpmn:Error', 'errorCode'),
+    escalationCodes: codes('bpmn:Escalation', 'escalationCode'),
+  };
+  const processes = executable.map((p) => new ProcessCompiler(p, lines, problems, refs).compile());
   return { processes, problems, checksum };
 }
 
@@ -146,6 +170,12 @@ function lineFromMessage(message: string): number | undefined {
   return m?.[1] ? Number(m[1]) + 1 : undefined;
 }
 
+/** Codes of the bpmn:error and bpmn:escalation root elements, by id. */
+interface RootRefs {
+  errorCodes: Map<string, string | undefined>;
+  escalationCodes: Map<string, string | undefined>;
+}
+
 class ProcessCompiler {
   private readonly model: ProcessModel;
   /** The flow nodes declared directly in each scope (process or subprocess id). */
@@ -157,7 +187,7 @@ class ProcessCompiler {
     private readonly process: ModdleElement,
     private readonly lines: XmlLines,
     private readonly problems: BpmnProblem[],
-    private readonly errorCodes: Map<string, string | undefined>,
+    private readonly refs: RootRefs,
   ) {
     this.model = {
       id: process.id ?? '',
@@ -263,11 +293,19 @@ class ProcessCompiler {
       inputs: [],
       outputs: [],
     };
+    if (el.isForCompensation === true)
+      this.problem(
+        'unsupported-element',
+        id,
+        'compensation handlers (isForCompensation) are not supported by procos-engine',
+      );
     this.compileIoMapping(el, node);
-    if (kind === 'serviceTask') node.job = this.jobDefinition(el);
+    if (kind === 'serviceTask' || (node.event.kind === 'message' && THROW_TYPES.has(el.$type)))
+      node.job = this.jobDefinition(el);
     if (kind === 'businessRuleTask') this.compileCalledDecision(el, node);
     if (kind === 'scriptTask') this.compileScript(el, node);
-    if (kind === 'exclusiveGateway') node.defaultFlow = child(el, 'default')?.id;
+    if (CONDITIONAL_GATEWAYS.includes(kind)) node.defaultFlow = child(el, 'default')?.id;
+    if (kind === 'receiveTask') node.event = this.messageDefinition(el, el);
     if (kind === 'boundaryEvent') {
       node.attachedTo = child(el, 'attachedToRef')?.id;
       node.cancelActivity = el.cancelActivity !== false;
@@ -294,9 +332,20 @@ class ProcessCompiler {
     const typeText = str(def, 'type');
     if (!def && el.$type === 'bpmn:UserTask') {
       this.model.jobTypes.push(USER_TASK_JOB_TYPE);
-      return { type: { kind: 'static', value: USER_TASK_JOB_TYPE }, retries: { kind: 'static', value: '3' }, headers };
+      return {
+        type: { kind: 'static', value: USER_TASK_JOB_TYPE },
+        retries: { kind: 'static', value: '3' },
+        headers,
+        userTaskHeaders: this.userTaskHeaders(el),
+      };
     }
-    if (!def) this.problem('job-type', id, `${el.$type} must have a zeebe:taskDefinition with a job type`);
+    if (!def && THROW_TYPES.has(el.$type))
+      this.problem(
+        'job-type',
+        id,
+        `${unsupportedFeature(el.$type, 'bpmn:MessageEventDefinition')} run as jobs: add a zeebe:taskDefinition with a job type`,
+      );
+    else if (!def) this.problem('job-type', id, `${el.$type} must have a zeebe:taskDefinition with a job type`);
     else if (!typeText || typeText.trim() === '')
       this.problem('job-type', id, 'zeebe:taskDefinition type must not be empty');
     const type = expressionOf(typeText ?? '');
@@ -307,6 +356,38 @@ class ProcessCompiler {
     else if (!/^\d+$/.test(retries.value.trim()))
       this.problem('job-retries', id, `retries '${retries.value}' must be a non-negative integer or a FEEL expression`);
     return { type, retries, headers };
+  }
+
+  /**
+   * Zeebe hands a job-based user task's assignment, schedule and form to the worker as
+   * io.camunda.zeebe:* headers; candidates as a JSON array, FEEL values evaluated at activation.
+   */
+  private userTaskHeaders(el: ModdleElement): Record<string, UserTaskHeader> {
+    const id = el.id ?? '';
+    const out: Record<string, UserTaskHeader> = {};
+    const add = (name: string, text: string | undefined, type: UserTaskHeader['type']): void => {
+      if (text === undefined || text.trim() === '') return;
+      const expression = expressionOf(text);
+      this.checkFeel(id, expression, name);
+      out[`io.camunda.zeebe:${name}`] = { expression, type };
+    };
+    const assignment = extension(el, 'zeebe:AssignmentDefinition');
+    add('assignee', str(assignment, 'assignee'), 'string');
+    add('candidateGroups', str(assignment, 'candidateGroups'), 'list');
+    add('candidateUsers', str(assignment, 'candidateUsers'), 'list');
+    const schedule = extension(el, 'zeebe:TaskSchedule');
+    add('dueDate', str(schedule, 'dueDate'), 'date');
+    add('followUpDate', str(schedule, 'followUpDate'), 'date');
+    const form = extension(el, 'zeebe:FormDefinition');
+    const formKey = str(form, 'formKey');
+    if (formKey) out['io.camunda.zeebe:formKey'] = { expression: { kind: 'static', value: formKey }, type: 'string' };
+    else if (str(form, 'formId'))
+      this.problem(
+        'user-task',
+        id,
+        'a linked form (formId) needs a Camunda user task (zeebe:userTask); job-based user tasks take a formKey',
+      );
+    return out;
   }
 
   private compileLoop(el: ModdleElement, node: FlowNode): void {
@@ -409,11 +490,7 @@ class ProcessCompiler {
     if (defs.length > 1) this.problem('event-definition', id, 'an event may have at most one event definition');
     const def = defs[0];
     if (!def) return { kind: 'none' };
-    // Zeebe runs message throw and end events as jobs (zeebe:taskDefinition); procos-engine does not yet.
-    const jobMessage =
-      def.$type === 'bpmn:MessageEventDefinition' &&
-      (el.$type === 'bpmn:IntermediateThrowEvent' || el.$type === 'bpmn:EndEvent');
-    if (jobMessage || !SUPPORTED_DEFINITIONS.has(def.$type)) {
+    if (!SUPPORTED_DEFINITIONS.has(def.$type)) {
       this.unsupportedEvents.add(id);
       this.problem(
         'unsupported-event',
@@ -424,12 +501,30 @@ class ProcessCompiler {
     }
     switch (def.$type) {
       case 'bpmn:MessageEventDefinition':
+        // Zeebe runs message throw and end events as jobs (zeebe:taskDefinition); the message is documentation.
+        if (THROW_TYPES.has(el.$type)) return { kind: 'message', messageName: { kind: 'static', value: '' } };
         return this.messageDefinition(el, def);
+      case 'bpmn:LinkEventDefinition': {
+        const linkName = str(def, 'name') ?? '';
+        if (linkName.trim() === '') this.problem('link', id, 'link event must have a name');
+        return { kind: 'link', linkName };
+      }
+      case 'bpmn:EscalationEventDefinition': {
+        const ref = child(def, 'escalationRef');
+        const escalationCode = ref?.id ? this.refs.escalationCodes.get(ref.id) : undefined;
+        if (THROW_TYPES.has(el.$type) && !escalationCode)
+          this.problem(
+            'escalation-code',
+            id,
+            'escalation throw event must reference a bpmn:escalation with an escalationCode',
+          );
+        return { kind: 'escalation', escalationCode: escalationCode || undefined };
+      }
       case 'bpmn:TimerEventDefinition':
         return this.timerDefinition(id, def);
       case 'bpmn:ErrorEventDefinition': {
         const errorRef = child(def, 'errorRef');
-        const errorCode = errorRef?.id ? this.errorCodes.get(errorRef.id) : undefined;
+        const errorCode = errorRef?.id ? this.refs.errorCodes.get(errorRef.id) : undefined;
         if (el.$type === 'bpmn:EndEvent' && !errorCode)
           this.problem('error-code', id, 'error end event must reference a bpmn:error with an errorCode');
         return { kind: 'error', errorCode };
@@ -498,17 +593,19 @@ class ProcessCompiler {
   private checkEventPlacement(node: FlowNode): void {
     const k = node.event.kind;
     const allowed: Record<ElementKind, EventDefinition['kind'][]> = {
-      startEvent: ['none', 'message', 'timer', 'error', 'signal'],
-      endEvent: ['none', 'error', 'terminate', 'signal'],
-      intermediateCatchEvent: ['message', 'timer', 'signal'],
-      intermediateThrowEvent: ['none', 'signal'],
-      boundaryEvent: ['error', 'timer', 'message', 'signal'],
+      startEvent: ['none', 'message', 'timer', 'error', 'signal', 'escalation'],
+      endEvent: ['none', 'error', 'terminate', 'signal', 'escalation', 'message'],
+      intermediateCatchEvent: ['message', 'timer', 'signal', 'link'],
+      intermediateThrowEvent: ['none', 'signal', 'link', 'escalation', 'message'],
+      boundaryEvent: ['error', 'timer', 'message', 'signal', 'escalation'],
+      receiveTask: ['message'],
       serviceTask: ['none'],
       businessRuleTask: ['none'],
       scriptTask: ['none'],
       passThroughTask: ['none'],
       exclusiveGateway: ['none'],
       parallelGateway: ['none'],
+      inclusiveGateway: ['none'],
       eventBasedGateway: ['none'],
       subProcess: ['none'],
       callActivity: ['none'],
@@ -534,7 +631,7 @@ class ProcessCompiler {
       this.problem(
         'start-event',
         scopeId,
-        'event subprocess must have exactly one start event with a message, timer, signal or error definition',
+        'event subprocess must have exactly one start event with a message, timer, signal, error or escalation definition',
       );
     }
     if (eventSubprocess && starts[0]?.event.kind === 'error' && starts[0].interrupting === false) {
@@ -544,6 +641,10 @@ class ProcessCompiler {
         'an error start event always interrupts (isInterrupting must not be false)',
       );
     }
+    if (!eventSubprocess)
+      for (const s of starts.filter((s) => s.event.kind === 'escalation'))
+        this.problem('start-event', s.id, 'an escalation start event is only allowed in an event subprocess');
+    this.checkLinks(nodes);
     for (const n of nodes) {
       if (n.kind === 'startEvent' && n.incoming.length > 0)
         this.problem('start-event', n.id, 'start event must not have incoming sequence flows');
@@ -551,15 +652,15 @@ class ProcessCompiler {
         this.problem('boundary-event', n.id, 'boundary event must not have incoming sequence flows');
       if (n.kind === 'endEvent' && n.outgoing.length > 0)
         this.problem('end-event', n.id, 'end event must not have outgoing sequence flows');
-      if (n.kind === 'exclusiveGateway') this.checkExclusiveGateway(n);
+      if (CONDITIONAL_GATEWAYS.includes(n.kind)) this.checkConditionalGateway(n);
       if (n.kind === 'eventBasedGateway') this.checkEventBasedGateway(n);
-      if (n.kind !== 'exclusiveGateway') {
+      if (!CONDITIONAL_GATEWAYS.includes(n.kind)) {
         for (const f of n.outgoing) {
           if (this.model.flows.get(f)?.condition !== undefined) {
             this.problem(
               'condition-expression',
               f,
-              `conditional sequence flow from ${n.bpmnType} is not supported; use an exclusive gateway`,
+              `conditional sequence flow from ${n.bpmnType} is not supported; use an exclusive or inclusive gateway`,
             );
           }
         }
@@ -597,7 +698,26 @@ class ProcessCompiler {
     }
   }
 
-  private checkExclusiveGateway(n: FlowNode): void {
+  /** Link events: every throw continues at the one catch event of its name in the same scope. */
+  private checkLinks(nodes: FlowNode[]): void {
+    const catches = new Map<string, FlowNode>();
+    for (const n of nodes) {
+      if (n.kind !== 'intermediateCatchEvent' || n.event.kind !== 'link') continue;
+      if (catches.has(n.event.linkName))
+        this.problem('link', n.id, `link catch event name '${n.event.linkName}' is used twice in this scope`);
+      catches.set(n.event.linkName, n);
+      if (n.incoming.length > 0) this.problem('link', n.id, 'link catch event must not have incoming sequence flows');
+    }
+    for (const n of nodes) {
+      if (n.kind !== 'intermediateThrowEvent' || n.event.kind !== 'link') continue;
+      const target = catches.get(n.event.linkName);
+      if (!target) this.problem('link', n.id, `no link catch event named '${n.event.linkName}' in the same scope`);
+      else n.linkTarget = target.id;
+      if (n.outgoing.length > 0) this.problem('link', n.id, 'link throw event must not have outgoing sequence flows');
+    }
+  }
+
+  private checkConditionalGateway(n: FlowNode): void {
     if (n.defaultFlow && !n.outgoing.includes(n.defaultFlow))
       this.problem('default-flow', n.id, `default flow '${n.defaultFlow}' must be an outgoing flow of the gateway`);
     if (n.outgoing.length <= 1) return;
@@ -610,7 +730,7 @@ class ProcessCompiler {
         this.problem(
           'condition-expression',
           f,
-          `sequence flow from exclusive gateway '${n.id}' must have a condition unless it is the default flow`,
+          `sequence flow from ${n.kind === 'inclusiveGateway' ? 'inclusive' : 'exclusive'} gateway '${n.id}' must have a condition unless it is the default flow`,
         );
       }
     }

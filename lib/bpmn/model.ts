@@ -8,8 +8,10 @@ export type ElementKind =
   | 'businessRuleTask' // a business rule task that calls a DMN decision (zeebe:calledDecision)
   | 'scriptTask' // a script task the engine evaluates itself (zeebe:script: a FEEL expression)
   | 'passThroughTask' // bpmn:Task and bpmn:ManualTask: complete at once
+  | 'receiveTask' // waits for its message, like a catch event, but is an activity (boundary events, loops)
   | 'exclusiveGateway'
   | 'parallelGateway'
+  | 'inclusiveGateway'
   | 'eventBasedGateway'
   | 'intermediateCatchEvent'
   | 'intermediateThrowEvent'
@@ -23,7 +25,11 @@ export type EventDefinition =
   | { kind: 'timer'; timer: TimerDefinition }
   | { kind: 'error'; errorCode?: string }
   | { kind: 'terminate' }
-  | { kind: 'signal'; signalName: Expression };
+  | { kind: 'signal'; signalName: Expression }
+  /** Link events jump within their scope: a throw event continues at the catch event of the same name. */
+  | { kind: 'link'; linkName: string }
+  /** Catch events without a code catch every escalation. */
+  | { kind: 'escalation'; escalationCode?: string };
 
 export interface TimerDefinition {
   type: 'duration' | 'date' | 'cycle';
@@ -40,6 +46,14 @@ export interface JobDefinition {
   type: Expression;
   retries: Expression;
   headers: Record<string, string>;
+  /** Job-based user tasks: Zeebe's io.camunda.zeebe:* headers, evaluated when the task activates. */
+  userTaskHeaders?: Record<string, UserTaskHeader>;
+}
+
+/** How a user task header's value is made: a string as is, or a list (candidates) as a JSON array. */
+export interface UserTaskHeader {
+  expression: Expression;
+  type: 'string' | 'list' | 'date';
 }
 
 export interface MultiInstance {
@@ -76,6 +90,8 @@ export interface FlowNode {
   triggeredByEvent?: boolean;
   calledProcessId?: Expression;
   calledDecision?: { decisionId: Expression; resultVariable: string };
+  /** Link throw events: the link catch event of the same name in the same scope. */
+  linkTarget?: string;
   /** Script tasks with zeebe:script: the FEEL expression and the variable its value goes to. */
   script?: { expression: Expression; resultVariable: string };
   /** Activities with multi-instance loop characteristics run once per collection item. */

@@ -1,24 +1,19 @@
 // End events: none, terminate (ends every other token of its scope), error (thrown to the
-// nearest catching boundary or event subprocess), signal (broadcast, then complete).
+// nearest catching boundary or event subprocess), signal, escalation and message (a job), which
+// end their token once thrown.
 import type { ElementBehaviour } from '../element-behaviour.js';
 import { throwError } from '../errors.js';
-import { broadcastSignal } from '../signals.js';
-import { signalNameOf } from './intermediate-throw-event.js';
+import { throwEvent } from './intermediate-throw-event.js';
 
 export const endEvent: ElementBehaviour = {
   activate(flow, el, node) {
     const event = node.event;
-    if (event.kind === 'signal') {
-      const name = signalNameOf(flow, el, node);
-      if (name === undefined) return;
-      flow.defer(() => broadcastSignal(flow, name, {}));
-    }
-    flow.tx.emit({ type: 'ELEMENT_ACTIVATED', key: el.key });
     if (event.kind === 'error') {
+      flow.tx.emit({ type: 'ELEMENT_ACTIVATED', key: el.key });
       flow.defer(() => throwError(flow, el, event.errorCode ?? '', '', {}));
       return;
     }
-    flow.completeElement(el.key, flow.takeEventVariables(el.key));
+    if (throwEvent(flow, el, node)) flow.completeElement(el.key, flow.takeEventVariables(el.key));
   },
   afterLeave(flow, el, node) {
     if (node.event.kind === 'terminate') flow.terminateScopeChildren(el.flowScopeKey, true);

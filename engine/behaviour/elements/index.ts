@@ -7,9 +7,11 @@ import { completeAtOnce } from './complete-at-once.js';
 import { endEvent } from './end-event.js';
 import { eventBasedGateway } from './event-based-gateway.js';
 import { exclusiveGateway } from './exclusive-gateway.js';
+import { inclusiveGateway } from './inclusive-gateway.js';
 import { intermediateCatchEvent } from './intermediate-catch-event.js';
 import { intermediateThrowEvent } from './intermediate-throw-event.js';
 import { parallelGateway } from './parallel-gateway.js';
+import { receiveTask } from './receive-task.js';
 import { scriptTask } from './script-task.js';
 import { serviceTask } from './service-task.js';
 import { subProcess } from './sub-process.js';
@@ -25,6 +27,8 @@ export const ELEMENT_BEHAVIOURS: Record<ElementKind, ElementBehaviour> = {
   passThroughTask: completeAtOnce,
   exclusiveGateway,
   parallelGateway,
+  inclusiveGateway,
+  receiveTask,
   eventBasedGateway,
   intermediateCatchEvent,
   intermediateThrowEvent,

@@ -1,11 +1,15 @@
-// Intermediate throw events: none (passes on) and signal (broadcast, then pass on).
+// Intermediate throw events: none (passes on), signal (broadcast, then pass on), link (continue
+// at the link catch event of the same name), escalation (thrown to its catcher, then pass on
+// unless an interrupting catch ended it) and message (a job, as in Zeebe).
 import { evaluateExpression } from '../../../lib/feel/index.js';
 import type { FlowNode } from '../../../lib/bpmn/index.js';
 import type { ElementInstance } from '../../state/engine-state.js';
 import type { ElementBehaviour } from '../element-behaviour.js';
+import { throwEscalation } from '../escalations.js';
 import type { Flow } from '../flow.js';
 import { broadcastSignal } from '../signals.js';
 import { visibleVariables } from '../variables.js';
+import { serviceTask } from './service-task.js';
 
 /** The signal a throw event broadcasts, or undefined once an incident is raised. */
 export function signalNameOf(flow: Flow, el: ElementInstance, node: FlowNode): string | undefined {
@@ -17,14 +21,39 @@ export function signalNameOf(flow: Flow, el: ElementInstance, node: FlowNode): s
   return undefined;
 }
 
+/**
+ * What throw events (intermediate and end) share: signals, escalations and message jobs.
+ * Returns whether the element goes on to complete now.
+ */
+export function throwEvent(flow: Flow, el: ElementInstance, node: FlowNode): boolean {
+  const event = node.event;
+  if (event.kind === 'message') {
+    serviceTask.activate(flow, el, node); // completes when its job does
+    return false;
+  }
+  if (event.kind === 'signal') {
+    const name = signalNameOf(flow, el, node);
+    if (name === undefined) return false;
+    flow.defer(() => broadcastSignal(flow, name, {}));
+  }
+  flow.tx.emit({ type: 'ELEMENT_ACTIVATED', key: el.key });
+  if (event.kind === 'escalation') {
+    flow.defer(() => {
+      throwEscalation(flow, el, event.escalationCode ?? '');
+      // An interrupting catch has terminated the thrower with its scope.
+      if (flow.state.elements.get(el.key)?.state === 'ACTIVATED') flow.completeElement(el.key);
+    });
+    return false;
+  }
+  return true;
+}
+
 export const intermediateThrowEvent: ElementBehaviour = {
   activate(flow, el, node) {
-    if (node.event.kind === 'signal') {
-      const name = signalNameOf(flow, el, node);
-      if (name === undefined) return;
-      flow.defer(() => broadcastSignal(flow, name, {}));
-    }
-    flow.tx.emit({ type: 'ELEMENT_ACTIVATED', key: el.key });
-    flow.completeElement(el.key, flow.takeEventVariables(el.key));
+    if (throwEvent(flow, el, node)) flow.completeElement(el.key, flow.takeEventVariables(el.key));
+  },
+  afterLeave(flow, el, node) {
+    if (node.linkTarget) flow.beginActivation(flow.processOf(el).model, node.linkTarget, el.flowScopeKey);
+    else flow.checkScopeCompletion(el.flowScopeKey);
   },
 };
