@@ -12,6 +12,7 @@ import { startGrpcServer, type TlsFiles } from './server/grpc-server.js';
 import { requestDurationTimer } from './server/request-metrics.js';
 import { InstanceHistory } from './monitoring/instance-history.js';
 import { startMonitoringServer } from './monitoring/monitoring-server.js';
+import { exposureWarnings, grpcAuthInterceptor, noAuth, type Authenticator } from './server/auth/index.js';
 
 export interface EngineOptions {
   host: string;
@@ -20,6 +21,8 @@ export interface EngineOptions {
   /** Omit for in-memory state (tests). */
   dataDir?: string;
   tls?: TlsFiles;
+  /** Who may use the gRPC gateway and the read API (default: anyone). */
+  auth?: Authenticator;
   /** Largest request accepted (default 4 MiB, as Zeebe's gateway); larger ones get RESOURCE_EXHAUSTED. */
   maxMessageBytes?: number;
   log: Logger;
@@ -86,6 +89,13 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
     },
   });
   const timer = requestDurationTimer(registry);
+  const auth = o.auth ?? noAuth();
+  const refused = new Counter({
+    name: 'procos_engine_unauthenticated_requests_total',
+    help: 'Requests refused for missing or invalid credentials, by API',
+    labelNames: ['api'],
+    registers: [registry],
+  });
   new Gauge({
     name: 'procos_engine_process_instances',
     help: 'Running process instances',
@@ -109,13 +119,23 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
         o.port,
         o.tls,
         o.maxMessageBytes,
+        auth.mode === 'none' ? [] : [grpcAuthInterceptor(auth, () => refused.inc({ api: 'grpc' }))],
       ),
     );
     port = grpc.port;
     const monitoringPort = o.monitoringPort;
     if (monitoringPort !== undefined)
       monitoring = await bindPort('monitoring', o.host, monitoringPort, () =>
-        startMonitoringServer(engine, registry, o.host, monitoringPort, () => true, history),
+        startMonitoringServer({
+          engine,
+          registry,
+          host: o.host,
+          port: monitoringPort,
+          ready: () => true,
+          history,
+          auth,
+          onAuthRefused: () => refused.inc({ api: 'http' }),
+        }),
       );
   } catch (err) {
     grpc?.server.forceShutdown();
@@ -135,7 +155,9 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   };
   const ticker = setInterval(tick, o.tickMs ?? 100);
   engine.drainOutbox();
-  log.info({ grpcPort: port, monitoringPort: monitoring?.port }, 'procos-engine ready');
+  for (const warning of exposureWarnings({ host: o.host, auth: auth.mode, tls: o.tls !== undefined }))
+    log.warn(warning);
+  log.info({ grpcPort: port, monitoringPort: monitoring?.port, auth: auth.mode }, 'procos-engine ready');
 
   return {
     engine,

@@ -4,37 +4,35 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Registry } from 'prom-client';
 import type { Engine } from '../processor/engine.js';
 import type { InstanceHistory } from './instance-history.js';
+import { authenticateHttp, type Authenticator } from '../server/auth/index.js';
 import { readInstance, readInstances, readIncidents, readJobBacklog } from './read-api.js';
 
-export async function startMonitoringServer(
-  engine: Engine,
-  registry: Registry,
-  host: string,
-  port: number,
-  ready: () => boolean,
-  history?: InstanceHistory,
-): Promise<{ server: Server; port: number }> {
+export interface MonitoringServerOptions {
+  engine: Engine;
+  registry: Registry;
+  host: string;
+  port: number;
+  ready: () => boolean;
+  history?: InstanceHistory;
+  /** Guards the read API (/v1/...); /metrics, /ready and /health stay open for probes and scrapers. */
+  auth?: Authenticator;
+  onAuthRefused?: () => void;
+}
+
+export async function startMonitoringServer(o: MonitoringServerOptions): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
-    void handle(engine, registry, ready, history, req, res).catch((err: unknown) =>
-      json(res, 500, { error: String(err) }),
-    );
+    void handle(o, req, res).catch((err: unknown) => json(res, 500, { error: String(err) }));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, resolve);
+    server.listen(o.port, o.host, resolve);
   });
   const address = server.address();
-  return { server, port: typeof address === 'object' && address ? address.port : port };
+  return { server, port: typeof address === 'object' && address ? address.port : o.port };
 }
 
-async function handle(
-  engine: Engine,
-  registry: Registry,
-  ready: () => boolean,
-  history: InstanceHistory | undefined,
-  req: IncomingMessage,
-  res: ServerResponse,
-): Promise<void> {
+async function handle(o: MonitoringServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { engine, registry, ready, history } = o;
   const url = new URL(req.url ?? '/', 'http://localhost');
   const path = url.pathname.replace(/\/+$/, '');
   if (req.method !== 'GET') return json(res, 405, { error: 'only GET is supported' });
@@ -45,6 +43,8 @@ async function handle(
   }
   if (path === '/health' || path === '/actuator/health') return json(res, 200, { status: 'UP' });
   if (path === '/ready') return ready() ? json(res, 200, { status: 'UP' }) : json(res, 503, { status: 'DOWN' });
+  // Everything else needs credentials, unknown paths too: open is a short list, not a pattern.
+  if (o.auth && !(await authenticateHttp(o.auth, req, res, o.onAuthRefused))) return;
   if (path === '/v1/process-instances') return json(res, 200, readInstances(engine));
   const m = /^\/v1\/process-instances\/(\d+)$/.exec(path);
   if (m?.[1]) {

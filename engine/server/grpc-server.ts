@@ -7,6 +7,7 @@ import {
   ServerCredentials,
   loadPackageDefinition,
   type GrpcObject,
+  type ServerInterceptor,
   type ServiceDefinition,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
@@ -52,9 +53,11 @@ export async function startGrpcServer(
   port: number,
   tls?: TlsFiles,
   maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES,
+  /** Run before every handler, e.g. the authentication check. */
+  interceptors: ServerInterceptor[] = [],
 ): Promise<{ server: Server; port: number }> {
   // grpc-js answers a larger request with RESOURCE_EXHAUSTED before it reaches the engine.
-  const server = new Server({ 'grpc.max_receive_message_length': maxMessageBytes });
+  const server = new Server({ 'grpc.max_receive_message_length': maxMessageBytes, interceptors });
   server.addService(gatewayServiceDefinition(), service);
   const credentials = tls
     ? ServerCredentials.createSsl(null, [{ cert_chain: tls.cert, private_key: tls.key }], false)

@@ -5,6 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import { pino } from 'pino';
 import { loadGatewayPackage } from '../server/grpc-server.js';
 import { startEngine, type RunningEngine } from '../procos-engine.js';
+import type { Authenticator } from '../server/auth/index.js';
 import { sdkClient } from '../../lib/zeebe/sdk-client.js';
 import { InstanceHistory, type InstanceRecord } from './instance-history.js';
 import { ManualClock } from './manual-clock.js';
@@ -17,6 +18,8 @@ export interface HarnessOptions {
   tickMs?: number;
   snapshotEvery?: number;
   maxMessageBytes?: number;
+  /** Who may call the engine (default: anyone); see engine/server/auth. */
+  auth?: Authenticator;
   /**
    * The engine's clock. A ManualClock moves only when the test advances it, and each advance
    * runs the engine's due-time pass: timers, job timeouts, back-offs and TTLs without sleeping.
