@@ -13,7 +13,7 @@ describe('inclusive gateway', () => {
   });
   afterAll(async () => h.stop());
 
-  const start = (variables: Record<string, unknown>) =>
+  const start = (variables: { amount: number; express: boolean }) =>
     h.client().createProcessInstance({ bpmnProcessId: 'inclusive-gateway', variables });
 
   it('forks along every true condition and joins once both branches arrived', async () => {

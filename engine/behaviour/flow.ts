@@ -5,12 +5,13 @@
 // through this class.
 import type { FlowNode, ProcessModel } from '../../lib/bpmn/index.js';
 import type { DeployedProcess, ElementInstance } from '../state/engine-state.js';
-import type { IncidentErrorType } from '../state/events.js';
+import type { IncidentErrorType, PendingStart } from '../state/events.js';
 import type { Transaction } from '../processor/transaction.js';
 import type { ElementBehaviour } from './element-behaviour.js';
 import { ELEMENT_BEHAVIOURS, childResult } from './elements/index.js';
 import { evaluateMappings, propagate, setLocal, visibleVariables } from './variables.js';
 import { closeEventTriggers } from './event-triggers.js';
+import { awaitingListener, restartListeners } from './execution-listeners.js';
 import { openEventSubprocessTriggers } from './event-subprocess.js';
 import { correlateBufferedMessages } from './message-correlation.js';
 import { activateBody, bodyResult, collectInnerResult, continueAfterInner } from './multi-instance.js';
@@ -53,13 +54,20 @@ export class Flow {
     return node;
   }
 
+  /**
+   * Starts a process instance at `startElementIds` (the start event an event reached hands it
+   * `startVariables`). With start listeners, where it starts is kept until they completed.
+   */
   createProcessInstance(
     process: DeployedProcess,
     variables: Record<string, unknown>,
     startElementIds: string[],
     parentElementInstanceKey?: number,
+    startVariables?: Record<string, unknown>,
   ): number {
     const key = this.tx.nextKey();
+    const start = { elementIds: startElementIds, ...(startVariables ? { variables: startVariables } : {}) };
+    const listens = process.model.executionListeners.some((l) => l.eventType === 'start');
     this.tx.emit({
       type: 'ELEMENT_ACTIVATING',
       key,
@@ -69,14 +77,20 @@ export class Flow {
       processInstanceKey: key,
       processDefinitionKey: process.key,
       parentElementInstanceKey,
+      ...(listens ? { pendingStart: start } : {}),
     });
     for (const [name, value] of Object.entries(variables)) setLocal(this.tx, key, name, value);
-    this.tx.emit({ type: 'ELEMENT_ACTIVATED', key });
     const root = this.state.elements.get(key);
-    if (root) openEventSubprocessTriggers(this, root);
-    for (const id of startElementIds) this.beginActivation(process.model, id, key);
+    if (root && !awaitingListener(this, root, 'start')) this.activateProcess(root, start);
     this.run();
     return key;
+  }
+
+  private activateProcess(root: ElementInstance, start: PendingStart): void {
+    this.tx.emit({ type: 'ELEMENT_ACTIVATED', key: root.key });
+    openEventSubprocessTriggers(this, root);
+    const model = this.processOf(root).model;
+    for (const id of start.elementIds) this.beginActivation(model, id, root.key, start.variables);
   }
 
   /** Emits ELEMENT_ACTIVATING now (so the scope counts the token) and queues the behaviour. */
@@ -107,10 +121,12 @@ export class Flow {
     return key;
   }
 
-  /** Input mappings, then the element's own activation. Re-run when an incident is resolved. */
+  /** Input mappings, start listeners, then the element's own activation. Re-run when an incident is resolved. */
   continueActivation(key: number): void {
     const el = this.state.elements.get(key);
     if (!el || el.state !== 'ACTIVATING') return;
+    restartListeners(this, el);
+    if (el.kind === 'process') return this.afterStartListeners(el);
     const node = this.nodeOf(el);
     if (el.kind === 'multiInstanceBody') return activateBody(this, el, node);
     if (node.inputs.length) {
@@ -120,7 +136,31 @@ export class Flow {
       if (!mapped.ok) return this.incident(el, 'IO_MAPPING_ERROR', mapped.error);
       for (const [name, value] of Object.entries(mapped.result)) setLocal(this.tx, key, name, value);
     }
+    this.afterStartListeners(el);
+  }
+
+  /** Runs the next start listener, or, once they all completed, the element's own activation. */
+  private afterStartListeners(el: ElementInstance): void {
+    if (awaitingListener(this, el, 'start')) return;
+    if (el.kind === 'process') return this.activateProcess(el, el.pendingStart ?? { elementIds: [] });
+    const node = this.nodeOf(el);
     behaviourOf(node).activate(this, el, node);
+  }
+
+  /** An execution listener's job completed with `variables`: on to the next listener or step. */
+  listenerCompleted(key: number, eventType: 'start' | 'end', variables: Record<string, unknown>): void {
+    const el = this.state.elements.get(key);
+    if (!el) return;
+    if (eventType === 'start') {
+      for (const [name, value] of Object.entries(variables)) setLocal(this.tx, key, name, value);
+      if (el.state === 'ACTIVATING') this.afterStartListeners(el);
+    } else {
+      if (el.kind === 'process')
+        for (const [name, value] of Object.entries(variables)) setLocal(this.tx, key, name, value);
+      else if (Object.keys(variables).length) propagate(this.tx, el.flowScopeKey, variables);
+      if (el.state === 'COMPLETING') this.afterEndListeners(el);
+    }
+    this.run();
   }
 
   /** Variables the event that reached this element brought (message, signal, error), once. */
@@ -161,7 +201,8 @@ export class Flow {
   continueCompletion(key: number): void {
     const el = this.state.elements.get(key);
     if (!el || el.state !== 'COMPLETING') return;
-    if (el.kind === 'process') return this.completeProcess(el);
+    restartListeners(this, el);
+    if (el.kind === 'process') return this.afterEndListeners(el);
     const node = this.nodeOf(el);
     if (el.kind === 'multiInstanceBody') return this.leave(el, node, node.outgoing, bodyResult(this, el, node));
     if (node.outputs.length) {
@@ -169,6 +210,15 @@ export class Flow {
       if (!mapped.ok) return this.incident(el, 'IO_MAPPING_ERROR', mapped.error);
       propagate(this.tx, el.flowScopeKey, mapped.result);
     }
+    this.afterEndListeners(el);
+  }
+
+  /** Runs the next end listener, or, once they all completed, leaves the element. */
+  private afterEndListeners(el: ElementInstance): void {
+    if (awaitingListener(this, el, 'end')) return;
+    if (el.kind === 'process') return this.completeProcess(el);
+    const node = this.nodeOf(el);
+    const key = el.key;
     if (this.isInnerInstance(el)) {
       if (!collectInnerResult(this, el, node)) return;
       const innerVars = visibleVariables(this.tx, key);
@@ -226,7 +276,7 @@ export class Flow {
     if (scope.activeChildren.size > 0 || scope.waitingTokens.size > 0) return;
     if (scope.kind === 'process') {
       this.tx.emit({ type: 'ELEMENT_COMPLETING', key: scopeKey });
-      this.completeProcess(scope);
+      this.afterEndListeners(scope);
     } else this.completeElement(scopeKey);
   }
 

@@ -2,7 +2,7 @@
 // retries are evaluated when the element activates; a value that is not usable is an
 // EXTRACT_VALUE_ERROR incident, as in Zeebe.
 import { evaluateExpression } from '../../lib/feel/index.js';
-import { parseDate, type JobDefinition, type UserTaskHeader } from '../../lib/bpmn/index.js';
+import { parseDate, type ExecutionListener, type JobDefinition, type UserTaskHeader } from '../../lib/bpmn/index.js';
 import type { ElementInstance } from '../state/engine-state.js';
 import type { Flow } from './flow.js';
 import { visibleVariables } from './variables.js';
@@ -13,7 +13,11 @@ export interface EvaluatedJob {
 }
 
 /** The job's type and retries for this element instance, or undefined once an incident is raised. */
-export function evaluateJob(flow: Flow, el: ElementInstance, job: JobDefinition): EvaluatedJob | undefined {
+export function evaluateJob(
+  flow: Flow,
+  el: ElementInstance,
+  job: Pick<JobDefinition, 'type' | 'retries'>,
+): EvaluatedJob | undefined {
   const incident = (message: string): undefined => {
     flow.incident(el, 'EXTRACT_VALUE_ERROR', message);
     return undefined;
@@ -87,6 +91,7 @@ export function createJob(
   el: ElementInstance,
   job: EvaluatedJob,
   customHeaders: Record<string, string>,
+  listener?: 'start' | 'end',
 ): void {
   const process = flow.processOf(el);
   flow.tx.emit({
@@ -102,5 +107,22 @@ export function createJob(
     bpmnProcessId: process.bpmnProcessId,
     version: process.version,
     createdAt: flow.tx.now,
+    ...(listener ? { listener } : {}),
   });
+}
+
+/**
+ * An execution listener's job: the listener's type and retries, the element's headers with the
+ * listener's over them. Returns false when an expression failed (an incident is raised).
+ */
+export function createListenerJob(
+  flow: Flow,
+  el: ElementInstance,
+  listener: ExecutionListener,
+  elementHeaders: Record<string, string>,
+): boolean {
+  const job = evaluateJob(flow, el, listener);
+  if (!job) return false;
+  createJob(flow, el, job, { ...elementHeaders, ...listener.headers }, listener.eventType);
+  return true;
 }

@@ -66,7 +66,7 @@ function messageStartEventId(process: DeployedProcess, name: string): string | u
 function startByMessage(flow: Flow, message: PublishedMessage, process: DeployedProcess): void {
   const startId = messageStartEventId(process, message.name);
   if (!startId) return;
-  const key = flow.createProcessInstance(process, {}, [], undefined);
+  const key = flow.createProcessInstance(process, {}, [startId], undefined, message.variables);
   flow.tx.emit({
     type: 'MESSAGE_CORRELATED',
     key: message.key,
@@ -74,8 +74,6 @@ function startByMessage(flow: Flow, message: PublishedMessage, process: Deployed
     processInstanceKey: key,
     startedInstance: true,
   });
-  flow.beginActivation(process.model, startId, key, message.variables);
-  flow.run();
 }
 
 /** A subscription just opened: correlate the oldest buffered message it matches, if any. */

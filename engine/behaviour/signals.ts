@@ -18,9 +18,7 @@ export function broadcastSignal(flow: Flow, name: string, variables: Record<stri
     for (const startId of process.model.startEvents.get(process.model.id) ?? []) {
       const e = process.model.elements.get(startId)?.event;
       if (e?.kind !== 'signal' || e.signalName.kind !== 'static' || e.signalName.value !== name) continue;
-      const instanceKey = flow.createProcessInstance(process, {}, []);
-      flow.beginActivation(process.model, startId, instanceKey, variables);
-      flow.run();
+      flow.createProcessInstance(process, {}, [startId], undefined, variables);
     }
   }
   return key;

@@ -11,7 +11,8 @@ export function completeJob(engine: Engine, jobKey: number, variablesText: strin
   const variables = parseVariablesDocument('COMPLETE', variablesText);
   engine.execute((tx, flow) => {
     tx.emit({ type: 'JOB_COMPLETED', key: job.key });
-    flow.completeElement(job.elementInstanceKey, variables);
+    if (job.listener) flow.listenerCompleted(job.elementInstanceKey, job.listener, variables);
+    else flow.completeElement(job.elementInstanceKey, variables);
   });
 }
 
@@ -33,7 +34,8 @@ export function failJob(engine: Engine, r: FailJobRequest): void {
     if (r.retries <= 0) {
       const el = tx.state.elements.get(job.elementInstanceKey);
       const message = r.errorMessage || 'No more retries left.';
-      if (el) flow.incident(el, 'JOB_NO_RETRIES', message, job.key);
+      const type = job.listener ? 'EXECUTION_LISTENER_NO_RETRIES' : 'JOB_NO_RETRIES';
+      if (el) flow.incident(el, type, message, job.key);
     }
   });
 }
@@ -46,6 +48,12 @@ export function throwError(
   variablesText: string,
 ): void {
   const job = jobFor(engine, 'THROW_ERROR', jobKey);
+  if (job.listener)
+    throw new Rejection(
+      'THROW_ERROR',
+      'INVALID_STATE',
+      `Expected to throw an error for job with key '${jobKey}', but it is an execution listener job; BPMN errors cannot be thrown from execution listeners`,
+    );
   const variables = parseVariablesDocument('THROW_ERROR', variablesText);
   engine.execute((tx, flow) => {
     tx.emit({ type: 'JOB_ERROR_THROWN', key: job.key, errorCode, errorMessage });

@@ -113,6 +113,7 @@ const APPLIERS: Pick<Appliers, Applied> = {
       state: 'ACTIVATING',
       activeChildren: new Set(),
       waitingTokens: new Map(),
+      ...(e.pendingStart ? { pendingStart: e.pendingStart } : {}),
     });
     s.elements.get(e.flowScopeKey)?.activeChildren.add(e.key);
     const caller = e.parentElementInstanceKey === undefined ? undefined : s.elements.get(e.parentElementInstanceKey);
@@ -120,7 +121,10 @@ const APPLIERS: Pick<Appliers, Applied> = {
   },
   ELEMENT_ACTIVATED: (s, e) => {
     const el = s.elements.get(e.key);
-    if (el) el.state = 'ACTIVATED';
+    if (!el) return;
+    el.state = 'ACTIVATED';
+    el.listenersDone = undefined;
+    el.pendingStart = undefined;
   },
   MULTI_INSTANCE_STARTED: (s, e) => {
     const el = s.elements.get(e.key);
@@ -128,7 +132,13 @@ const APPLIERS: Pick<Appliers, Applied> = {
   },
   ELEMENT_COMPLETING: (s, e) => {
     const el = s.elements.get(e.key);
-    if (el) el.state = 'COMPLETING';
+    if (!el) return;
+    el.state = 'COMPLETING';
+    el.listenersDone = undefined; // the end listeners' phase begins
+  },
+  EXECUTION_LISTENERS_RESET: (s, e) => {
+    const el = s.elements.get(e.key);
+    if (el) el.listenersDone = undefined;
   },
   ELEMENT_COMPLETED: (s, e) => finishElement(s, e.key, false),
   ELEMENT_TERMINATING: (s, e) => {
@@ -174,6 +184,7 @@ const APPLIERS: Pick<Appliers, Applied> = {
       retryAt: 0,
       errorMessage: '',
       createdAt: e.createdAt,
+      ...(e.listener ? { listener: e.listener } : {}),
     };
     s.jobs.set(e.key, job);
     makeActivatable(s, job);
@@ -188,7 +199,12 @@ const APPLIERS: Pick<Appliers, Applied> = {
     job.deadline = e.deadline;
     s.activated.add(job.key);
   },
-  JOB_COMPLETED: (s, e) => removeJob(s, e.key),
+  JOB_COMPLETED: (s, e) => {
+    const job = s.jobs.get(e.key);
+    const el = job?.listener ? s.elements.get(job.elementInstanceKey) : undefined;
+    if (el) el.listenersDone = (el.listenersDone ?? 0) + 1;
+    removeJob(s, e.key);
+  },
   JOB_FAILED: (s, e) => {
     const job = jobOf(s, e.key);
     job.retries = e.retries;

@@ -1,7 +1,7 @@
 // The engine's state: only appliers (appliers.ts) change it, only from events.
 import type { ElementKind, ProcessModel } from '../../lib/bpmn/index.js';
 import type { DecisionRequirementsModel } from '../../lib/dmn/index.js';
-import type { EventOf } from './events.js';
+import type { EventOf, PendingStart } from './events.js';
 
 /** Zeebe's first key on partition 1: (1 << 51) + 1; keys of all kinds share one sequence. */
 export const KEY_BASE = 2251799813685249;
@@ -53,6 +53,10 @@ export interface ElementInstance {
   jobKey?: number;
   /** Call activities: the child process instance they wait for. */
   calledInstanceKey?: number;
+  /** Execution listeners of the current phase (start while ACTIVATING, end while COMPLETING) that completed. */
+  listenersDone?: number;
+  /** Process instances whose start listeners are running: where they start afterwards. */
+  pendingStart?: PendingStart;
 }
 
 export type JobState = 'ACTIVATABLE' | 'ACTIVATED' | 'FAILED' | 'ERROR_THROWN';
@@ -74,6 +78,7 @@ export interface Job {
   retryAt: number;
   errorMessage: string;
   createdAt: number;
+  listener?: 'start' | 'end';
 }
 
 export type Incident = Omit<EventOf<'INCIDENT_CREATED'>, 'type'>;

@@ -37,6 +37,8 @@ export type EngineEvent =
       processDefinitionKey: number;
       /** Call activities: the element instance in the parent that waits for this instance. */
       parentElementInstanceKey?: number;
+      /** Process instances with start listeners: where the instance starts once they completed. */
+      pendingStart?: PendingStart;
     }
   | { type: 'ELEMENT_ACTIVATED'; key: number }
   /** A process instance moved to another version: element instance key → its element id there. */
@@ -69,7 +71,11 @@ export type EngineEvent =
       bpmnProcessId: string;
       version: number;
       createdAt: number;
+      /** Execution listener jobs: the phase they belong to (the element waits in it). */
+      listener?: 'start' | 'end';
     }
+  /** An incident in a listener phase was resolved: the phase's listeners run again from the first. */
+  | { type: 'EXECUTION_LISTENERS_RESET'; key: number }
   | { type: 'JOB_ACTIVATED'; key: number; worker: string; deadline: number }
   | { type: 'JOB_COMPLETED'; key: number }
   | { type: 'JOB_FAILED'; key: number; retries: number; errorMessage: string; retryAt: number }
@@ -141,6 +147,7 @@ export type EngineEvent =
 
 export type IncidentErrorType =
   | 'JOB_NO_RETRIES'
+  | 'EXECUTION_LISTENER_NO_RETRIES'
   | 'EXTRACT_VALUE_ERROR'
   | 'CONDITION_ERROR'
   | 'IO_MAPPING_ERROR'
@@ -149,5 +156,11 @@ export type IncidentErrorType =
   | 'CALLED_DECISION_ERROR'
   | 'DECISION_EVALUATION_ERROR'
   | 'UNKNOWN';
+
+export interface PendingStart {
+  elementIds: string[];
+  /** Variables the starting event brought (message, signal), handed to the start event. */
+  variables?: Record<string, unknown>;
+}
 
 export type EventOf<T extends EngineEvent['type']> = Extract<EngineEvent, { type: T }>;

@@ -47,6 +47,13 @@ const loop = (inner: string): string =>
   add(
     `<bpmn:serviceTask id="each"><bpmn:extensionElements><zeebe:taskDefinition type="t" /></bpmn:extensionElements>${inner}</bpmn:serviceTask>`,
   );
+/** zeebe:executionListeners with the listeners given as eventType, type pairs. */
+const listeners = (...pairs: string[]): string => {
+  const items: string[] = [];
+  for (let i = 0; i < pairs.length; i += 2)
+    items.push(`<zeebe:executionListener eventType="${pairs[i] ?? ''}" type="${pairs[i + 1] ?? ''}" />`);
+  return `<bpmn:extensionElements><zeebe:executionListeners>${items.join('')}</zeebe:executionListeners></bpmn:extensionElements>`;
+};
 const condition = (feel: string): string => edit('>=ok = true<', `>${feel}<`);
 
 export function malformedCases(): MalformedCase[] {
@@ -261,6 +268,36 @@ export function malformedCases(): MalformedCase[] {
       rule: 'escalation-code',
       element: 'late',
       says: 'escalation throw event must reference a bpmn:escalation with an escalationCode',
+    },
+    {
+      name: 'a start execution listener on a start event',
+      xml: edit(
+        '<bpmn:startEvent id="start" />',
+        `<bpmn:startEvent id="start">${listeners('start', 'a')}</bpmn:startEvent>`,
+      ),
+      rule: 'execution-listener',
+      element: 'start',
+      says: 'start execution listeners are not supported on start events',
+    },
+    {
+      name: 'two execution listeners of the same event type and job type',
+      xml: edit(
+        '<bpmn:startEvent id="start" />',
+        `<bpmn:startEvent id="start">${listeners('end', 'a', 'end', 'a')}</bpmn:startEvent>`,
+      ),
+      rule: 'execution-listener',
+      element: 'start',
+      says: "two end execution listeners of type 'a'",
+    },
+    {
+      name: 'an execution listener of an unknown event type',
+      xml: edit(
+        '<bpmn:startEvent id="start" />',
+        `<bpmn:startEvent id="start">${listeners('take', 'a')}</bpmn:startEvent>`,
+      ),
+      rule: 'execution-listener',
+      element: 'start',
+      says: "eventType must be 'start' or 'end', not 'take'",
     },
     {
       name: 'a compensation end event',

@@ -164,3 +164,39 @@ describe('script tasks', () => {
     ]);
   });
 });
+
+describe('execution listeners', () => {
+  const withListeners = (element: string) =>
+    `<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="t">
+  <bpmn:process id="p" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    ${element}
+    <bpmn:sequenceFlow id="f" sourceRef="start" targetRef="x" />
+  </bpmn:process>
+</bpmn:definitions>`;
+  const listener = (eventType: string) =>
+    `<bpmn:extensionElements><zeebe:executionListeners><zeebe:executionListener eventType="${eventType}" type="l" /></zeebe:executionListeners></bpmn:extensionElements>`;
+
+  it('are refused where Zeebe does not run them: end listeners on gateways and error end events, start listeners on boundary events', async () => {
+    const gateway = await compileBpmn(
+      withListeners(`<bpmn:parallelGateway id="x">${listener('end')}</bpmn:parallelGateway>`),
+    );
+    expect(gateway.problems.map((p) => p.message)).toEqual([
+      'end execution listeners are not supported on gateways; use start listeners of the element after the gateway',
+    ]);
+    const errorEnd = await compileBpmn(
+      withListeners(
+        `<bpmn:endEvent id="x">${listener('end')}<bpmn:errorEventDefinition errorRef="e" /></bpmn:endEvent>`,
+      ).replace('<bpmn:process', '<bpmn:error id="e" errorCode="E" /><bpmn:process'),
+    );
+    expect(errorEnd.problems.map((p) => p.message)).toEqual([
+      'end execution listeners are not supported on error end events; put them on the error catch event',
+    ]);
+    const ok = await compileBpmn(
+      withListeners(`<bpmn:parallelGateway id="x">${listener('start')}</bpmn:parallelGateway>`),
+    );
+    expect(ok.problems).toEqual([]);
+    expect(ok.processes[0]?.jobTypes).toEqual(['l']);
+  });
+});

@@ -8,6 +8,7 @@ import { child, children, extension, parseXml, str, type ModdleElement } from '.
 import type {
   ElementKind,
   EventDefinition,
+  ExecutionListener,
   FlowNode,
   Mapping,
   ProcessModel,
@@ -198,10 +199,12 @@ class ProcessCompiler {
       eventSubprocesses: new Map(),
       boundaryEvents: new Map(),
       jobTypes: [],
+      executionListeners: [],
     };
   }
 
   compile(): ProcessModel {
+    this.model.executionListeners = this.executionListeners(this.process, this.model.id, 'process');
     this.compileScope(this.process, this.model.id, 0);
     this.checkScope(this.model.id, true);
     this.model.jobTypes = [...new Set(this.model.jobTypes)].sort();
@@ -292,6 +295,7 @@ class ProcessCompiler {
       event: this.eventDefinition(el),
       inputs: [],
       outputs: [],
+      executionListeners: [],
     };
     if (el.isForCompensation === true)
       this.problem(
@@ -320,6 +324,7 @@ class ProcessCompiler {
     if (kind === 'callActivity') this.compileCalledElement(el, node);
     this.compileLoop(el, node);
     this.checkEventPlacement(node);
+    node.executionListeners = this.executionListeners(el, id, kind, node.event.kind);
     return node;
   }
 
@@ -387,6 +392,52 @@ class ProcessCompiler {
         id,
         'a linked form (formId) needs a Camunda user task (zeebe:userTask); job-based user tasks take a formKey',
       );
+    return out;
+  }
+
+  /**
+   * zeebe:executionListeners, where Zeebe runs them: no start listeners on start and boundary
+   * events, no end listeners on gateways and error end events (the Camunda docs' limitations);
+   * each eventType and type pair at most once.
+   */
+  private executionListeners(
+    el: ModdleElement,
+    id: string,
+    kind: ElementKind | 'process',
+    event: EventDefinition['kind'] = 'none',
+  ): ExecutionListener[] {
+    const out: ExecutionListener[] = [];
+    const seen = new Set<string>();
+    for (const l of children(extension(el, 'zeebe:ExecutionListeners'), 'listeners')) {
+      const eventType = str(l, 'eventType') ?? '';
+      const typeText = str(l, 'type') ?? '';
+      if (eventType !== 'start' && eventType !== 'end') {
+        this.problem(
+          'execution-listener',
+          id,
+          `execution listener eventType must be 'start' or 'end', not '${eventType}'`,
+        );
+        continue;
+      }
+      const refused = listenerRefusal(kind, event, eventType);
+      if (refused) {
+        this.problem('execution-listener', id, refused);
+        continue;
+      }
+      if (typeText.trim() === '') this.problem('execution-listener', id, 'execution listener type must not be empty');
+      if (seen.has(`${eventType}\0${typeText}`))
+        this.problem('execution-listener', id, `two ${eventType} execution listeners of type '${typeText}'`);
+      seen.add(`${eventType}\0${typeText}`);
+      const type = expressionOf(typeText);
+      const retries = expressionOf(str(l, 'retries') ?? '3');
+      this.checkFeel(id, type, 'execution listener type');
+      this.checkFeel(id, retries, 'execution listener retries');
+      if (type.kind === 'static') this.model.jobTypes.push(type.value);
+      const headers = Object.fromEntries(
+        children(child(l, 'headers'), 'values').map((h) => [str(h, 'key') ?? '', str(h, 'value') ?? '']),
+      );
+      out.push({ eventType, type, retries, headers });
+    }
     return out;
   }
 
@@ -735,6 +786,19 @@ class ProcessCompiler {
       }
     }
   }
+}
+
+/** Why Zeebe does not run this listener on this element (the Camunda docs' limitations), if it does not. */
+function listenerRefusal(
+  kind: ElementKind | 'process',
+  event: EventDefinition['kind'],
+  eventType: 'start' | 'end',
+): string | undefined {
+  if (eventType === 'start' && (kind === 'startEvent' || kind === 'boundaryEvent'))
+    return `start execution listeners are not supported on ${kind === 'startEvent' ? 'start' : 'boundary'} events; use the start listeners of the (sub)process or of the activity`;
+  if (eventType === 'end' && (kind.endsWith('Gateway') || (kind === 'endEvent' && event === 'error')))
+    return `end execution listeners are not supported on ${kind === 'endEvent' ? 'error end events; put them on the error catch event' : 'gateways; use start listeners of the element after the gateway'}`;
+  return undefined;
 }
 
 function listIn<K, V>(map: Map<K, V[]>, key: K): V[] {

@@ -56,6 +56,15 @@ export interface UserTaskHeader {
   type: 'string' | 'list' | 'date';
 }
 
+/** zeebe:executionListener: a job that must complete before the element goes on (start) or leaves (end). */
+export interface ExecutionListener {
+  eventType: 'start' | 'end';
+  type: Expression;
+  retries: Expression;
+  /** The listener's zeebe:taskHeaders (the element's own headers are merged under them). */
+  headers: Record<string, string>;
+}
+
 export interface MultiInstance {
   sequential: boolean;
   inputCollection: Expression;
@@ -98,6 +107,8 @@ export interface FlowNode {
   multiInstance?: MultiInstance;
   propagateAllChildVariables?: boolean;
   propagateAllParentVariables?: boolean;
+  /** Start listeners run in order after the input mappings, end listeners after the output mappings. */
+  executionListeners: ExecutionListener[];
 }
 
 export interface SequenceFlow {
@@ -121,6 +132,8 @@ export interface ProcessModel {
   boundaryEvents: Map<string, string[]>;
   /** Every static job type, sorted; FEEL job types are listed as their expression. */
   jobTypes: string[];
+  /** The process's own execution listeners (start: before its start event; end: as it completes). */
+  executionListeners: ExecutionListener[];
 }
 
 export function noneStartEvent(model: ProcessModel, scopeId = model.id): FlowNode | undefined {

@@ -10,7 +10,8 @@ export const exclusiveGateway: ElementBehaviour = {
   outgoing(flow, el, node) {
     if (node.outgoing.length <= 1) return node.outgoing;
     const model = flow.processOf(el).model;
-    const vars = visibleVariables(flow.tx, el.flowScopeKey);
+    // In the gateway's own scope: it sees what its start listeners set.
+    const vars = visibleVariables(flow.tx, el.key);
     const incident = (message: string): undefined => {
       flow.incident(el, 'CONDITION_ERROR', message);
       return undefined;

@@ -18,7 +18,8 @@ function chooseFlows(flow: Flow, el: ElementInstance, node: FlowNode): string[] 
   const conditional = node.outgoing.filter((f) => f !== node.defaultFlow);
   if (node.outgoing.length === 1 && model.flows.get(node.outgoing[0] ?? '')?.condition === undefined)
     return node.outgoing;
-  const vars = visibleVariables(flow.tx, el.flowScopeKey);
+  // In the gateway's own scope: it sees what its start listeners set.
+    const vars = visibleVariables(flow.tx, el.key);
   const chosen: string[] = [];
   for (const flowId of conditional) {
     const condition = model.flows.get(flowId)?.condition;
