@@ -19,7 +19,7 @@ function chooseFlows(flow: Flow, el: ElementInstance, node: FlowNode): string[] 
   if (node.outgoing.length === 1 && model.flows.get(node.outgoing[0] ?? '')?.condition === undefined)
     return node.outgoing;
   // In the gateway's own scope: it sees what its start listeners set.
-    const vars = visibleVariables(flow.tx, el.key);
+  const vars = visibleVariables(flow.tx, el.key);
   const chosen: string[] = [];
   for (const flowId of conditional) {
     const condition = model.flows.get(flowId)?.condition;
