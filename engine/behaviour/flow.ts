@@ -312,6 +312,8 @@ export class Flow {
     if (el.calledInstanceKey !== undefined) this.terminate(el.calledInstanceKey);
     if (el.jobKey !== undefined && this.state.jobs.has(el.jobKey))
       this.tx.emit({ type: 'JOB_CANCELED', key: el.jobKey });
+    if (el.userTaskKey !== undefined && this.state.userTasks.has(el.userTaskKey))
+      this.tx.emit({ type: 'USER_TASK_ENDED', key: el.userTaskKey, completed: false });
     closeEventTriggers(this, key);
     for (const incident of [...(this.state.incidentsByElement.get(key) ?? [])])
       this.tx.emit({ type: 'INCIDENT_RESOLVED', key: incident });

@@ -52,7 +52,7 @@ export function evaluateUserTaskHeaders(
   if (!entries.length) return out;
   const vars = visibleVariables(flow.tx, el.key);
   for (const [name, header] of entries) {
-    const value = userTaskHeaderValue(header, vars);
+    const value = headerValue(header, vars);
     if (typeof value !== 'string') {
       flow.incident(el, 'EXTRACT_VALUE_ERROR', `${name.replace('io.camunda.zeebe:', '')}: ${value.error}`);
       return undefined;
@@ -62,7 +62,8 @@ export function evaluateUserTaskHeaders(
   return out;
 }
 
-function userTaskHeaderValue(header: UserTaskHeader, vars: Record<string, unknown>): string | { error: string } {
+/** A user task property as Zeebe hands it on: a string, a JSON array of strings, an ISO 8601 date-time. */
+export function headerValue(header: UserTaskHeader, vars: Record<string, unknown>): string | { error: string } {
   const { expression, type } = header;
   if (expression.kind === 'static' && type === 'list')
     return JSON.stringify(
@@ -92,6 +93,7 @@ export function createJob(
   job: EvaluatedJob,
   customHeaders: Record<string, string>,
   listener?: 'start' | 'end',
+  userTaskKey?: number,
 ): void {
   const process = flow.processOf(el);
   flow.tx.emit({
@@ -108,6 +110,7 @@ export function createJob(
     version: process.version,
     createdAt: flow.tx.now,
     ...(listener ? { listener } : {}),
+    ...(userTaskKey !== undefined ? { userTaskKey } : {}),
   });
 }
 

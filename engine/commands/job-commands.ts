@@ -3,17 +3,52 @@ import type { Engine } from '../processor/engine.js';
 import { Rejection } from '../processor/rejection.js';
 import { setLocal } from '../behaviour/variables.js';
 import { throwError as throwErrorEvent } from '../behaviour/errors.js';
+import { taskListenerCompleted, type TaskListenerResult } from '../behaviour/user-tasks.js';
 import { jobFor } from './job-lookup.js';
 import { parseVariablesDocument } from './variables-document.js';
 
-export function completeJob(engine: Engine, jobKey: number, variablesText: string): void {
+/**
+ * Completes a job. A task listener's job may carry Camunda's job result (REST only): corrections
+ * of the transition, or its denial.
+ */
+export function completeJob(engine: Engine, jobKey: number, variablesText: string, result?: TaskListenerResult): void {
   const job = jobFor(engine, 'COMPLETE', jobKey);
   const variables = parseVariablesDocument('COMPLETE', variablesText);
+  if (job.userTaskKey !== undefined) checkTaskListenerCompletion(engine, job.userTaskKey, jobKey, variables, result);
+  else if (result?.denied || result?.corrections)
+    throw new Rejection(
+      'COMPLETE',
+      'INVALID_ARGUMENT',
+      `Expected a job result only for task listener jobs, but job with key '${jobKey}' is not one`,
+    );
   engine.execute((tx, flow) => {
     tx.emit({ type: 'JOB_COMPLETED', key: job.key });
-    if (job.listener) flow.listenerCompleted(job.elementInstanceKey, job.listener, variables);
+    if (job.userTaskKey !== undefined) taskListenerCompleted(flow, job.userTaskKey, result);
+    else if (job.listener) flow.listenerCompleted(job.elementInstanceKey, job.listener, variables);
     else flow.completeElement(job.elementInstanceKey, variables);
   });
+}
+
+function checkTaskListenerCompletion(
+  engine: Engine,
+  taskKey: number,
+  jobKey: number,
+  variables: Record<string, unknown>,
+  result: TaskListenerResult | undefined,
+): void {
+  // Zeebe: a task listener changes the task through corrections, not variables.
+  if (Object.keys(variables).length)
+    throw new Rejection(
+      'COMPLETE',
+      'INVALID_ARGUMENT',
+      `Expected to complete task listener job with key '${jobKey}' without variables, but variables were given; use corrections`,
+    );
+  if (result?.denied && engine.state.userTasks.get(taskKey)?.state === 'CREATING')
+    throw new Rejection(
+      'COMPLETE',
+      'INVALID_ARGUMENT',
+      `Expected to complete task listener job with key '${jobKey}', but denying the creation of a user task is not possible`,
+    );
 }
 
 export interface FailJobRequest {
@@ -34,7 +69,12 @@ export function failJob(engine: Engine, r: FailJobRequest): void {
     if (r.retries <= 0) {
       const el = tx.state.elements.get(job.elementInstanceKey);
       const message = r.errorMessage || 'No more retries left.';
-      const type = job.listener ? 'EXECUTION_LISTENER_NO_RETRIES' : 'JOB_NO_RETRIES';
+      const type =
+        job.userTaskKey !== undefined
+          ? 'TASK_LISTENER_NO_RETRIES'
+          : job.listener
+            ? 'EXECUTION_LISTENER_NO_RETRIES'
+            : 'JOB_NO_RETRIES';
       if (el) flow.incident(el, type, message, job.key);
     }
   });
@@ -48,11 +88,11 @@ export function throwError(
   variablesText: string,
 ): void {
   const job = jobFor(engine, 'THROW_ERROR', jobKey);
-  if (job.listener)
+  if (job.listener || job.userTaskKey !== undefined)
     throw new Rejection(
       'THROW_ERROR',
       'INVALID_STATE',
-      `Expected to throw an error for job with key '${jobKey}', but it is an execution listener job; BPMN errors cannot be thrown from execution listeners`,
+      `Expected to throw an error for job with key '${jobKey}', but it is ${job.listener ? 'an execution' : 'a task'} listener job; BPMN errors cannot be thrown from listeners`,
     );
   const variables = parseVariablesDocument('THROW_ERROR', variablesText);
   engine.execute((tx, flow) => {

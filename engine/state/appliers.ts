@@ -136,6 +136,44 @@ const APPLIERS: Pick<Appliers, Applied> = {
     el.state = 'COMPLETING';
     el.listenersDone = undefined; // the end listeners' phase begins
   },
+  USER_TASK_CREATING: (s, e) => {
+    const { type: _type, properties, ...fields } = e;
+    s.userTasks.set(e.key, { ...fields, ...properties, state: 'CREATING', pending: {}, listenersDone: 0 });
+    const el = s.elements.get(e.elementInstanceKey);
+    if (el) el.userTaskKey = e.key;
+  },
+  USER_TASK_TRANSITION: (s, e) => {
+    const task = s.userTasks.get(e.key);
+    if (!task) return;
+    task.state = e.transition;
+    task.pending = { ...e.changes };
+    task.listenersDone = 0;
+    task.completionVariables = e.variables;
+  },
+  USER_TASK_CORRECTED: (s, e) => {
+    const task = s.userTasks.get(e.key);
+    if (task) task.pending = { ...task.pending, ...e.corrections };
+  },
+  USER_TASK_TRANSITIONED: (s, e) => {
+    const task = s.userTasks.get(e.key);
+    if (!task) return;
+    Object.assign(task, e.changes);
+    if (task.assignee === '') delete task.assignee; // unassigned
+    task.state = 'CREATED';
+    task.pending = undefined;
+    task.listenersDone = 0;
+  },
+  USER_TASK_TRANSITION_DENIED: (s, e) => {
+    const task = s.userTasks.get(e.key);
+    if (!task) return;
+    task.state = 'CREATED';
+    task.pending = undefined;
+    task.listenersDone = 0;
+    task.completionVariables = undefined;
+  },
+  USER_TASK_ENDED: (s, e) => {
+    s.userTasks.delete(e.key);
+  },
   EXECUTION_LISTENERS_RESET: (s, e) => {
     const el = s.elements.get(e.key);
     if (el) el.listenersDone = undefined;
@@ -185,6 +223,7 @@ const APPLIERS: Pick<Appliers, Applied> = {
       errorMessage: '',
       createdAt: e.createdAt,
       ...(e.listener ? { listener: e.listener } : {}),
+      ...(e.userTaskKey !== undefined ? { userTaskKey: e.userTaskKey } : {}),
     };
     s.jobs.set(e.key, job);
     makeActivatable(s, job);
@@ -203,6 +242,8 @@ const APPLIERS: Pick<Appliers, Applied> = {
     const job = s.jobs.get(e.key);
     const el = job?.listener ? s.elements.get(job.elementInstanceKey) : undefined;
     if (el) el.listenersDone = (el.listenersDone ?? 0) + 1;
+    const task = job?.userTaskKey === undefined ? undefined : s.userTasks.get(job.userTaskKey);
+    if (task) task.listenersDone += 1;
     removeJob(s, e.key);
   },
   JOB_FAILED: (s, e) => {

@@ -1,7 +1,7 @@
 // The engine's state: only appliers (appliers.ts) change it, only from events.
 import type { ElementKind, ProcessModel } from '../../lib/bpmn/index.js';
 import type { DecisionRequirementsModel } from '../../lib/dmn/index.js';
-import type { EventOf, PendingStart } from './events.js';
+import type { EventOf, PendingStart, UserTaskProperties, UserTaskTransition } from './events.js';
 
 /** Zeebe's first key on partition 1: (1 << 51) + 1; keys of all kinds share one sequence. */
 export const KEY_BASE = 2251799813685249;
@@ -53,6 +53,8 @@ export interface ElementInstance {
   jobKey?: number;
   /** Call activities: the child process instance they wait for. */
   calledInstanceKey?: number;
+  /** Camunda user tasks: the user task of the element. */
+  userTaskKey?: number;
   /** Execution listeners of the current phase (start while ACTIVATING, end while COMPLETING) that completed. */
   listenersDone?: number;
   /** Process instances whose start listeners are running: where they start afterwards. */
@@ -79,6 +81,8 @@ export interface Job {
   errorMessage: string;
   createdAt: number;
   listener?: 'start' | 'end';
+  /** Task listener jobs: the user task whose transition waits for them. */
+  userTaskKey?: number;
 }
 
 export type Incident = Omit<EventOf<'INCIDENT_CREATED'>, 'type'>;
@@ -98,6 +102,17 @@ export interface BufferedMessage {
 }
 
 export type Timer = Omit<EventOf<'TIMER_CREATED'>, 'type'>;
+
+/** A Camunda user task while its element is active; `transition` while task listeners run. */
+export interface UserTask extends Omit<EventOf<'USER_TASK_CREATING'>, 'type' | 'properties'>, UserTaskProperties {
+  state: 'CREATED' | UserTaskTransition;
+  /** The transition's requested changes, applied once its listeners completed. */
+  pending?: Partial<UserTaskProperties>;
+  /** Task listeners of the transition that completed. */
+  listenersDone: number;
+  /** Variables of a completion request, handed to the element once the completing listeners ran. */
+  completionVariables?: Record<string, unknown>;
+}
 
 export class EngineState {
   lastKey = KEY_BASE - 1;
@@ -123,6 +138,7 @@ export class EngineState {
   readonly timers = new Map<number, Timer>();
   /** Timer and subscription keys per owning element instance (keys never collide across kinds). */
   readonly triggersByElement = new Map<number, Set<number>>();
+  readonly userTasks = new Map<number, UserTask>();
   /** Incident keys per element instance. */
   readonly incidentsByElement = new Map<number, Set<number>>();
   /** Process instances started by a message, per "bpmnProcessId\0correlationKey" (C29). */

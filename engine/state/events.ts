@@ -73,6 +73,8 @@ export type EngineEvent =
       createdAt: number;
       /** Execution listener jobs: the phase they belong to (the element waits in it). */
       listener?: 'start' | 'end';
+      /** Task listener jobs: the user task whose transition waits for them. */
+      userTaskKey?: number;
     }
   /** An incident in a listener phase was resolved: the phase's listeners run again from the first. */
   | { type: 'EXECUTION_LISTENERS_RESET'; key: number }
@@ -142,12 +144,44 @@ export type EngineEvent =
     }
   | { type: 'TIMER_TRIGGERED'; key: number }
   | { type: 'TIMER_CANCELED'; key: number }
+  /** A Camunda user task begins a lifecycle transition; its task listeners run while it is in it. */
+  | {
+      type: 'USER_TASK_CREATING';
+      key: number;
+      elementInstanceKey: number;
+      elementId: string;
+      name?: string;
+      processInstanceKey: number;
+      processDefinitionKey: number;
+      bpmnProcessId: string;
+      version: number;
+      properties: UserTaskProperties;
+      customHeaders: Record<string, string>;
+      createdAt: number;
+    }
+  | {
+      type: 'USER_TASK_TRANSITION';
+      key: number;
+      transition: UserTaskTransition;
+      changes: Partial<UserTaskProperties>;
+      /** Completion: the variables the element completes with once the listeners ran. */
+      variables?: Record<string, unknown>;
+    }
+  /** A task listener corrected what the transition changes. */
+  | { type: 'USER_TASK_CORRECTED'; key: number; corrections: Partial<UserTaskProperties> }
+  /** The transition completed: its changes (and the listeners' corrections) are the task's now. */
+  | { type: 'USER_TASK_TRANSITIONED'; key: number; changes: Partial<UserTaskProperties> }
+  /** A task listener denied the transition: the task stays as it was. */
+  | { type: 'USER_TASK_TRANSITION_DENIED'; key: number; reason: string }
+  | { type: 'USER_TASK_ENDED'; key: number; completed: boolean }
   | { type: 'SIGNAL_BROADCAST'; key: number }
   | { type: 'DECISION_EVALUATED'; key: number; decisionKey: number };
 
 export type IncidentErrorType =
   | 'JOB_NO_RETRIES'
   | 'EXECUTION_LISTENER_NO_RETRIES'
+  | 'TASK_LISTENER_NO_RETRIES'
+  | 'FORM_NOT_FOUND'
   | 'EXTRACT_VALUE_ERROR'
   | 'CONDITION_ERROR'
   | 'IO_MAPPING_ERROR'
@@ -156,6 +190,20 @@ export type IncidentErrorType =
   | 'CALLED_DECISION_ERROR'
   | 'DECISION_EVALUATION_ERROR'
   | 'UNKNOWN';
+
+export type UserTaskTransition = 'CREATING' | 'ASSIGNING' | 'UPDATING' | 'COMPLETING';
+
+/** What a user task is about, as Camunda's REST API names it. */
+export interface UserTaskProperties {
+  assignee?: string;
+  candidateGroups: string[];
+  candidateUsers: string[];
+  dueDate?: string;
+  followUpDate?: string;
+  priority: number;
+  formKey?: string;
+  externalFormReference?: string;
+}
 
 export interface PendingStart {
   elementIds: string[];

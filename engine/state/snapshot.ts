@@ -8,7 +8,7 @@ import type { DecisionRequirementsModel } from '../../lib/dmn/index.js';
 import type { EngineState } from './engine-state.js';
 
 /** Bump when the shapes in engine-state.ts change. */
-export const STATE_FORMAT = 1;
+export const STATE_FORMAT = 2;
 
 /** Fields that are not durable state. */
 const TRANSIENT = new Set(['outbox']);

@@ -13,6 +13,9 @@ import type {
   Mapping,
   ProcessModel,
   SequenceFlow,
+  TaskListener,
+  TaskListenerEvent,
+  UserTaskDefinition,
   UserTaskHeader,
 } from './model.js';
 import { timerValueError } from './timer.js';
@@ -77,6 +80,7 @@ const KIND_BY_TYPE: Record<string, ElementKind> = {
 /** Elements that can carry boundary events and multi-instance loops. */
 const ACTIVITY_KINDS: ElementKind[] = [
   'serviceTask',
+  'userTask',
   'businessRuleTask',
   'scriptTask',
   'subProcess',
@@ -240,7 +244,13 @@ class ProcessCompiler {
         el.$type === 'bpmn:BusinessRuleTask' && extension(el, 'zeebe:CalledDecision') !== undefined;
       // A script task is a job unless it carries zeebe:script, which the engine evaluates itself.
       const script = el.$type === 'bpmn:ScriptTask' && extension(el, 'zeebe:Script') !== undefined;
-      const node = this.compileNode(el, calledDecision ? 'businessRuleTask' : script ? 'scriptTask' : kind, scopeId);
+      // A user task is a job unless it is a Camunda user task (zeebe:userTask).
+      const native = el.$type === 'bpmn:UserTask' && extension(el, 'zeebe:UserTask') !== undefined;
+      const node = this.compileNode(
+        el,
+        calledDecision ? 'businessRuleTask' : script ? 'scriptTask' : native ? 'userTask' : kind,
+        scopeId,
+      );
       this.model.elements.set(node.id, node);
       nodes.push(node);
       if (kind === 'startEvent') listIn(this.model.startEvents, scopeId).push(node.id);
@@ -310,6 +320,13 @@ class ProcessCompiler {
     if (kind === 'scriptTask') this.compileScript(el, node);
     if (CONDITIONAL_GATEWAYS.includes(kind)) node.defaultFlow = child(el, 'default')?.id;
     if (kind === 'receiveTask') node.event = this.messageDefinition(el, el);
+    if (kind === 'userTask') node.userTask = this.nativeUserTask(el);
+    else if (extension(el, 'zeebe:TaskListeners'))
+      this.problem(
+        'task-listener',
+        id,
+        'task listeners need a Camunda user task (zeebe:userTask); this one is job-based',
+      );
     if (kind === 'boundaryEvent') {
       node.attachedTo = child(el, 'attachedToRef')?.id;
       node.cancelActivity = el.cancelActivity !== false;
@@ -363,18 +380,15 @@ class ProcessCompiler {
     return { type, retries, headers };
   }
 
-  /**
-   * Zeebe hands a job-based user task's assignment, schedule and form to the worker as
-   * io.camunda.zeebe:* headers; candidates as a JSON array, FEEL values evaluated at activation.
-   */
-  private userTaskHeaders(el: ModdleElement): Record<string, UserTaskHeader> {
+  /** A user task's assignment and schedule: static values or FEEL, evaluated at activation. */
+  private userTaskProperties(el: ModdleElement): Record<string, UserTaskHeader> {
     const id = el.id ?? '';
     const out: Record<string, UserTaskHeader> = {};
     const add = (name: string, text: string | undefined, type: UserTaskHeader['type']): void => {
       if (text === undefined || text.trim() === '') return;
       const expression = expressionOf(text);
       this.checkFeel(id, expression, name);
-      out[`io.camunda.zeebe:${name}`] = { expression, type };
+      out[name] = { expression, type };
     };
     const assignment = extension(el, 'zeebe:AssignmentDefinition');
     add('assignee', str(assignment, 'assignee'), 'string');
@@ -383,6 +397,80 @@ class ProcessCompiler {
     const schedule = extension(el, 'zeebe:TaskSchedule');
     add('dueDate', str(schedule, 'dueDate'), 'date');
     add('followUpDate', str(schedule, 'followUpDate'), 'date');
+    return out;
+  }
+
+  /** A Camunda user task: its properties, form and task listeners. */
+  private nativeUserTask(el: ModdleElement): UserTaskDefinition {
+    const id = el.id ?? '';
+    const form = extension(el, 'zeebe:FormDefinition');
+    const externalReference = str(form, 'externalReference');
+    const priorityText = str(extension(el, 'zeebe:PriorityDefinition'), 'priority');
+    const priority = priorityText ? expressionOf(priorityText) : undefined;
+    if (priority) this.checkFeel(id, priority, 'priority');
+    const externalFormReference = externalReference ? expressionOf(externalReference) : undefined;
+    if (externalFormReference) this.checkFeel(id, externalFormReference, 'external form reference');
+    return {
+      ...this.userTaskProperties(el),
+      priority,
+      formId: str(form, 'formId'),
+      formKey: str(form, 'formKey'),
+      externalFormReference,
+      headers: Object.fromEntries(
+        children(extension(el, 'zeebe:TaskHeaders'), 'values').map((h) => [str(h, 'key') ?? '', str(h, 'value') ?? '']),
+      ),
+      taskListeners: this.taskListeners(el),
+    };
+  }
+
+  /** zeebe:taskListeners; 8.7's event names (create, assignment, update, complete) read as 8.8's. */
+  private taskListeners(el: ModdleElement): TaskListener[] {
+    const id = el.id ?? '';
+    const names: Record<string, TaskListenerEvent> = {
+      creating: 'creating',
+      create: 'creating',
+      assigning: 'assigning',
+      assignment: 'assigning',
+      updating: 'updating',
+      update: 'updating',
+      completing: 'completing',
+      complete: 'completing',
+    };
+    const out: TaskListener[] = [];
+    for (const l of children(extension(el, 'zeebe:TaskListeners'), 'listeners')) {
+      const eventType = str(l, 'eventType') ?? '';
+      const event = names[eventType];
+      if (!event) {
+        this.problem(
+          'task-listener',
+          id,
+          eventType === 'canceling' || eventType === 'cancel'
+            ? 'canceling task listeners are not supported by procos-engine'
+            : `task listener eventType '${eventType}' is not one of creating, assigning, updating, completing`,
+        );
+        continue;
+      }
+      const typeText = str(l, 'type') ?? '';
+      if (typeText.trim() === '') this.problem('task-listener', id, 'task listener type must not be empty');
+      const type = expressionOf(typeText);
+      const retries = expressionOf(str(l, 'retries') ?? '3');
+      this.checkFeel(id, type, 'task listener type');
+      this.checkFeel(id, retries, 'task listener retries');
+      if (type.kind === 'static') this.model.jobTypes.push(type.value);
+      out.push({ eventType: event, type, retries });
+    }
+    return out;
+  }
+
+  /**
+   * Zeebe hands a job-based user task's assignment, schedule and form to the worker as
+   * io.camunda.zeebe:* headers; candidates as a JSON array, FEEL values evaluated at activation.
+   */
+  private userTaskHeaders(el: ModdleElement): Record<string, UserTaskHeader> {
+    const id = el.id ?? '';
+    const out = Object.fromEntries(
+      Object.entries(this.userTaskProperties(el)).map(([name, h]) => [`io.camunda.zeebe:${name}`, h]),
+    );
     const form = extension(el, 'zeebe:FormDefinition');
     const formKey = str(form, 'formKey');
     if (formKey) out['io.camunda.zeebe:formKey'] = { expression: { kind: 'static', value: formKey }, type: 'string' };
@@ -650,6 +738,7 @@ class ProcessCompiler {
       intermediateThrowEvent: ['none', 'signal', 'link', 'escalation', 'message'],
       boundaryEvent: ['error', 'timer', 'message', 'signal', 'escalation'],
       receiveTask: ['message'],
+      userTask: ['none'],
       serviceTask: ['none'],
       businessRuleTask: ['none'],
       scriptTask: ['none'],

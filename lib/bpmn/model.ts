@@ -8,6 +8,7 @@ export type ElementKind =
   | 'businessRuleTask' // a business rule task that calls a DMN decision (zeebe:calledDecision)
   | 'scriptTask' // a script task the engine evaluates itself (zeebe:script: a FEEL expression)
   | 'passThroughTask' // bpmn:Task and bpmn:ManualTask: complete at once
+  | 'userTask' // a Camunda user task (zeebe:userTask): no job; completed through the REST API
   | 'receiveTask' // waits for its message, like a catch event, but is an activity (boundary events, loops)
   | 'exclusiveGateway'
   | 'parallelGateway'
@@ -48,6 +49,31 @@ export interface JobDefinition {
   headers: Record<string, string>;
   /** Job-based user tasks: Zeebe's io.camunda.zeebe:* headers, evaluated when the task activates. */
   userTaskHeaders?: Record<string, UserTaskHeader>;
+}
+
+/** A Camunda user task's properties (expressions evaluated at activation) and task listeners. */
+export interface UserTaskDefinition {
+  assignee?: UserTaskHeader;
+  candidateGroups?: UserTaskHeader;
+  candidateUsers?: UserTaskHeader;
+  dueDate?: UserTaskHeader;
+  followUpDate?: UserTaskHeader;
+  priority?: Expression;
+  /** A linked form (zeebe:formDefinition formId), an external form, or an embedded form key. */
+  formId?: string;
+  externalFormReference?: Expression;
+  formKey?: string;
+  /** zeebe:taskHeaders: the task's customHeaders. */
+  headers: Record<string, string>;
+  taskListeners: TaskListener[];
+}
+
+export type TaskListenerEvent = 'creating' | 'assigning' | 'updating' | 'completing';
+
+export interface TaskListener {
+  eventType: TaskListenerEvent;
+  type: Expression;
+  retries: Expression;
 }
 
 /** How a user task header's value is made: a string as is, or a list (candidates) as a JSON array. */
@@ -99,6 +125,8 @@ export interface FlowNode {
   triggeredByEvent?: boolean;
   calledProcessId?: Expression;
   calledDecision?: { decisionId: Expression; resultVariable: string };
+  /** Camunda user tasks (zeebe:userTask). */
+  userTask?: UserTaskDefinition;
   /** Link throw events: the link catch event of the same name in the same scope. */
   linkTarget?: string;
   /** Script tasks with zeebe:script: the FEEL expression and the variable its value goes to. */

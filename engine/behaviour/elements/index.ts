@@ -15,6 +15,7 @@ import { receiveTask } from './receive-task.js';
 import { scriptTask } from './script-task.js';
 import { serviceTask } from './service-task.js';
 import { subProcess } from './sub-process.js';
+import { userTask } from './user-task.js';
 
 export { childResult } from './call-activity.js';
 
@@ -29,6 +30,7 @@ export const ELEMENT_BEHAVIOURS: Record<ElementKind, ElementBehaviour> = {
   parallelGateway,
   inclusiveGateway,
   receiveTask,
+  userTask,
   eventBasedGateway,
   intermediateCatchEvent,
   intermediateThrowEvent,
