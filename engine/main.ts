@@ -19,17 +19,25 @@ Options:
   --port PORT               gRPC port (default 26500; env PROCOS_ENGINE_PORT)
   --monitoring-port PORT    HTTP port for /metrics, /ready, /health and the read API
                             /v1/process-instances, /v1/incidents, /v1/jobs/backlog (default 9600)
+  --rest-port PORT          Serve the Camunda 8 REST API (v2) subset on this port, as Camunda
+                            does on 8080 (env PROCOS_ENGINE_REST_PORT; off when not given):
+                            topology, deployments (multipart, as Desktop Modeler sends), process
+                            instances (create incl. awaitCompletion, search, get, cancel),
+                            variables, incidents (search, get, resolve), jobs (search,
+                            activation, completion, failure, error, update). TLS and --auth apply;
+                            bodies over --max-message-size get 413
   --data-dir DIR            Where the event log lives (default ./procos-data; env PROCOS_DATA_DIR)
   --in-memory               Keep nothing on disk (tests); state is lost on exit
   --snapshot-every N        Snapshot the state every N events (default 100000) and on shutdown;
                             a restart replays only the events after the newest snapshot
   --tls-cert FILE           Serve TLS with this certificate chain (PEM) ...
   --tls-key FILE            ... and this private key (PEM); plaintext without them
-  --max-message-size BYTES  Largest gRPC request accepted (default 4194304, Zeebe gateway's
-                            default); larger ones are refused with RESOURCE_EXHAUSTED
+  --max-message-size BYTES  Largest request accepted (default 4194304, Zeebe gateway's
+                            default); larger ones are refused with RESOURCE_EXHAUSTED (gRPC)
+                            or 413 (REST)
   --help, --version
 
-Authentication (gRPC, the read API /v1/...; /metrics, /ready and /health stay open):
+Authentication (gRPC, the REST API, the read API /v1/...; /metrics, /ready, /health stay open):
   --auth MODE               none (default), oidc, token or basic (env PROCOS_ENGINE_AUTH).
                             Refused calls get UNAUTHENTICATED (16) / HTTP 401, with no reason
                             given; LOG_LEVEL=debug logs the reason
@@ -64,6 +72,7 @@ const Flags = z
       .max(65535)
       .default(Number(process.env.PROCOS_ENGINE_PORT ?? 26500)),
     'monitoring-port': z.coerce.number().int().min(0).max(65535).default(9600),
+    'rest-port': z.coerce.number().int().min(0).max(65535).optional(),
     'data-dir': z
       .string()
       .min(1)
@@ -113,6 +122,7 @@ const Flags = z
 
 /** Flags given in the environment; a flag on the command line wins. */
 const ENV: Record<string, string> = {
+  'rest-port': 'PROCOS_ENGINE_REST_PORT',
   auth: 'PROCOS_ENGINE_AUTH',
   'oidc-issuer': 'PROCOS_ENGINE_OIDC_ISSUER',
   'oidc-audience': 'PROCOS_ENGINE_OIDC_AUDIENCE',
@@ -149,6 +159,7 @@ await main({
         host: { type: 'string' },
         port: { type: 'string' },
         'monitoring-port': { type: 'string' },
+        'rest-port': { type: 'string' },
         'data-dir': { type: 'string' },
         'in-memory': { type: 'boolean' },
         'snapshot-every': { type: 'string' },
@@ -181,6 +192,7 @@ await main({
       host: f.host,
       port: f.port,
       monitoringPort: f['monitoring-port'],
+      restPort: f['rest-port'],
       dataDir: f['in-memory'] ? undefined : f['data-dir'],
       snapshotEvery: f['snapshot-every'],
       maxMessageBytes: f['max-message-size'],

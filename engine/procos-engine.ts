@@ -12,12 +12,16 @@ import { startGrpcServer, type TlsFiles } from './server/grpc-server.js';
 import { requestDurationTimer } from './server/request-metrics.js';
 import { InstanceHistory } from './monitoring/instance-history.js';
 import { startMonitoringServer } from './monitoring/monitoring-server.js';
+import { startRestServer } from './rest/index.js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from './server/grpc-server.js';
 import { exposureWarnings, grpcAuthInterceptor, noAuth, type Authenticator } from './server/auth/index.js';
 
 export interface EngineOptions {
   host: string;
   port: number;
   monitoringPort?: number;
+  /** Port of the Camunda 8 REST API (v2) subset; none when omitted (0 picks a free one). */
+  restPort?: number;
   /** Omit for in-memory state (tests). */
   dataDir?: string;
   tls?: TlsFiles;
@@ -39,6 +43,7 @@ export interface RunningEngine {
   dispatcher: JobDispatcher;
   grpcPort: number;
   monitoringPort?: number;
+  restPort?: number;
   address: string;
   /**
    * One time-driven pass now (due timers fire, job deadlines and message TTLs pass, backed-off
@@ -111,6 +116,7 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   let port = 0;
   let grpc: { server: GrpcServer; port: number } | undefined;
   let monitoring: { server: HttpServer; port: number } | undefined;
+  let rest: { server: HttpServer; port: number } | undefined;
   try {
     grpc = await bindPort('gRPC', o.host, o.port, () =>
       startGrpcServer(
@@ -137,7 +143,20 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
           onAuthRefused: () => refused.inc({ api: 'http' }),
         }),
       );
+    const restPort = o.restPort;
+    if (restPort !== undefined)
+      rest = await bindPort('REST', o.host, restPort, () =>
+        startRestServer({
+          context: { engine, dispatcher, history, host: o.host, grpcPort: () => port, startedAt: started, log },
+          port: restPort,
+          tls: o.tls,
+          auth,
+          onAuthRefused: () => refused.inc({ api: 'http' }),
+          maxBodyBytes: o.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+        }),
+      );
   } catch (err) {
+    if (monitoring) monitoring.server.close();
     grpc?.server.forceShutdown();
     dispatcher.close();
     engine.close();
@@ -157,13 +176,17 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   engine.drainOutbox();
   for (const warning of exposureWarnings({ host: o.host, auth: auth.mode, tls: o.tls !== undefined }))
     log.warn(warning);
-  log.info({ grpcPort: port, monitoringPort: monitoring?.port, auth: auth.mode }, 'procos-engine ready');
+  log.info(
+    { grpcPort: port, monitoringPort: monitoring?.port, restPort: rest?.port, auth: auth.mode },
+    'procos-engine ready',
+  );
 
   return {
     engine,
     dispatcher,
     grpcPort: port,
     monitoringPort: monitoring?.port,
+    restPort: rest?.port,
     address: `${o.host}:${port}`,
     tick() {
       tick();
@@ -181,6 +204,10 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
       clearTimeout(grace);
       grpcServer.forceShutdown();
       if (monitoring) await new Promise<void>((resolve) => monitoring.server.close(() => resolve()));
+      if (rest) {
+        rest.server.closeAllConnections(); // keep-alive clients would hold close() open
+        await new Promise<void>((resolve) => rest.server.close(() => resolve()));
+      }
       engine.close();
     },
   };

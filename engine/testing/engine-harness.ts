@@ -18,6 +18,8 @@ export interface HarnessOptions {
   tickMs?: number;
   snapshotEvery?: number;
   maxMessageBytes?: number;
+  /** Serve the REST API (v2) too; 0 picks a free port. */
+  restPort?: number;
   /** Who may call the engine (default: anyone); see engine/server/auth. */
   auth?: Authenticator;
   /**

@@ -1,0 +1,1 @@
+export { startRestServer, type RestServerOptions } from './rest-server.js';

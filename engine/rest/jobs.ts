@@ -1,0 +1,226 @@
+// Jobs over REST: search (what ProcOS's backlog scaler reads on Camunda 8.8+: jobs of a type in
+// state CREATED, counted by page.totalItems), activation as a long poll through the same job
+// dispatcher as gRPC's ActivateJobs, completion, failure, error and update. Camunda 8.8 has no
+// job statistics endpoint (its API lists none), so none is served.
+import { z } from 'zod';
+import { returnJobs, type ActivatedJob } from '../commands/activate-jobs.js';
+import { completeJob, failJob, throwError, updateJobRetries, updateJobTimeout } from '../commands/job-commands.js';
+import type { Job } from '../state/engine-state.js';
+import { badRequest } from './problems.js';
+import { DEFAULT_TENANT, checkTenant, parseKey, type RestContext, type Route } from './route.js';
+import { search, type SearchSpec } from './search.js';
+
+const Variables = z.record(z.string(), z.unknown()).nullish();
+
+const Activation = z
+  .object({
+    type: z.string().trim().min(1),
+    worker: z.string().optional(),
+    timeout: z.number().int().min(1),
+    maxJobsToActivate: z.number().int().min(1),
+    fetchVariable: z.array(z.string()).optional(),
+    requestTimeout: z.number().int().optional(),
+    tenantIds: z.array(z.string()).optional(),
+  })
+  .strict();
+const Completion = z
+  .object({
+    variables: Variables,
+    result: z.null().optional(),
+  })
+  .strict();
+const Failure = z
+  .object({
+    retries: z.number().int().optional(),
+    errorMessage: z.string().nullish(),
+    retryBackOff: z.number().int().min(0).optional(),
+    variables: Variables,
+  })
+  .strict();
+const ErrorThrow = z
+  .object({ errorCode: z.string().min(1), errorMessage: z.string().nullish(), variables: Variables })
+  .strict();
+const Update = z
+  .object({
+    changeset: z
+      .object({ retries: z.number().int().nullish(), timeout: z.number().int().nullish() })
+      .strict()
+      .refine((c) => c.retries != null || c.timeout != null, { message: 'Expected retries or timeout to change' }),
+    operationReference: z.number().int().optional(),
+  })
+  .strict();
+
+/** Camunda's job states: a job waiting or being worked on is CREATED until it ends or fails. */
+function stateOf(job: Job): string {
+  if (job.state === 'FAILED') return 'FAILED';
+  if (job.state === 'ERROR_THROWN') return 'ERROR_THROWN';
+  return 'CREATED';
+}
+const kindOf = (job: Job): string =>
+  job.userTaskKey !== undefined ? 'TASK_LISTENER' : job.listener ? 'EXECUTION_LISTENER' : 'BPMN_ELEMENT';
+const listenerEventOf = (job: Job): string =>
+  job.listener === 'start' ? 'START' : job.listener === 'end' ? 'END' : 'UNSPECIFIED';
+const failedWithRetriesLeft = (job: Job): boolean =>
+  job.state !== 'FAILED' && job.errorMessage !== '' && job.retries > 0;
+
+const SPEC: SearchSpec<Job> = {
+  defaultSort: 'jobKey',
+  fields: {
+    jobKey: { kind: 'key', get: (j) => j.key },
+    type: { kind: 'string', get: (j) => j.type },
+    state: { kind: 'enum', get: stateOf },
+    worker: { kind: 'string', get: (j) => j.worker || undefined },
+    retries: { kind: 'integer', get: (j) => j.retries },
+    kind: { kind: 'enum', get: kindOf },
+    listenerEventType: { kind: 'enum', get: listenerEventOf },
+    elementId: { kind: 'string', get: (j) => j.elementId },
+    elementInstanceKey: { kind: 'key', get: (j) => j.elementInstanceKey },
+    processDefinitionId: { kind: 'string', get: (j) => j.bpmnProcessId },
+    processDefinitionKey: { kind: 'key', get: (j) => j.processDefinitionKey },
+    processInstanceKey: { kind: 'key', get: (j) => j.processInstanceKey },
+    deadline: { kind: 'date', get: (j) => (j.state === 'ACTIVATED' ? new Date(j.deadline).toISOString() : undefined) },
+    errorMessage: { kind: 'string', get: (j) => j.errorMessage || undefined },
+    hasFailedWithRetriesLeft: { kind: 'boolean', get: failedWithRetriesLeft },
+    tenantId: { kind: 'string', get: () => DEFAULT_TENANT },
+  },
+};
+
+function searchView(j: Job): Record<string, unknown> {
+  return {
+    customHeaders: j.customHeaders,
+    deadline: j.state === 'ACTIVATED' ? new Date(j.deadline).toISOString() : null,
+    elementId: j.elementId,
+    elementInstanceKey: String(j.elementInstanceKey),
+    errorMessage: j.errorMessage || null,
+    hasFailedWithRetriesLeft: failedWithRetriesLeft(j),
+    jobKey: String(j.key),
+    kind: kindOf(j),
+    listenerEventType: listenerEventOf(j),
+    processDefinitionId: j.bpmnProcessId,
+    processDefinitionKey: String(j.processDefinitionKey),
+    processInstanceKey: String(j.processInstanceKey),
+    retries: j.retries,
+    state: stateOf(j),
+    tenantId: DEFAULT_TENANT,
+    type: j.type,
+    worker: j.worker,
+  };
+}
+
+function activatedView(j: ActivatedJob, job: Job | undefined): Record<string, unknown> {
+  return {
+    type: j.type,
+    processDefinitionId: j.bpmnProcessId,
+    processDefinitionVersion: j.processDefinitionVersion,
+    elementId: j.elementId,
+    customHeaders: JSON.parse(j.customHeaders) as unknown,
+    worker: j.worker,
+    retries: j.retries,
+    deadline: j.deadline,
+    variables: JSON.parse(j.variables) as unknown,
+    tenantId: DEFAULT_TENANT,
+    jobKey: String(j.key),
+    processInstanceKey: String(j.processInstanceKey),
+    processDefinitionKey: String(j.processDefinitionKey),
+    elementInstanceKey: String(j.elementInstanceKey),
+    kind: job ? kindOf(job) : 'BPMN_ELEMENT',
+    listenerEventType: job ? listenerEventOf(job) : 'UNSPECIFIED',
+  };
+}
+
+export function jobRoutes(ctx: RestContext): Route[] {
+  const { engine, dispatcher } = ctx;
+  const jobKey = (params: Record<string, string>): number => parseKey(params.jobKey, 'jobKey');
+  const text = (v: Record<string, unknown> | null | undefined): string => JSON.stringify(v ?? {});
+  return [
+    {
+      method: 'POST',
+      path: '/v2/jobs/search',
+      async handle(req) {
+        return { status: 200, body: search(SPEC, engine.state.jobs.values(), await req.json(), searchView) };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v2/jobs/activation',
+      async handle(req) {
+        const r = Activation.parse(await req.json());
+        for (const t of r.tenantIds ?? []) checkTenant(t);
+        const request = {
+          type: r.type,
+          worker: r.worker ?? '',
+          timeoutMs: r.timeout,
+          maxJobs: r.maxJobsToActivate,
+          fetchVariables: r.fetchVariable ?? [],
+        };
+        const jobs = await new Promise<ActivatedJob[]>((resolve) => {
+          const received: ActivatedJob[] = [];
+          const cancel = dispatcher.activate(
+            { request, respond: (js) => received.push(...js), end: () => resolve(received) },
+            r.requestTimeout ?? 0,
+          );
+          req.closed.addEventListener('abort', () => {
+            cancel();
+            resolve(received);
+          });
+        });
+        if (req.closed.aborted) {
+          // Nobody is left to work on them: back to the backlog at once, not after their timeout.
+          returnJobs(
+            engine,
+            jobs.map((j) => j.key),
+          );
+          return { status: 204 };
+        }
+        return { status: 200, body: { jobs: jobs.map((j) => activatedView(j, engine.state.jobs.get(j.key))) } };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v2/jobs/{jobKey}/completion',
+      async handle(req) {
+        const r = Completion.parse((await req.json()) ?? {});
+        completeJob(engine, jobKey(req.params), text(r.variables));
+        return { status: 204 };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v2/jobs/{jobKey}/failure',
+      async handle(req) {
+        const r = Failure.parse((await req.json()) ?? {});
+        failJob(engine, {
+          jobKey: jobKey(req.params),
+          retries: r.retries ?? 0,
+          errorMessage: r.errorMessage ?? '',
+          retryBackOffMs: r.retryBackOff ?? 0,
+          variables: text(r.variables),
+        });
+        return { status: 204 };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v2/jobs/{jobKey}/error',
+      async handle(req) {
+        const r = ErrorThrow.parse(await req.json());
+        throwError(engine, jobKey(req.params), r.errorCode, r.errorMessage ?? '', text(r.variables));
+        return { status: 204 };
+      },
+    },
+    {
+      method: 'PATCH',
+      path: '/v2/jobs/{jobKey}',
+      async handle(req) {
+        const { changeset } = Update.parse(await req.json());
+        const key = jobKey(req.params);
+        if (changeset.retries != null) updateJobRetries(engine, key, changeset.retries);
+        if (changeset.timeout != null) {
+          if (changeset.timeout < 1) throw badRequest('Expected timeout to be at least 1 ms');
+          updateJobTimeout(engine, key, changeset.timeout);
+        }
+        return { status: 204 };
+      },
+    },
+  ];
+}
