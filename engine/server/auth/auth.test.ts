@@ -10,6 +10,7 @@ import { startEngine } from '../../procos-engine.js';
 import { rejectionOf, sdkClient, startHarness, type Harness } from '../../testing/engine-harness.js';
 import { startTokenIssuer, type TokenIssuer } from '../../testing/token-issuer.js';
 import { UNAUTHENTICATED_MESSAGE, createAuthenticator, exposureWarnings, type AuthConfig } from './index.js';
+import { oidcVerifier } from './oidc.js';
 
 const helloBpmn = readFileSync(new URL('../../../processes/hello.bpmn', import.meta.url));
 const silent = pino({ level: 'silent' });
@@ -129,6 +130,31 @@ describe('--auth oidc: JWTs from the issuer, through the SDK OAUTH strategy', ()
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toMatch(/procos_engine_unauthenticated_requests_total\{api="http"\} [1-9]/);
     expect(metrics).toMatch(/procos_engine_unauthenticated_requests_total\{api="grpc"\} [1-9]/);
+  });
+});
+
+describe('OIDC verification', () => {
+  it('remembers a verified token only until it expires', async () => {
+    const issuer = await startTokenIssuer();
+    try {
+      let now = Date.now();
+      const verify = oidcVerifier(
+        { issuer: issuer.issuer, jwksUrl: issuer.jwksUrl, audience: [AUDIENCE] },
+        silent,
+        () => now,
+      );
+      const header = `Bearer ${await issuer.sign({ sub: 'w', aud: AUDIENCE })}`; // expires in 300 s
+      expect(await verify(header)).toEqual({ ok: true, subject: 'w' });
+      now += 290_000;
+      expect(await verify(header)).toEqual({ ok: true, subject: 'w' });
+      now += 20_000; // past expiry and the 5 s tolerance
+      expect(await verify(header)).toMatchObject({
+        ok: false,
+        reason: expect.stringContaining('ERR_JWT_EXPIRED') as string,
+      });
+    } finally {
+      await issuer.stop();
+    }
   });
 });
 

@@ -18,12 +18,23 @@ export interface OidcOptions {
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 /** Clocks of issuer and engine may differ a little. */
 const CLOCK_TOLERANCE_S = 5;
+/**
+ * Tokens already verified, until they expire: a client sends the same token on every call for
+ * its lifetime, and an RS256 verification costs ~0.19 ms of CPU, more than the engine spends on
+ * most calls (measured, SDK client and engine in one process, Topology: 0.23 ms CPU per call
+ * without auth, 0.42 verifying every call, 0.29 with this cache).
+ */
+const VERIFIED_CACHE_SIZE = 1000;
 
-export function oidcVerifier(o: OidcOptions, log: Logger): Verify {
+export function oidcVerifier(o: OidcOptions, log: Logger, now: () => number = Date.now): Verify {
   const keys = jwksResolver(o, log);
+  const verified = new Map<string, { subject: string; expiresAtMs: number }>();
   return async (authorization) => {
     const token = credentialsOf(authorization, 'Bearer');
     if (!token) return { ok: false, reason: 'not a Bearer authorization' };
+    const known = verified.get(token);
+    if (known && now() < known.expiresAtMs + CLOCK_TOLERANCE_S * 1000) return { ok: true, subject: known.subject };
+    if (known) verified.delete(token);
     try {
       const { payload } = await jwtVerify(token, await keys(), {
         issuer: o.issuer,
@@ -31,8 +42,12 @@ export function oidcVerifier(o: OidcOptions, log: Logger): Verify {
         algorithms: ALGORITHMS,
         clockTolerance: CLOCK_TOLERANCE_S,
         requiredClaims: ['exp'],
+        currentDate: new Date(now()),
       });
-      return { ok: true, subject: payload.sub ?? 'unknown' };
+      const subject = payload.sub ?? 'unknown';
+      if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value ?? '');
+      verified.set(token, { subject, expiresAtMs: (payload.exp ?? 0) * 1000 });
+      return { ok: true, subject };
     } catch (err) {
       const e = err as { code?: string; message?: string };
       return { ok: false, reason: `${e.code ?? 'ERR'}: ${e.message ?? String(err)}` };
