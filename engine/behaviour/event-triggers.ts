@@ -154,8 +154,9 @@ export function openBoundaryTriggers(flow: Flow, el: ElementInstance, node: Flow
   const model = flow.processOf(el).model;
   for (const id of model.boundaryEvents.get(node.id) ?? []) {
     const boundary = model.elements.get(id);
-    // Errors and escalations are thrown to their catchers; there is nothing to wait for.
-    if (!boundary || boundary.event.kind === 'error' || boundary.event.kind === 'escalation') continue;
+    // Errors, escalations and compensation are thrown to their catchers; there is nothing to wait for.
+    const thrown = ['error', 'escalation', 'compensation'];
+    if (!boundary || thrown.includes(boundary.event.kind)) continue;
     openTrigger(flow, el, boundary, el, boundary.cancelActivity !== false);
   }
 }

@@ -11,6 +11,7 @@ import type { ElementBehaviour } from './element-behaviour.js';
 import { ELEMENT_BEHAVIOURS, childResult } from './elements/index.js';
 import { evaluateMappings, propagate, setLocal, visibleVariables } from './variables.js';
 import { closeEventTriggers } from './event-triggers.js';
+import { handlerCompleted, recordCompletion } from './compensation.js';
 import { awaitingListener, restartListeners } from './execution-listeners.js';
 import { openEventSubprocessTriggers } from './event-subprocess.js';
 import { correlateBufferedMessages } from './message-correlation.js';
@@ -223,6 +224,7 @@ export class Flow {
       if (!collectInnerResult(this, el, node)) return;
       const innerVars = visibleVariables(this.tx, key);
       closeEventTriggers(this, key);
+      recordCompletion(this, el, node);
       this.tx.emit({ type: 'ELEMENT_COMPLETED', key });
       return continueAfterInner(this, el.flowScopeKey, innerVars);
     }
@@ -236,12 +238,14 @@ export class Flow {
   private leave(el: ElementInstance, node: FlowNode, outgoing: string[], toFlowScope: Record<string, unknown>): void {
     if (Object.keys(toFlowScope).length) propagate(this.tx, el.flowScopeKey, toFlowScope);
     closeEventTriggers(this, el.key);
+    recordCompletion(this, el, node);
     this.tx.emit({ type: 'ELEMENT_COMPLETED', key: el.key });
     const model = this.processOf(el).model;
     for (const flowId of outgoing) this.takeFlow(model, flowId, el.flowScopeKey);
     const afterLeave = el.kind === 'multiInstanceBody' ? undefined : behaviourOf(node).afterLeave;
     if (afterLeave) afterLeave(this, el, node);
     else this.checkScopeCompletion(el.flowScopeKey);
+    if (this.state.compensationHandlers.has(el.key)) handlerCompleted(this, el.key);
   }
 
   takeFlow(model: ProcessModel, flowId: string, flowScopeKey: number): void {

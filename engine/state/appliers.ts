@@ -136,6 +136,21 @@ const APPLIERS: Pick<Appliers, Applied> = {
     el.state = 'COMPLETING';
     el.listenersDone = undefined; // the end listeners' phase begins
   },
+  COMPENSATION_SUBSCRIBED: (s, e) => {
+    const { type: _type, ...fields } = e;
+    s.compensations.set(e.key, fields);
+    let keys = s.compensationsByInstance.get(e.processInstanceKey);
+    if (!keys) s.compensationsByInstance.set(e.processInstanceKey, (keys = new Set()));
+    keys.add(e.key);
+  },
+  COMPENSATION_TRIGGERED: (s, e) => {
+    const c = s.compensations.get(e.key);
+    if (!c) return;
+    c.throwInstanceKey = e.throwInstanceKey;
+    c.handlerInstanceKey = e.handlerInstanceKey;
+    if (e.handlerInstanceKey !== undefined) s.compensationHandlers.set(e.handlerInstanceKey, e.key);
+  },
+  COMPENSATION_DONE: (s, e) => dropCompensation(s, e.key),
   USER_TASK_CREATING: (s, e) => {
     const { type: _type, properties, ...fields } = e;
     s.userTasks.set(e.key, { ...fields, ...properties, state: 'CREATING', pending: {}, listenersDone: 0 });
@@ -366,6 +381,14 @@ function unindex(map: Map<number, Set<number>>, owner: number | undefined, key: 
   if (set?.size === 0) map.delete(owner);
 }
 
+function dropCompensation(s: EngineState, key: number): void {
+  const c = s.compensations.get(key);
+  if (!c) return;
+  s.compensations.delete(key);
+  s.compensationsByInstance.get(c.processInstanceKey)?.delete(key);
+  if (c.handlerInstanceKey !== undefined) s.compensationHandlers.delete(c.handlerInstanceKey);
+}
+
 function finishElement(s: EngineState, key: number, terminated: boolean): void {
   const el = s.elements.get(key);
   if (!el) return;
@@ -375,5 +398,7 @@ function finishElement(s: EngineState, key: number, terminated: boolean): void {
   if (el.kind === 'process') {
     if (terminated) s.outbox.terminatedInstances.push(key);
     for (const [k, v] of s.messageStartedInstances) if (v === key) s.messageStartedInstances.delete(k);
+    for (const c of [...(s.compensationsByInstance.get(key) ?? [])]) dropCompensation(s, c);
+    s.compensationsByInstance.delete(key);
   }
 }

@@ -103,6 +103,11 @@ export interface BufferedMessage {
 
 export type Timer = Omit<EventOf<'TIMER_CREATED'>, 'type'>;
 
+export type Compensation = Omit<EventOf<'COMPENSATION_SUBSCRIBED'>, 'type'> & {
+  throwInstanceKey?: number;
+  handlerInstanceKey?: number;
+};
+
 /** A Camunda user task while its element is active; `transition` while task listeners run. */
 export interface UserTask extends Omit<EventOf<'USER_TASK_CREATING'>, 'type' | 'properties'>, UserTaskProperties {
   state: 'CREATED' | UserTaskTransition;
@@ -139,6 +144,11 @@ export class EngineState {
   /** Timer and subscription keys per owning element instance (keys never collide across kinds). */
   readonly triggersByElement = new Map<number, Set<number>>();
   readonly userTasks = new Map<number, UserTask>();
+  /** Compensation subscriptions of completed activities, and their keys per process instance. */
+  readonly compensations = new Map<number, Compensation>();
+  readonly compensationsByInstance = new Map<number, Set<number>>();
+  /** Running compensation handlers: element instance key → subscription key. */
+  readonly compensationHandlers = new Map<number, number>();
   /** Incident keys per element instance. */
   readonly incidentsByElement = new Map<number, Set<number>>();
   /** Process instances started by a message, per "bpmnProcessId\0correlationKey" (C29). */

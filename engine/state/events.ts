@@ -174,6 +174,20 @@ export type EngineEvent =
   /** A task listener denied the transition: the task stays as it was. */
   | { type: 'USER_TASK_TRANSITION_DENIED'; key: number; reason: string }
   | { type: 'USER_TASK_ENDED'; key: number; completed: boolean }
+  /** A compensable activity (or a scope holding some) completed: it can be compensated later. */
+  | {
+      type: 'COMPENSATION_SUBSCRIBED';
+      key: number;
+      processInstanceKey: number;
+      activityId: string;
+      activityInstanceKey: number;
+      /** The element instance the activity completed in. */
+      scopeKey: number;
+      handlerId?: string;
+    }
+  /** A throw event compensates it: its handler runs (or, for a scope, its contents are compensated). */
+  | { type: 'COMPENSATION_TRIGGERED'; key: number; throwInstanceKey: number; handlerInstanceKey?: number }
+  | { type: 'COMPENSATION_DONE'; key: number }
   | { type: 'SIGNAL_BROADCAST'; key: number }
   | { type: 'DECISION_EVALUATED'; key: number; decisionKey: number };
 

@@ -300,14 +300,23 @@ export function malformedCases(): MalformedCase[] {
       says: "eventType must be 'start' or 'end', not 'take'",
     },
     {
-      name: 'a compensation end event',
+      name: 'a cancel end event',
       xml: edit(
         '<bpmn:endEvent id="late" />',
-        '<bpmn:endEvent id="late"><bpmn:compensateEventDefinition /></bpmn:endEvent>',
+        '<bpmn:endEvent id="late"><bpmn:cancelEventDefinition /></bpmn:endEvent>',
       ),
       rule: 'unsupported-event',
       element: 'late',
-      says: 'compensation end events are not supported by procos-engine',
+      says: 'cancel end events are not supported by procos-engine',
+    },
+    {
+      name: 'a compensation boundary event without a handler',
+      xml: add(
+        '<bpmn:boundaryEvent id="undo" attachedToRef="ship"><bpmn:compensateEventDefinition /></bpmn:boundaryEvent>',
+      ),
+      rule: 'compensation',
+      element: 'undo',
+      says: 'must be associated with a compensation handler',
     },
     {
       name: 'a conditional catch event',

@@ -131,8 +131,8 @@ describe('a feature procos-engine lacks', () => {
   it('is named once as a feature, with no follow-on problem about what only fails because of it', async () => {
     const compiled = await compileBpmn(fixture('unsupported-events.bpmn'));
     expect(compiled.problems.map(formatProblem)).toEqual([
-      "line 8, element 'e2': compensation end events are not supported by procos-engine [unsupported-event]",
-      "line 11, element 'b': compensation boundary events are not supported by procos-engine [unsupported-event]",
+      "line 8, element 'e2': cancel end events are not supported by procos-engine [unsupported-event]",
+      "line 11, element 'b': conditional boundary events are not supported by procos-engine [unsupported-event]",
       "line 12, element 'when': conditional intermediate catch events are not supported by procos-engine [unsupported-event]",
     ]);
   });

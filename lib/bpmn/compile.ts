@@ -30,6 +30,7 @@ const SUPPORTED_DEFINITIONS = new Set([
   'bpmn:SignalEventDefinition',
   'bpmn:LinkEventDefinition',
   'bpmn:EscalationEventDefinition',
+  'bpmn:CompensateEventDefinition',
 ]);
 
 /** "escalation end events", "message intermediate throw events": the feature, as a user names it. */
@@ -204,6 +205,7 @@ class ProcessCompiler {
       boundaryEvents: new Map(),
       jobTypes: [],
       executionListeners: [],
+      hasCompensation: false,
     };
   }
 
@@ -267,6 +269,13 @@ class ProcessCompiler {
       this.model.elements.get(flow.source)?.outgoing.push(flow.id);
       this.model.elements.get(flow.target)?.incoming.push(flow.id);
     }
+    // A compensation boundary event is associated with its handler (an artifact, not a flow).
+    for (const a of children(scope, 'artifacts')) {
+      if (a.$type !== 'bpmn:Association') continue;
+      const source = this.model.elements.get(child(a, 'sourceRef')?.id ?? '');
+      if (source?.event.kind === 'compensation' && source.kind === 'boundaryEvent')
+        source.compensationHandler = child(a, 'targetRef')?.id;
+    }
   }
 
   private compileFlow(el: ModdleElement): SequenceFlow | undefined {
@@ -307,12 +316,7 @@ class ProcessCompiler {
       outputs: [],
       executionListeners: [],
     };
-    if (el.isForCompensation === true)
-      this.problem(
-        'unsupported-element',
-        id,
-        'compensation handlers (isForCompensation) are not supported by procos-engine',
-      );
+    if (el.isForCompensation === true) node.isForCompensation = true;
     this.compileIoMapping(el, node);
     if (kind === 'serviceTask' || (node.event.kind === 'message' && THROW_TYPES.has(el.$type)))
       node.job = this.jobDefinition(el);
@@ -629,7 +633,9 @@ class ProcessCompiler {
     if (defs.length > 1) this.problem('event-definition', id, 'an event may have at most one event definition');
     const def = defs[0];
     if (!def) return { kind: 'none' };
-    if (!SUPPORTED_DEFINITIONS.has(def.$type)) {
+    // Zeebe has no compensation start events (event subprocesses are not compensation handlers).
+    const compensationStart = def.$type === 'bpmn:CompensateEventDefinition' && el.$type === 'bpmn:StartEvent';
+    if (!SUPPORTED_DEFINITIONS.has(def.$type) || compensationStart) {
       this.unsupportedEvents.add(id);
       this.problem(
         'unsupported-event',
@@ -647,6 +653,15 @@ class ProcessCompiler {
         const linkName = str(def, 'name') ?? '';
         if (linkName.trim() === '') this.problem('link', id, 'link event must have a name');
         return { kind: 'link', linkName };
+      }
+      case 'bpmn:CompensateEventDefinition': {
+        if (def.waitForCompletion === false)
+          this.problem(
+            'compensation',
+            id,
+            'compensation throw events always wait for their handlers (waitForCompletion must not be false)',
+          );
+        return { kind: 'compensation', activityRef: child(def, 'activityRef')?.id };
       }
       case 'bpmn:EscalationEventDefinition': {
         const ref = child(def, 'escalationRef');
@@ -733,10 +748,10 @@ class ProcessCompiler {
     const k = node.event.kind;
     const allowed: Record<ElementKind, EventDefinition['kind'][]> = {
       startEvent: ['none', 'message', 'timer', 'error', 'signal', 'escalation'],
-      endEvent: ['none', 'error', 'terminate', 'signal', 'escalation', 'message'],
+      endEvent: ['none', 'error', 'terminate', 'signal', 'escalation', 'message', 'compensation'],
       intermediateCatchEvent: ['message', 'timer', 'signal', 'link'],
-      intermediateThrowEvent: ['none', 'signal', 'link', 'escalation', 'message'],
-      boundaryEvent: ['error', 'timer', 'message', 'signal', 'escalation'],
+      intermediateThrowEvent: ['none', 'signal', 'link', 'escalation', 'message', 'compensation'],
+      boundaryEvent: ['error', 'timer', 'message', 'signal', 'escalation', 'compensation'],
       receiveTask: ['message'],
       userTask: ['none'],
       serviceTask: ['none'],
@@ -785,6 +800,7 @@ class ProcessCompiler {
       for (const s of starts.filter((s) => s.event.kind === 'escalation'))
         this.problem('start-event', s.id, 'an escalation start event is only allowed in an event subprocess');
     this.checkLinks(nodes);
+    this.checkCompensation(nodes);
     for (const n of nodes) {
       if (n.kind === 'startEvent' && n.incoming.length > 0)
         this.problem('start-event', n.id, 'start event must not have incoming sequence flows');
@@ -835,6 +851,41 @@ class ProcessCompiler {
           `event-based gateway '${n.id}' may only lead to intermediate catch events (message, timer, signal) with no other incoming flow`,
         );
       }
+    }
+  }
+
+  /**
+   * Compensation: a boundary event is associated with a handler (isForCompensation) of its scope;
+   * handlers and compensation boundary events have no sequence flows; a throw's activityRef names
+   * an activity of its scope that has a compensation boundary event.
+   */
+  private checkCompensation(nodes: FlowNode[]): void {
+    const compensable = new Set<string>();
+    for (const n of nodes) {
+      if (n.kind === 'boundaryEvent' && n.event.kind === 'compensation') {
+        this.model.hasCompensation = true;
+        if (n.attachedTo) compensable.add(n.attachedTo);
+        const handler = this.model.elements.get(n.compensationHandler ?? '');
+        if (!handler?.isForCompensation || handler.scopeId !== n.scopeId)
+          this.problem(
+            'compensation',
+            n.id,
+            'compensation boundary event must be associated with a compensation handler (an activity with isForCompensation="true") in the same scope',
+          );
+        if (n.outgoing.length)
+          this.problem('compensation', n.id, 'compensation boundary event must not have outgoing sequence flows');
+      }
+      if (n.isForCompensation && (n.incoming.length || n.outgoing.length))
+        this.problem('compensation', n.id, 'compensation handler must not have incoming or outgoing sequence flows');
+    }
+    for (const n of nodes) {
+      const ref = n.event.kind === 'compensation' && n.kind !== 'boundaryEvent' ? n.event.activityRef : undefined;
+      if (ref && !compensable.has(ref))
+        this.problem(
+          'compensation',
+          n.id,
+          `activityRef '${ref}' must name an activity of this scope with a compensation boundary event`,
+        );
     }
   }
 

@@ -30,7 +30,9 @@ export type EventDefinition =
   /** Link events jump within their scope: a throw event continues at the catch event of the same name. */
   | { kind: 'link'; linkName: string }
   /** Catch events without a code catch every escalation. */
-  | { kind: 'escalation'; escalationCode?: string };
+  | { kind: 'escalation'; escalationCode?: string }
+  /** Throw events compensate every completed activity of their scope, or only `activityRef`. */
+  | { kind: 'compensation'; activityRef?: string };
 
 export interface TimerDefinition {
   type: 'duration' | 'date' | 'cycle';
@@ -127,6 +129,10 @@ export interface FlowNode {
   calledDecision?: { decisionId: Expression; resultVariable: string };
   /** Camunda user tasks (zeebe:userTask). */
   userTask?: UserTaskDefinition;
+  /** Compensation boundary events: the compensation handler they are associated with. */
+  compensationHandler?: string;
+  /** Compensation handlers (isForCompensation): run only when their activity is compensated. */
+  isForCompensation?: boolean;
   /** Link throw events: the link catch event of the same name in the same scope. */
   linkTarget?: string;
   /** Script tasks with zeebe:script: the FEEL expression and the variable its value goes to. */
@@ -160,6 +166,8 @@ export interface ProcessModel {
   boundaryEvents: Map<string, string[]>;
   /** Every static job type, sorted; FEEL job types are listed as their expression. */
   jobTypes: string[];
+  /** Whether any activity has a compensation boundary event (completions are recorded only then). */
+  hasCompensation: boolean;
   /** The process's own execution listeners (start: before its start event; end: as it completes). */
   executionListeners: ExecutionListener[];
 }

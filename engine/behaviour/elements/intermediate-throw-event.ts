@@ -1,10 +1,12 @@
 // Intermediate throw events: none (passes on), signal (broadcast, then pass on), link (continue
 // at the link catch event of the same name), escalation (thrown to its catcher, then pass on
-// unless an interrupting catch ended it) and message (a job, as in Zeebe).
+// unless an interrupting catch ended it), compensation (pass on once the handlers it started
+// completed) and message (a job, as in Zeebe).
 import { evaluateExpression } from '../../../lib/feel/index.js';
 import type { FlowNode } from '../../../lib/bpmn/index.js';
 import type { ElementInstance } from '../../state/engine-state.js';
 import type { ElementBehaviour } from '../element-behaviour.js';
+import { throwCompensation } from '../compensation.js';
 import { throwEscalation } from '../escalations.js';
 import type { Flow } from '../flow.js';
 import { broadcastSignal } from '../signals.js';
@@ -37,6 +39,14 @@ export function throwEvent(flow: Flow, el: ElementInstance, node: FlowNode): boo
     flow.defer(() => broadcastSignal(flow, name, {}));
   }
   flow.tx.emit({ type: 'ELEMENT_ACTIVATED', key: el.key });
+  if (event.kind === 'compensation') {
+    flow.defer(() => {
+      // Without handlers to wait for, the throw event goes on at once.
+      if (!throwCompensation(flow, el, node) && flow.state.elements.get(el.key)?.state === 'ACTIVATED')
+        flow.completeElement(el.key);
+    });
+    return false;
+  }
   if (event.kind === 'escalation') {
     flow.defer(() => {
       throwEscalation(flow, el, event.escalationCode ?? '');
