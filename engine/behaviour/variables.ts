@@ -4,7 +4,10 @@ import { evaluateExpression, type FeelResult } from '../../lib/feel/index.js';
 import type { Mapping } from '../../lib/bpmn/index.js';
 import type { Transaction } from '../processor/transaction.js';
 
-export function scopeChain(tx: Transaction, scopeKey: number): number[] {
+/** What reading variables needs of a transaction (the REST API reads without one). */
+type StateView = Pick<Transaction, 'state'>;
+
+export function scopeChain(tx: StateView, scopeKey: number): number[] {
   const chain: number[] = [];
   for (let k: number | undefined = scopeKey; k !== undefined && k >= 0;) {
     const el = tx.state.elements.get(k);
@@ -16,7 +19,7 @@ export function scopeChain(tx: Transaction, scopeKey: number): number[] {
 }
 
 /** All variables visible from a scope; inner scopes shadow outer ones. */
-export function visibleVariables(tx: Transaction, scopeKey: number): Record<string, unknown> {
+export function visibleVariables(tx: StateView, scopeKey: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const k of scopeChain(tx, scopeKey).reverse()) {
     for (const [name, value] of tx.state.variables.get(k) ?? []) out[name] = value;

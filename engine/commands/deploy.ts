@@ -61,7 +61,7 @@ export interface DeployResult {
 type Compiled =
   | { kind: 'bpmn'; name: string; xml: string; checksum: string; processes: ProcessModel[] }
   | { kind: 'dmn'; name: string; xml: string; checksum: string; drg: DecisionRequirementsModel }
-  | { kind: 'form'; name: string; checksum: string; formId: string };
+  | { kind: 'form'; name: string; checksum: string; formId: string; schema: string };
 
 async function compileResource(r: ResourceInput, errors: string[]): Promise<Compiled | undefined> {
   if (r.content.length > MAX_RESOURCE_BYTES) {
@@ -95,7 +95,13 @@ async function compileResource(r: ResourceInput, errors: string[]): Promise<Comp
       errors.push(`'${r.name}': a form must have a non-empty string "id"`);
       return undefined;
     }
-    return { kind: 'form', name: r.name, checksum: createHash('sha256').update(text).digest('hex'), formId: id };
+    return {
+      kind: 'form',
+      name: r.name,
+      checksum: createHash('sha256').update(text).digest('hex'),
+      formId: id,
+      schema: text,
+    };
   }
   errors.push(
     `'${r.name}': unsupported resource type; procos-engine deploys BPMN (.bpmn, .xml), DMN (.dmn) and forms (.form)`,
@@ -245,7 +251,15 @@ function deployForm(tx: Transaction, c: Extract<Compiled, { kind: 'form' }>): De
   }
   const key = tx.nextKey();
   const version = nextVersion(s.formVersions, s.forms, c.formId);
-  tx.emit({ type: 'FORM_DEPLOYED', key, formId: c.formId, version, resourceName: c.name, checksum: c.checksum });
+  tx.emit({
+    type: 'FORM_DEPLOYED',
+    key,
+    formId: c.formId,
+    version,
+    resourceName: c.name,
+    checksum: c.checksum,
+    schema: c.schema,
+  });
   return { formId: c.formId, version, formKey: key, resourceName: c.name };
 }
 

@@ -2,6 +2,7 @@
 // state CREATED, counted by page.totalItems), activation as a long poll through the same job
 // dispatcher as gRPC's ActivateJobs, completion, failure, error and update. Camunda 8.8 has no
 // job statistics endpoint (its API lists none), so none is served.
+import type { TaskListenerResult } from '../behaviour/user-tasks.js';
 import { z } from 'zod';
 import { returnJobs, type ActivatedJob } from '../commands/activate-jobs.js';
 import { completeJob, failJob, throwError, updateJobRetries, updateJobTimeout } from '../commands/job-commands.js';
@@ -23,12 +24,41 @@ const Activation = z
     tenantIds: z.array(z.string()).optional(),
   })
   .strict();
+/** Camunda's job result: what a task listener tells the user task's transition. */
+const TaskListenerResult = z
+  .object({
+    type: z.literal('userTask').optional(),
+    denied: z.boolean().nullish(),
+    deniedReason: z.string().nullish(),
+    corrections: z
+      .object({
+        assignee: z.string().nullish(),
+        dueDate: z.string().nullish(),
+        followUpDate: z.string().nullish(),
+        candidateUsers: z.array(z.string()).nullish(),
+        candidateGroups: z.array(z.string()).nullish(),
+        priority: z.number().int().min(0).max(100).nullish(),
+      })
+      .strict()
+      .nullish(),
+  })
+  .strict();
 const Completion = z
   .object({
     variables: Variables,
-    result: z.null().optional(),
+    result: TaskListenerResult.nullish(),
   })
   .strict();
+
+/** The result without nulls, as the engine takes it. */
+function resultOf(r: z.infer<typeof TaskListenerResult> | null | undefined): TaskListenerResult | undefined {
+  if (!r) return undefined;
+  const corrections = Object.fromEntries(Object.entries(r.corrections ?? {}).filter(([, v]) => v != null));
+  return {
+    ...(r.denied ? { denied: true, deniedReason: r.deniedReason ?? '' } : {}),
+    ...(Object.keys(corrections).length ? { corrections } : {}),
+  };
+}
 const Failure = z
   .object({
     retries: z.number().int().optional(),
@@ -180,7 +210,7 @@ export function jobRoutes(ctx: RestContext): Route[] {
       path: '/v2/jobs/{jobKey}/completion',
       async handle(req) {
         const r = Completion.parse((await req.json()) ?? {});
-        completeJob(engine, jobKey(req.params), text(r.variables));
+        completeJob(engine, jobKey(req.params), text(r.variables), resultOf(r.result));
         return { status: 204 };
       },
     },

@@ -1,7 +1,6 @@
 // The Camunda 8 REST API (Orchestration Cluster API v2) subset of procos-engine, on its own port
 // like Camunda's 8080 (--rest-port): TLS when the gateway has it, the same authentication, bodies
-// no larger than --max-message-size. One module per resource; user tasks come with user-task
-// state in the engine (a user-tasks.ts beside these, added to RESOURCES).
+// no larger than --max-message-size. One module per resource.
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { TlsFiles } from '../server/grpc-server.js';
@@ -16,6 +15,7 @@ import { processInstanceRoutes } from './process-instances.js';
 import { variableRoutes } from './variables.js';
 import { incidentRoutes } from './incidents.js';
 import { jobRoutes } from './jobs.js';
+import { userTaskRoutes } from './user-tasks.js';
 
 export interface RestServerOptions {
   context: RestContext;
@@ -33,7 +33,7 @@ const RESOURCES: ((ctx: RestContext) => Route[])[] = [
   variableRoutes,
   incidentRoutes,
   jobRoutes,
-  // user tasks (/v2/user-tasks/...): with the engine's user-task state
+  userTaskRoutes,
 ];
 
 interface CompiledRoute extends Route {

@@ -157,7 +157,11 @@ export function search<T, V>(
         `Property 'filter.${name}' is not supported by procos-engine; filter by ${Object.keys(spec.fields).join(', ')}`,
       );
     const match = fieldMatcher(name, field.kind, property);
-    tests.push((item) => match(field.get(item)));
+    // A list property (a user task's candidate groups) matches when one of its values does.
+    tests.push((item) => {
+      const value = field.get(item);
+      return Array.isArray(value) ? value.some(match) : match(value);
+    });
   }
   const sorts = (query.sort?.length ? query.sort : [{ field: spec.defaultSort, order: 'ASC' as const }]).map((s) => {
     const field = spec.fields[s.field];

@@ -2,6 +2,7 @@
 // keys of their own: a variable's key is handed out here the first time a search shows it
 // (numbers above the engine's key range) and stays the same while this engine runs. Values are
 // JSON text, cut at Camunda's 8191 characters in search results (isTruncated), whole by key.
+import { scopeChain } from '../behaviour/variables.js';
 import { notFound } from './problems.js';
 import { DEFAULT_TENANT, parseKey, type RestContext, type Route } from './route.js';
 import { search, type SearchSpec } from './search.js';
@@ -77,6 +78,28 @@ export function variableRoutes(ctx: RestContext): Route[] {
           return { ...base(v), value: truncated ? v.value.slice(0, TRUNCATE_AT) : v.value, isTruncated: truncated };
         };
         return { status: 200, body: search(SPEC, all(), await req.json(), view) };
+      },
+    },
+    {
+      // What the task's element sees: its own variables and those of every enclosing scope.
+      method: 'POST',
+      path: '/v2/user-tasks/{userTaskKey}/variables/search',
+      async handle(req) {
+        const key = parseKey(req.params.userTaskKey, 'userTaskKey');
+        const task = ctx.engine.state.userTasks.get(key);
+        if (!task) throw notFound(`User task with key '${key}' not found`);
+        const scopes = scopeChain(ctx.engine, task.elementInstanceKey);
+        const visible = function* (): Generator<VariableItem> {
+          for (const scopeKey of scopes)
+            for (const [name, value] of ctx.engine.state.variables.get(scopeKey) ?? [])
+              yield item(scopeKey, name, value);
+        };
+        const view = (v: VariableItem): Record<string, unknown> => {
+          const truncated = v.value.length > TRUNCATE_AT;
+          return { ...base(v), value: truncated ? v.value.slice(0, TRUNCATE_AT) : v.value, isTruncated: truncated };
+        };
+        const { userTaskKey: _key, ...query } = ((await req.json()) ?? {}) as Record<string, unknown>;
+        return { status: 200, body: search(SPEC, visible(), query, view) };
       },
     },
     {

@@ -25,13 +25,7 @@ export interface DeployedDecision {
   drgKey: number;
 }
 
-export interface DeployedForm {
-  key: number;
-  formId: string;
-  version: number;
-  resourceName: string;
-  checksum: string;
-}
+export type DeployedForm = Omit<EventOf<'FORM_DEPLOYED'>, 'type'>;
 
 export type ElementState = 'ACTIVATING' | 'ACTIVATED' | 'COMPLETING' | 'TERMINATING';
 

@@ -25,7 +25,16 @@ export type EngineEvent =
       xml: string;
       decisions: { key: number; decisionId: string; name: string; version: number }[];
     }
-  | { type: 'FORM_DEPLOYED'; key: number; formId: string; version: number; resourceName: string; checksum: string }
+  | {
+      type: 'FORM_DEPLOYED';
+      key: number;
+      formId: string;
+      version: number;
+      resourceName: string;
+      checksum: string;
+      /** The form's JSON, what a tasklist renders (absent in logs written before it was kept). */
+      schema?: string;
+    }
   | { type: 'PROCESS_DELETED'; key: number }
   | {
       type: 'ELEMENT_ACTIVATING';
