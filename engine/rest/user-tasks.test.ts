@@ -31,7 +31,7 @@ describe('user tasks over REST', () => {
           .find((j) => j.processInstanceKey === processInstanceKey),
       (j) => j !== undefined,
     );
-    return job!.jobKey;
+    return job.jobKey;
   }
 
   /** Camunda's job completion with a result, which the SDK's completeJob does not send. */
@@ -45,7 +45,7 @@ describe('user tasks over REST', () => {
   }
 
   const taskOf = async (processInstanceKey: string) =>
-    (await c8.searchUserTasks({ filter: { processInstanceKey }, sort: [] } as never)).items[0];
+    (await c8.searchUserTasks({ filter: { processInstanceKey }, sort: [] })).items[0];
   const settledTask = (
     processInstanceKey: string,
     what: string,
@@ -78,14 +78,14 @@ describe('user tasks over REST', () => {
     });
     const userTaskKey = task!.userTaskKey;
     expect(await c8.getUserTask(userTaskKey)).toMatchObject({ userTaskKey, assignee: 'ann' });
-    const byGroup = await c8.searchUserTasks({ filter: { candidateGroup: 'managers' }, sort: [] } as never);
+    const byGroup = await c8.searchUserTasks({ filter: { candidateGroup: 'managers' }, sort: [] });
     expect(byGroup.items.map((t) => t.userTaskKey)).toContain(userTaskKey);
 
     const form = (await (await fetch(`${base}/user-tasks/${userTaskKey}/form`)).json()) as Record<string, unknown>;
     expect(form).toMatchObject({ formId: 'approval-form', formKey: task!.formKey, version: 1 });
     expect(JSON.parse(String(form.schema))).toMatchObject({ id: 'approval-form' });
 
-    const variables = await c8.searchUserTaskVariables({ userTaskKey, sort: [] } as never);
+    const variables = await c8.searchUserTaskVariables({ userTaskKey, sort: [] });
     expect(variables.items.find((v) => v.name === 'orderId')?.value).toBe('"O-7"');
 
     // Someone else without override is refused; with it, a listener corrects the assignee.
