@@ -81,7 +81,7 @@ describe('Camunda user tasks', () => {
     assignUserTask(engine(), taskKey, { assignee: 'bob' });
     expect(() => completeUserTask(engine(), taskKey, {})).toThrow(/INVALID_STATE.*in state 'ASSIGNING'/);
     const reassigning = await jobOf(zbc, 'tl.assigning', key);
-    completeJob(engine(), Number(reassigning.key), '', { corrections: { assignee: 'carl' } });
+    completeJob(engine(), Number(reassigning.key), '', { type: 'userTask', corrections: { assignee: 'carl' } });
     await settled(key, 'the corrected assignee', (t) => t.state === 'CREATED' && t.assignee === 'carl');
 
     updateUserTask(engine(), taskKey, { followUpDate: '2026-12-20T09:00:00Z', candidateUsers: ['dana'] });
@@ -90,7 +90,11 @@ describe('Camunda user tasks', () => {
     // A completing listener denies the first completion; the task stays open.
     completeUserTask(engine(), taskKey, { approved: false });
     const denied = await jobOf(zbc, 'tl.completing', key);
-    completeJob(engine(), Number(denied.key), '', { denied: true, deniedReason: 'needs a second look' });
+    completeJob(engine(), Number(denied.key), '', {
+      type: 'userTask',
+      denied: true,
+      deniedReason: 'needs a second look',
+    });
     await settled(key, 'the denied completion', (t) => t.state === 'CREATED');
 
     completeUserTask(engine(), taskKey, { approved: true });

@@ -9,6 +9,7 @@ import type { IncidentErrorType, PendingStart } from '../state/events.js';
 import type { Transaction } from '../processor/transaction.js';
 import type { ElementBehaviour } from './element-behaviour.js';
 import { ELEMENT_BEHAVIOURS, childResult } from './elements/index.js';
+import { adHocSettled, innerSettled } from './elements/ad-hoc-sub-process.js';
 import { evaluateMappings, propagate, setLocal, visibleVariables } from './variables.js';
 import { closeEventTriggers } from './event-triggers.js';
 import { handlerCompleted, recordCompletion } from './compensation.js';
@@ -278,6 +279,9 @@ export class Flow {
     const scope = this.state.elements.get(scopeKey);
     if (!scope || scope.state !== 'ACTIVATED') return;
     if (scope.activeChildren.size > 0 || scope.waitingTokens.size > 0) return;
+    // Inside an ad-hoc subprocess, what happens next is the subprocess's to decide.
+    if (scope.kind === 'adHocInner') return innerSettled(this, scope);
+    if (scope.kind === 'adHocSubProcess') return adHocSettled(this, scope);
     if (scope.kind === 'process') {
       this.tx.emit({ type: 'ELEMENT_COMPLETING', key: scopeKey });
       this.afterEndListeners(scope);

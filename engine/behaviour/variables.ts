@@ -32,9 +32,14 @@ export function setLocal(tx: Transaction, scopeKey: number, name: string, value:
   tx.emit({ type: 'VARIABLE_SET', scopeKey, processInstanceKey: el?.processInstanceKey ?? scopeKey, name, value });
 }
 
-/** Each variable updates the nearest scope that has it, else is created at the root scope. */
+/**
+ * Each variable updates the nearest scope that has it, else is created at the root scope — or,
+ * inside an ad-hoc subprocess, at the scope of the activation it belongs to (they stay local).
+ */
 export function propagate(tx: Transaction, fromScopeKey: number, document: Record<string, unknown>): void {
-  const chain = scopeChain(tx, fromScopeKey);
+  let chain = scopeChain(tx, fromScopeKey);
+  const boundary = chain.findIndex((k) => tx.state.elements.get(k)?.kind === 'adHocInner');
+  if (boundary >= 0) chain = chain.slice(0, boundary + 1);
   const root = chain[chain.length - 1];
   if (root === undefined) return;
   for (const [name, value] of Object.entries(document)) {

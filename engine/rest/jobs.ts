@@ -2,10 +2,16 @@
 // state CREATED, counted by page.totalItems), activation as a long poll through the same job
 // dispatcher as gRPC's ActivateJobs, completion, failure, error and update. Camunda 8.8 has no
 // job statistics endpoint (its API lists none), so none is served.
-import type { TaskListenerResult } from '../behaviour/user-tasks.js';
 import { z } from 'zod';
 import { returnJobs, type ActivatedJob } from '../commands/activate-jobs.js';
-import { completeJob, failJob, throwError, updateJobRetries, updateJobTimeout } from '../commands/job-commands.js';
+import {
+  completeJob,
+  failJob,
+  throwError,
+  updateJobRetries,
+  updateJobTimeout,
+  type JobResult,
+} from '../commands/job-commands.js';
 import type { Job } from '../state/engine-state.js';
 import { badRequest } from './problems.js';
 import { DEFAULT_TENANT, checkTenant, parseKey, type RestContext, type Route } from './route.js';
@@ -24,8 +30,8 @@ const Activation = z
     tenantIds: z.array(z.string()).optional(),
   })
   .strict();
-/** Camunda's job result: what a task listener tells the user task's transition. */
-const TaskListenerResult = z
+/** Camunda's job result: what a task listener tells its user task, or a worker its ad-hoc subprocess. */
+const UserTaskResult = z
   .object({
     type: z.literal('userTask').optional(),
     denied: z.boolean().nullish(),
@@ -43,18 +49,42 @@ const TaskListenerResult = z
       .nullish(),
   })
   .strict();
+const AdHocSubProcessResult = z
+  .object({
+    type: z.literal('adHocSubProcess'),
+    activateElements: z
+      .array(
+        z.object({ elementId: z.string().min(1), variables: z.record(z.string(), z.unknown()).nullish() }).strict(),
+      )
+      .nullish(),
+    isCompletionConditionFulfilled: z.boolean().nullish(),
+    isCancelRemainingInstances: z.boolean().nullish(),
+  })
+  .strict();
+const Result = z.union([AdHocSubProcessResult, UserTaskResult]);
 const Completion = z
   .object({
     variables: Variables,
-    result: TaskListenerResult.nullish(),
+    result: Result.nullish(),
   })
   .strict();
 
 /** The result without nulls, as the engine takes it. */
-function resultOf(r: z.infer<typeof TaskListenerResult> | null | undefined): TaskListenerResult | undefined {
+function resultOf(r: z.infer<typeof Result> | null | undefined): JobResult | undefined {
   if (!r) return undefined;
+  if (r.type === 'adHocSubProcess')
+    return {
+      type: 'adHocSubProcess',
+      activateElements: (r.activateElements ?? []).map((a) => ({
+        elementId: a.elementId,
+        variables: a.variables ?? {},
+      })),
+      isCompletionConditionFulfilled: r.isCompletionConditionFulfilled ?? false,
+      isCancelRemainingInstances: r.isCancelRemainingInstances ?? false,
+    };
   const corrections = Object.fromEntries(Object.entries(r.corrections ?? {}).filter(([, v]) => v != null));
   return {
+    type: 'userTask',
     ...(r.denied ? { denied: true, deniedReason: r.deniedReason ?? '' } : {}),
     ...(Object.keys(corrections).length ? { corrections } : {}),
   };

@@ -151,6 +151,10 @@ const APPLIERS: Pick<Appliers, Applied> = {
     if (e.handlerInstanceKey !== undefined) s.compensationHandlers.set(e.handlerInstanceKey, e.key);
   },
   COMPENSATION_DONE: (s, e) => dropCompensation(s, e.key),
+  AD_HOC_COMPLETION_REQUESTED: (s, e) => {
+    const el = s.elements.get(e.key);
+    if (el) el.adHocCompletionRequested = true;
+  },
   USER_TASK_CREATING: (s, e) => {
     const { type: _type, properties, ...fields } = e;
     s.userTasks.set(e.key, { ...fields, ...properties, state: 'CREATING', pending: {}, listenersDone: 0 });

@@ -9,8 +9,11 @@ export const KEY_BASE = 2251799813685249;
 /** The deployment event's fields (the XML rebuilds the model from a snapshot) and the compiled model. */
 export type DeployedProcess = Omit<EventOf<'PROCESS_DEPLOYED'>, 'type'> & { model: ProcessModel };
 
-/** What an element instance is: a BPMN element, a process instance, or a multi-instance body. */
-export type InstanceKind = ElementKind | 'process' | 'multiInstanceBody';
+/**
+ * What an element instance is: a BPMN element, a process instance, a multi-instance body, or
+ * the scope of one activation inside an ad-hoc subprocess (its variables stay there).
+ */
+export type InstanceKind = ElementKind | 'process' | 'multiInstanceBody' | 'adHocInner';
 
 export type DeployedDecisionRequirements = Omit<EventOf<'DECISION_REQUIREMENTS_DEPLOYED'>, 'type' | 'decisions'> & {
   model: DecisionRequirementsModel;
@@ -47,6 +50,8 @@ export interface ElementInstance {
   jobKey?: number;
   /** Call activities: the child process instance they wait for. */
   calledInstanceKey?: number;
+  /** Ad-hoc subprocesses: completes once its running inner flows have. */
+  adHocCompletionRequested?: boolean;
   /** Camunda user tasks: the user task of the element. */
   userTaskKey?: number;
   /** Execution listeners of the current phase (start while ACTIVATING, end while COMPLETING) that completed. */

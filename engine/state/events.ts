@@ -40,7 +40,7 @@ export type EngineEvent =
       type: 'ELEMENT_ACTIVATING';
       key: number;
       elementId: string;
-      kind: ElementKind | 'process' | 'multiInstanceBody';
+      kind: ElementKind | 'process' | 'multiInstanceBody' | 'adHocInner';
       flowScopeKey: number;
       processInstanceKey: number;
       processDefinitionKey: number;
@@ -197,6 +197,8 @@ export type EngineEvent =
   /** A throw event compensates it: its handler runs (or, for a scope, its contents are compensated). */
   | { type: 'COMPENSATION_TRIGGERED'; key: number; throwInstanceKey: number; handlerInstanceKey?: number }
   | { type: 'COMPENSATION_DONE'; key: number }
+  /** An ad-hoc subprocess is done once its running inner flows are (cancelRemainingInstances=false). */
+  | { type: 'AD_HOC_COMPLETION_REQUESTED'; key: number }
   | { type: 'SIGNAL_BROADCAST'; key: number }
   | { type: 'DECISION_EVALUATED'; key: number; decisionKey: number };
 

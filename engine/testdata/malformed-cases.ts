@@ -164,7 +164,7 @@ export function malformedCases(): MalformedCase[] {
     },
   ];
   // Elements the engine does not execute.
-  for (const type of ['complexGateway', 'transaction', 'adHocSubProcess', 'gateway'])
+  for (const type of ['complexGateway', 'transaction', 'gateway'])
     cases.push({
       name: `unsupported bpmn:${type}`,
       xml: add(`<bpmn:${type} id="x-${type}" />`),
@@ -298,6 +298,22 @@ export function malformedCases(): MalformedCase[] {
       rule: 'execution-listener',
       element: 'start',
       says: "eventType must be 'start' or 'end', not 'take'",
+    },
+    {
+      name: 'an ad-hoc subprocess without activities',
+      xml: add('<bpmn:adHocSubProcess id="tools"><bpmn:startEvent id="tools-start" /></bpmn:adHocSubProcess>'),
+      rule: 'ad-hoc',
+      element: 'tools',
+      says: 'an ad-hoc subprocess must have at least one activity',
+    },
+    {
+      name: 'an ad-hoc subprocess with a start event',
+      xml: add(
+        '<bpmn:adHocSubProcess id="tools"><bpmn:startEvent id="tools-start" /><bpmn:task id="tool" /></bpmn:adHocSubProcess>',
+      ),
+      rule: 'ad-hoc',
+      element: 'tools-start',
+      says: 'an ad-hoc subprocess must not have start events',
     },
     {
       name: 'a cancel end event',

@@ -6,6 +6,7 @@ import { expressionOf, feelSyntaxError, type Expression } from '../feel/index.js
 import type { BpmnProblem } from './bpmn-problem.js';
 import { child, children, extension, parseXml, str, type ModdleElement } from './moddle.js';
 import type {
+  AdHocDefinition,
   ElementKind,
   EventDefinition,
   ExecutionListener,
@@ -74,6 +75,7 @@ const KIND_BY_TYPE: Record<string, ElementKind> = {
   'bpmn:IntermediateThrowEvent': 'intermediateThrowEvent',
   'bpmn:BoundaryEvent': 'boundaryEvent',
   'bpmn:SubProcess': 'subProcess',
+  'bpmn:AdHocSubProcess': 'adHocSubProcess',
   'bpmn:CallActivity': 'callActivity',
   'bpmn:EventBasedGateway': 'eventBasedGateway',
 };
@@ -88,6 +90,7 @@ const ACTIVITY_KINDS: ElementKind[] = [
   'callActivity',
   'passThroughTask',
   'receiveTask',
+  'adHocSubProcess',
 ];
 
 /** Gateways that choose outgoing flows by their conditions (and may have a default flow). */
@@ -257,9 +260,10 @@ class ProcessCompiler {
       nodes.push(node);
       if (kind === 'startEvent') listIn(this.model.startEvents, scopeId).push(node.id);
       if (kind === 'boundaryEvent' && node.attachedTo) listIn(this.model.boundaryEvents, node.attachedTo).push(node.id);
-      if (kind === 'subProcess' && depth + 1 > MAX_SUBPROCESS_DEPTH) {
+      const scopeKind = kind === 'subProcess' || kind === 'adHocSubProcess';
+      if (scopeKind && depth + 1 > MAX_SUBPROCESS_DEPTH) {
         this.problem('subprocess-depth', node.id, `subprocesses nest deeper than ${MAX_SUBPROCESS_DEPTH} levels`);
-      } else if (kind === 'subProcess') {
+      } else if (scopeKind) {
         this.compileScope(el, node.id, depth + 1);
         this.checkScope(node.id, false);
       }
@@ -318,12 +322,14 @@ class ProcessCompiler {
     };
     if (el.isForCompensation === true) node.isForCompensation = true;
     this.compileIoMapping(el, node);
-    if (kind === 'serviceTask' || (node.event.kind === 'message' && THROW_TYPES.has(el.$type)))
+    const adHocWorker = kind === 'adHocSubProcess' && extension(el, 'zeebe:TaskDefinition') !== undefined;
+    if (kind === 'serviceTask' || adHocWorker || (node.event.kind === 'message' && THROW_TYPES.has(el.$type)))
       node.job = this.jobDefinition(el);
     if (kind === 'businessRuleTask') this.compileCalledDecision(el, node);
     if (kind === 'scriptTask') this.compileScript(el, node);
     if (CONDITIONAL_GATEWAYS.includes(kind)) node.defaultFlow = child(el, 'default')?.id;
     if (kind === 'receiveTask') node.event = this.messageDefinition(el, el);
+    if (kind === 'adHocSubProcess') node.adHoc = this.adHocDefinition(el);
     if (kind === 'userTask') node.userTask = this.nativeUserTask(el);
     else if (extension(el, 'zeebe:TaskListeners'))
       this.problem(
@@ -382,6 +388,46 @@ class ProcessCompiler {
     else if (!/^\d+$/.test(retries.value.trim()))
       this.problem('job-retries', id, `retries '${retries.value}' must be a non-negative integer or a FEEL expression`);
     return { type, retries, headers };
+  }
+
+  private adHocDefinition(el: ModdleElement): AdHocDefinition {
+    const id = el.id ?? '';
+    const z = extension(el, 'zeebe:AdHoc');
+    const feel = (text: string | undefined, what: string): Expression | undefined => {
+      if (!text) return undefined;
+      const e = expressionOf(text);
+      if (e.kind !== 'feel')
+        this.problem('ad-hoc', id, `${what} '${text}' must be a FEEL expression starting with '='`);
+      else this.checkFeel(id, e, what);
+      return e;
+    };
+    const condition = feel(str(child(el, 'completionCondition'), 'body'), 'completionCondition');
+    const activatable = children(el, 'flowElements')
+      .filter((n) => KIND_BY_TYPE[n.$type] && !['bpmn:BoundaryEvent', 'bpmn:StartEvent'].includes(n.$type))
+      .filter(
+        (n) => n.triggeredByEvent !== true && n.isForCompensation !== true && children(n, 'incoming').length === 0,
+      )
+      .map((n) => ({
+        elementId: n.id ?? '',
+        ...(n.name ? { elementName: n.name } : {}),
+        ...(str(children(n, 'documentation')[0], 'text')
+          ? { documentation: str(children(n, 'documentation')[0], 'text') }
+          : {}),
+        properties: Object.fromEntries(
+          children(extension(n, 'zeebe:Properties'), 'properties').map((p) => [
+            str(p, 'name') ?? '',
+            str(p, 'value') ?? '',
+          ]),
+        ),
+      }));
+    return {
+      activeElements: feel(str(z, 'activeElementsCollection'), 'activeElementsCollection'),
+      completionCondition: condition?.kind === 'feel' ? condition.source : undefined,
+      cancelRemainingInstances: el.cancelRemainingInstances !== false,
+      outputCollection: str(z, 'outputCollection'),
+      outputElement: feel(str(z, 'outputElement'), 'outputElement'),
+      activatable,
+    };
   }
 
   /** A user task's assignment and schedule: static values or FEEL, evaluated at activation. */
@@ -763,6 +809,7 @@ class ProcessCompiler {
       inclusiveGateway: ['none'],
       eventBasedGateway: ['none'],
       subProcess: ['none'],
+      adHocSubProcess: ['none'],
       callActivity: ['none'],
     };
     if (!allowed[node.kind].includes(k) && !this.unsupportedEvents.has(node.id)) {
@@ -779,7 +826,9 @@ class ProcessCompiler {
     if (isProcess && starts.filter((s) => s.event.kind === 'none').length > 1)
       this.problem('start-event', scopeId, 'process must have at most one none start event');
     const eventSubprocess = !isProcess && this.model.elements.get(scopeId)?.triggeredByEvent === true;
-    if (!isProcess && !eventSubprocess && (starts.length !== 1 || starts[0]?.event.kind !== 'none')) {
+    const adHoc = this.model.elements.get(scopeId)?.kind === 'adHocSubProcess';
+    if (adHoc) this.checkAdHoc(scopeId, nodes);
+    else if (!isProcess && !eventSubprocess && (starts.length !== 1 || starts[0]?.event.kind !== 'none')) {
       this.problem('start-event', scopeId, 'embedded subprocess must have exactly one none start event');
     }
     if (eventSubprocess && (starts.length !== 1 || starts[0]?.event.kind === 'none')) {
@@ -887,6 +936,19 @@ class ProcessCompiler {
           `activityRef '${ref}' must name an activity of this scope with a compensation boundary event`,
         );
     }
+  }
+
+  /** Ad-hoc subprocesses have at least one activity and neither start nor end events (Zeebe's rules). */
+  private checkAdHoc(scopeId: string, nodes: FlowNode[]): void {
+    for (const n of nodes)
+      if (n.kind === 'startEvent' || n.kind === 'endEvent')
+        this.problem(
+          'ad-hoc',
+          n.id,
+          `an ad-hoc subprocess must not have ${n.kind === 'endEvent' ? 'end' : 'start'} events`,
+        );
+    if (!nodes.some((n) => ACTIVITY_KINDS.includes(n.kind)))
+      this.problem('ad-hoc', scopeId, 'an ad-hoc subprocess must have at least one activity');
   }
 
   /** Link events: every throw continues at the one catch event of its name in the same scope. */

@@ -18,6 +18,7 @@ export type ElementKind =
   | 'intermediateThrowEvent'
   | 'boundaryEvent'
   | 'subProcess'
+  | 'adHocSubProcess' // inner elements run when activated (by an expression or a job worker), in any order
   | 'callActivity';
 
 export type EventDefinition =
@@ -84,6 +85,24 @@ export interface UserTaskHeader {
   type: 'string' | 'list' | 'date';
 }
 
+/** An ad-hoc subprocess (Camunda 8.8): which inner elements run, and when it is done. */
+export interface AdHocDefinition {
+  /** A list of inner element ids to activate on entry (BPMN implementation). */
+  activeElements?: Expression;
+  /** FEEL source without "=", evaluated each time an inner flow completes. */
+  completionCondition?: string;
+  cancelRemainingInstances: boolean;
+  outputCollection?: string;
+  outputElement?: Expression;
+  /** The inner elements that can be activated (no incoming sequence flow), as adHocSubProcessElements lists them. */
+  activatable: {
+    elementId: string;
+    elementName?: string;
+    documentation?: string;
+    properties: Record<string, string>;
+  }[];
+}
+
 /** zeebe:executionListener: a job that must complete before the element goes on (start) or leaves (end). */
 export interface ExecutionListener {
   eventType: 'start' | 'end';
@@ -127,6 +146,8 @@ export interface FlowNode {
   triggeredByEvent?: boolean;
   calledProcessId?: Expression;
   calledDecision?: { decisionId: Expression; resultVariable: string };
+  /** Ad-hoc subprocesses; with `job` as well, a job worker decides what runs. */
+  adHoc?: AdHocDefinition;
   /** Camunda user tasks (zeebe:userTask). */
   userTask?: UserTaskDefinition;
   /** Compensation boundary events: the compensation handler they are associated with. */

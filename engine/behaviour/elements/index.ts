@@ -1,6 +1,7 @@
 // The dispatch table: one behaviour per element kind (Zeebe: one processor per element type).
 import type { ElementKind } from '../../../lib/bpmn/index.js';
 import type { ElementBehaviour } from '../element-behaviour.js';
+import { adHocSubProcess } from './ad-hoc-sub-process.js';
 import { businessRuleTask } from './business-rule-task.js';
 import { callActivity } from './call-activity.js';
 import { completeAtOnce } from './complete-at-once.js';
@@ -36,5 +37,6 @@ export const ELEMENT_BEHAVIOURS: Record<ElementKind, ElementBehaviour> = {
   intermediateThrowEvent,
   boundaryEvent: completeAtOnce,
   subProcess,
+  adHocSubProcess,
   callActivity,
 };
