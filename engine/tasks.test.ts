@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   deployFixture,
+  fixture,
   incidentOf,
   jobOf,
   ManualClock,
@@ -94,6 +95,18 @@ describe('job-based user tasks', () => {
     });
     await zbc.completeJob({ jobKey: job.key, variables: { approved: true } });
     expect((await h.outcome(key)).endEvents).toEqual(['end']);
+  });
+
+  it("a linked form's header is the key of the form's latest version; a form not deployed is FORM_NOT_FOUND", async () => {
+    const zbc = h.client();
+    const missing = await zbc.createProcessInstance({ bpmnProcessId: 'user-task-job-linked-form', variables: {} });
+    const incident = await incidentOf(h, missing.processInstanceKey);
+    expect(incident).toMatchObject({ errorType: 'FORM_NOT_FOUND', elementId: 'fill' });
+    const deployed = await zbc.deployResources([{ name: 'approval.form', form: fixture('approval.form') }]);
+    const formKey = (deployed.deployments as { form?: { formKey: string } }[]).find((d) => d.form)?.form?.formKey;
+    await zbc.resolveIncident({ incidentKey: incident.key });
+    const job = await jobOf(zbc, 'io.camunda.zeebe:userTask', missing.processInstanceKey);
+    expect(job.customHeaders).toEqual({ 'io.camunda.zeebe:formKey': formKey });
   });
 
   it('a header expression that does not give what Zeebe expects is an EXTRACT_VALUE_ERROR incident naming it', async () => {

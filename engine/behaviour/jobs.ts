@@ -52,6 +52,12 @@ export function evaluateUserTaskHeaders(
   if (!entries.length) return out;
   const vars = visibleVariables(flow.tx, el.key);
   for (const [name, header] of entries) {
+    if (header.type === 'form') {
+      const formKey = linkedFormKey(flow, el, header);
+      if (formKey === undefined) return undefined;
+      out[name] = formKey;
+      continue;
+    }
     const value = headerValue(header, vars);
     if (typeof value !== 'string') {
       flow.incident(el, 'EXTRACT_VALUE_ERROR', `${name.replace('io.camunda.zeebe:', '')}: ${value.error}`);
@@ -60,6 +66,21 @@ export function evaluateUserTaskHeaders(
     out[name] = value;
   }
   return out;
+}
+
+/** The key of the latest deployed version of a linked form, or undefined once a FORM_NOT_FOUND incident is raised. */
+function linkedFormKey(flow: Flow, el: ElementInstance, header: UserTaskHeader): string | undefined {
+  const formId = header.expression.kind === 'static' ? header.expression.value : '';
+  const s = flow.tx.state;
+  const form = s.latestOf(s.formVersions, s.forms, formId);
+  if (form) return String(form.key);
+  flow.incident(el, 'FORM_NOT_FOUND', formNotFound(formId));
+  return undefined;
+}
+
+/** Zeebe's words for a linked form that is not deployed. */
+export function formNotFound(formId: string): string {
+  return `Expected to find a form with id '${formId}', but no form with this id is found, at least a form with this id should be available. To resolve the Incident please deploy a form with the same id`;
 }
 
 /** A user task property as Zeebe hands it on: a string, a JSON array of strings, an ISO 8601 date-time. */

@@ -8,7 +8,7 @@ import type { ElementInstance, UserTask } from '../state/engine-state.js';
 import type { UserTaskProperties, UserTaskTransition } from '../state/events.js';
 import { openBoundaryTriggers } from './event-triggers.js';
 import type { Flow } from './flow.js';
-import { createJob, evaluateJob, headerValue } from './jobs.js';
+import { createJob, evaluateJob, formNotFound, headerValue } from './jobs.js';
 import { visibleVariables } from './variables.js';
 
 const LISTENER_EVENT: Record<UserTaskTransition, TaskListenerEvent> = {
@@ -74,7 +74,7 @@ function evaluateProperties(
     if (!form)
       return {
         errorType: 'FORM_NOT_FOUND',
-        message: `Expected to find a form with id '${def.formId}', but no form with this id is found, at least a form with this id should be available. To resolve the Incident please deploy a form with the same id`,
+        message: formNotFound(def.formId),
       };
     formKey = String(form.key);
   }

@@ -200,3 +200,36 @@ describe('execution listeners', () => {
     expect(ok.processes[0]?.jobTypes).toEqual(['l']);
   });
 });
+
+describe('what Zeebe deploys although it looks wrong', () => {
+  const model = (task: string, diagram = '') =>
+    `<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="t">
+  <bpmn:process id="p" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    ${task}
+    <bpmn:sequenceFlow id="f" sourceRef="start" targetRef="t" />
+  </bpmn:process>
+  ${diagram}
+</bpmn:definitions>`;
+
+  it('a diagram that names a missing element (the diagram is not executed)', async () => {
+    const c = await compileBpmn(
+      model(
+        '<bpmn:task id="t" />',
+        '<bpmndi:BPMNDiagram id="dia"><bpmndi:BPMNPlane id="plane" bpmnElement="Process_gone" /></bpmndi:BPMNDiagram>',
+      ),
+    );
+    expect(c.problems).toEqual([]);
+  });
+
+  it('retries="" as Modeler 1.0 wrote it: the default, 3', async () => {
+    const c = await compileBpmn(
+      model(
+        '<bpmn:serviceTask id="t"><bpmn:extensionElements><zeebe:taskDefinition type="mail" retries="" /></bpmn:extensionElements></bpmn:serviceTask>',
+      ),
+    );
+    expect(c.problems).toEqual([]);
+    expect(c.processes[0]?.elements.get('t')?.job?.retries).toEqual({ kind: 'static', value: '3' });
+  });
+});

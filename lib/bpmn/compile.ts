@@ -119,6 +119,8 @@ export async function compileBpmn(xml: string): Promise<CompiledDefinitions> {
     return { processes: [], problems, checksum };
   }
   for (const w of parsed.warnings) {
+    // The diagram is not executed: Zeebe deploys models whose diagram names a missing element.
+    if (w.element?.$type.startsWith('bpmndi:')) continue;
     const elementId = w.element?.id;
     problems.push({
       rule: 'xml-schema',
@@ -383,7 +385,8 @@ class ProcessCompiler {
     const type = expressionOf(typeText ?? '');
     if (type.kind === 'feel') this.checkFeel(id, type, 'job type');
     this.model.jobTypes.push(type.kind === 'static' ? type.value : `=${type.source}`);
-    const retries = expressionOf(str(def, 'retries') ?? '3');
+    // An empty retries attribute (Modeler 1.0 wrote retries="") means the default, as in Zeebe.
+    const retries = expressionOf(str(def, 'retries')?.trim() || '3');
     if (retries.kind === 'feel') this.checkFeel(id, retries, 'retries');
     else if (!/^\d+$/.test(retries.value.trim()))
       this.problem('job-retries', id, `retries '${retries.value}' must be a non-negative integer or a FEEL expression`);
@@ -523,13 +526,10 @@ class ProcessCompiler {
     );
     const form = extension(el, 'zeebe:FormDefinition');
     const formKey = str(form, 'formKey');
+    const formId = str(form, 'formId');
     if (formKey) out['io.camunda.zeebe:formKey'] = { expression: { kind: 'static', value: formKey }, type: 'string' };
-    else if (str(form, 'formId'))
-      this.problem(
-        'user-task',
-        id,
-        'a linked form (formId) needs a Camunda user task (zeebe:userTask); job-based user tasks take a formKey',
-      );
+    // A linked form (Camunda 8.4+): the key of its latest deployed version, found at activation.
+    else if (formId) out['io.camunda.zeebe:formKey'] = { expression: { kind: 'static', value: formId }, type: 'form' };
     return out;
   }
 

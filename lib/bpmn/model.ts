@@ -79,10 +79,13 @@ export interface TaskListener {
   retries: Expression;
 }
 
-/** How a user task header's value is made: a string as is, or a list (candidates) as a JSON array. */
+/**
+ * How a user task header's value is made: a string as is, a list (candidates) as a JSON array, a
+ * date checked, a linked form's id as the key of its latest deployed version.
+ */
 export interface UserTaskHeader {
   expression: Expression;
-  type: 'string' | 'list' | 'date';
+  type: 'string' | 'list' | 'date' | 'form';
 }
 
 /** An ad-hoc subprocess (Camunda 8.8): which inner elements run, and when it is done. */

@@ -18,6 +18,11 @@ describe('evaluateFeel', () => {
     ['get or else(missing, "fallback")', 'fallback'],
     ['string length(big.blob)', 100_000],
     ['upper case(customer)', 'ADA'],
+    // Found in a real model (zeebe-chaos): a path under a missing variable is not defined.
+    ['is defined(action.provider.timeout)', false],
+    ['get or else(value: missing, default: "named")', 'named'],
+    ['to json({a: 1})', '{"a":1}'],
+    ['partition([1, 2, 3], 2)', [[1, 2], [3]]],
   ])('%s', (source, expected) => {
     expect(evaluateFeel(source, variables)).toEqual({ ok: true, value: expected });
   });
