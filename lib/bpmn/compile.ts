@@ -520,7 +520,6 @@ class ProcessCompiler {
    * io.camunda.zeebe:* headers; candidates as a JSON array, FEEL values evaluated at activation.
    */
   private userTaskHeaders(el: ModdleElement): Record<string, UserTaskHeader> {
-    const id = el.id ?? '';
     const out = Object.fromEntries(
       Object.entries(this.userTaskProperties(el)).map(([name, h]) => [`io.camunda.zeebe:${name}`, h]),
     );
