@@ -24,7 +24,7 @@ endif
 # Keyed by the Node.js in use: switching Node reinstalls, so native modules match its ABI.
 NPM_STAMP := node_modules/.procos-installed-$(NODE_KEY)
 
-.PHONY: help up test test-stress deps host-tools node env lint typecheck crds crds-check build unit e2e images cluster-build seccomp-profile cluster-up cluster-down bench clean plugin-archive
+.PHONY: help up test test-stress deps host-tools node env lint typecheck crds crds-check proto-types proto-types-check build unit e2e images cluster-build seccomp-profile cluster-up cluster-down bench clean plugin-archive
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -32,7 +32,7 @@ help: ## List the targets
 up: deps host-tools build ## Boot ProcOS on this machine, send one AI query through its HTTP ingress, print the answer and what ran; stays up (Ctrl-C stops)
 	node bin/procos.js up processes --demo
 
-test: deps host-tools lint typecheck crds-check build unit e2e ## Everything CI runs: lint, types, CRD freshness, unit and e2e tests
+test: deps host-tools lint typecheck crds-check proto-types-check build unit e2e ## Everything CI runs: lint, types, CRD and gRPC type freshness, unit and e2e tests
 
 test-stress: ## `make test` N times (default 5) while two busy loops load both cores
 	bash e2e/test-stress.sh $(or $(N),5)
@@ -90,6 +90,12 @@ crds: deps ## Regenerate crds/ (and the chart's copy and RBAC rules) from operat
 crds-check: deps ## Fail when crds/ (or gitops/argocd/argocd-cm-procos.yaml) is stale
 	npx tsx operator/api/generate-crds.ts --check
 	npx tsx gitops/argocd/argocd-cm.ts --check
+
+proto-types: deps ## Regenerate engine/server/generated/ (the gateway's gRPC types) from the zeebe.proto @camunda8/sdk ships
+	npx tsx engine/server/generate-proto-types.ts
+
+proto-types-check: deps ## Fail when engine/server/generated/ differs from the installed SDK's zeebe.proto
+	npx tsx engine/server/generate-proto-types.ts --check
 
 build: deps ## Compile TypeScript into dist/ (the bin/ entry points run it)
 	@# Fresh output (no stale .js of a deleted .ts), but keep dist/images: its layers are a cache.

@@ -8,10 +8,11 @@ import {
   loadPackageDefinition,
   type GrpcObject,
   type ServerInterceptor,
-  type ServiceDefinition,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
+import { loadSync, type Options } from '@grpc/proto-loader';
+import type { ProtoGrpcType } from './generated/zeebe.js';
+import type { GatewayDefinition } from './generated/gateway_protocol/Gateway.js';
 
 const require = createRequire(import.meta.url);
 
@@ -21,21 +22,25 @@ export function zeebeProtoPath(): string {
   return join(dirname(sdkMain), 'proto', 'zeebe.proto');
 }
 
-/** gateway_protocol loaded with the SDK client's own options, so both sides agree on every field's shape. */
-export function loadGatewayPackage(): GrpcObject {
-  const definition = loadSync(zeebeProtoPath(), {
-    keepCase: true,
-    longs: String,
-    enums: String,
-    defaults: true,
-    oneofs: true,
-  });
-  return loadPackageDefinition(definition);
+/**
+ * The SDK client's own options, so both sides agree on every field's shape; the types in
+ * generated/ are made with the same ones (generate-proto-types.ts).
+ */
+export const GATEWAY_PROTO_OPTIONS = {
+  keepCase: true,
+  longs: String,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+} as const satisfies Options;
+
+/** gateway_protocol loaded as the SDK client loads it. */
+export function loadGatewayPackage(): GrpcObject & ProtoGrpcType {
+  return loadPackageDefinition(loadSync(zeebeProtoPath(), GATEWAY_PROTO_OPTIONS)) as GrpcObject & ProtoGrpcType;
 }
 
-export function gatewayServiceDefinition(): ServiceDefinition {
-  const pkg = loadGatewayPackage() as unknown as { gateway_protocol: { Gateway: { service: ServiceDefinition } } };
-  return pkg.gateway_protocol.Gateway.service;
+export function gatewayServiceDefinition(): GatewayDefinition {
+  return loadGatewayPackage().gateway_protocol.Gateway.service;
 }
 
 export interface TlsFiles {
