@@ -16,6 +16,7 @@ import { projectRoot } from '../../lib/cli/version.js';
 import { sdkClient } from '../../lib/zeebe/sdk-client.js';
 import { spawnEngine } from '../../engine/testing/engine-process.js';
 import { rawGateway } from '../../engine/testing/engine-harness.js';
+import { CALLS_PER_JOB, echoCpuPerCallMs, engineCpuPerJobMs } from './cost-per-job.js';
 
 const root = projectRoot();
 const INFLIGHT = 64;
@@ -95,6 +96,13 @@ const percentile = (sorted: number[], p: number): number =>
 const echo = await echoCeiling();
 console.log(
   `echo ceiling, ${INFLIGHT} in flight, server in its own process: SDK topology() ${echo.sdk.toFixed(0)} calls/s; raw grpc-js client ${echo.raw.toFixed(0)} calls/s`,
+);
+
+// CPU per job of the engine against the protocol's own CPU per call (cost-per-job.ts).
+const echoMs = await echoCpuPerCallMs(quick ? 5000 : 20_000);
+const engineMs = await engineCpuPerJobMs(quick ? 1000 : 4000);
+console.log(
+  `CPU: echo server ${(echoMs * 1000).toFixed(1)} µs per call; procos-engine ${(engineMs * 1000).toFixed(1)} µs per job of hello = ${(engineMs / (CALLS_PER_JOB * echoMs)).toFixed(2)}× the protocol's ${CALLS_PER_JOB} calls per job`,
 );
 
 const dataDir = mkdtempSync(join(tmpdir(), 'procos-bench-'));

@@ -160,17 +160,28 @@ export class InstanceHistory {
     if (j) change(j.job);
   }
 
-  /** Oldest finished instances go first; running ones only when nothing finished is left. */
+  /**
+   * Oldest finished instances go first; running ones only when nothing finished is left. Runs
+   * once per new instance, so it looks only as far as the first finished one (the Map keeps
+   * insertion order) and forgets the victim's jobs through its own elements.
+   */
   private evict(): void {
     while (this.instances.size > this.capacity) {
-      const victim =
-        [...this.instances.values()].find((i) => i.state !== 'active') ?? this.instances.values().next().value;
+      let victim: InstanceRecord | undefined;
+      for (const i of this.instances.values()) {
+        victim ??= i;
+        if (i.state !== 'active') {
+          victim = i;
+          break;
+        }
+      }
       if (!victim) return;
       this.instances.delete(victim.processInstanceKey);
-      const keys = new Set(victim.elements.map((el) => Number(el.key)));
-      keys.add(Number(victim.processInstanceKey));
-      for (const k of keys) this.elements.delete(k);
-      for (const [jobKey, j] of this.jobs) if (keys.has(j.element)) this.jobs.delete(jobKey);
+      this.elements.delete(Number(victim.processInstanceKey));
+      for (const el of victim.elements) {
+        this.elements.delete(Number(el.key));
+        if (el.job) this.jobs.delete(Number(el.job.key));
+      }
     }
   }
 

@@ -18,6 +18,8 @@ export async function spawnEngine(args: {
   dataDir: string;
   /** Address to bind (the engine's --host; default loopback), e.g. 0.0.0.0 for pods to reach it. */
   host?: string;
+  /** Node options for the engine's process, e.g. --cpu-prof for a profile (bench/engine). */
+  nodeArgs?: string[];
 }): Promise<EngineProcess> {
   const bin = join(projectRoot(), 'bin/procos-engine.js');
   if (!existsSync(join(projectRoot(), 'dist/engine/main.js')))
@@ -25,6 +27,7 @@ export async function spawnEngine(args: {
   const child = spawn(
     process.execPath,
     [
+      ...(args.nodeArgs ?? []),
       bin,
       '--port',
       String(args.port),
