@@ -3,6 +3,7 @@
 import { evaluate, parseExpression } from 'feelin';
 import { CAMUNDA_BUILTINS } from './camunda-builtins.js';
 import { JAVA_REGEX_BUILTINS } from './java-regex.js';
+import { parseShape, withParseCache } from './parse-cache.js';
 
 export type Expression = { kind: 'static'; value: string } | { kind: 'feel'; source: string };
 
@@ -29,7 +30,8 @@ export type FeelResult = { ok: true; value: unknown } | { ok: false; error: stri
 
 export function evaluateFeel(source: string, variables: Record<string, unknown>): FeelResult {
   try {
-    const { value, warnings } = evaluate(source, contextFor(source, variables), 'camunda');
+    const context = contextFor(source, variables);
+    const { value, warnings } = withParseCache(source, parseShape(context), () => evaluate(source, context, 'camunda'));
     const fatal = warnings.find(
       (w) => w.type === 'INVALID_TYPE' || w.type === 'NO_FUNCTION_FOUND' || w.type === 'FUNCTION_INVOCATION_FAILURE',
     );
