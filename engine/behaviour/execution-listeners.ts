@@ -20,6 +20,11 @@ export function listenersOf(flow: Flow, el: ElementInstance, eventType: 'start' 
  * one (or raises an incident when its expressions fail) and returns true; false once all ran.
  */
 export function awaitingListener(flow: Flow, el: ElementInstance, eventType: 'start' | 'end'): boolean {
+  // Most elements have none: answer without allocating (this runs twice per element instance).
+  if (el.kind === 'multiInstanceBody') return false;
+  const model = flow.processOf(el).model;
+  const all = el.kind === 'process' ? model.executionListeners : model.elements.get(el.elementId)?.executionListeners;
+  if (!all?.length) return false;
   const listeners = listenersOf(flow, el, eventType);
   const next = listeners[el.listenersDone ?? 0];
   if (!next) return false;

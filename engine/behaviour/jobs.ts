@@ -37,6 +37,8 @@ export function evaluateJob(
   return { type: type.value, retries: retryCount };
 }
 
+const NO_HEADERS: Record<string, string> = Object.freeze({});
+
 /**
  * A job-based user task's io.camunda.zeebe:* headers as Zeebe writes them: candidates as a JSON
  * array (a static "a, b" is split at commas), dates as ISO 8601 date-times. Undefined once an
@@ -47,8 +49,9 @@ export function evaluateUserTaskHeaders(
   el: ElementInstance,
   job: JobDefinition,
 ): Record<string, string> | undefined {
+  if (!job.userTaskHeaders) return NO_HEADERS;
   const out: Record<string, string> = {};
-  const entries = Object.entries(job.userTaskHeaders ?? {});
+  const entries = Object.entries(job.userTaskHeaders);
   if (!entries.length) return out;
   const vars = visibleVariables(flow.tx, el.key);
   for (const [name, header] of entries) {

@@ -14,6 +14,9 @@ export const serviceTask: ElementBehaviour = {
     if (!userTaskHeaders) return;
     flow.tx.emit({ type: 'ELEMENT_ACTIVATED', key: el.key });
     openBoundaryTriggers(flow, el, node);
-    createJob(flow, el, job, { ...node.job.headers, ...userTaskHeaders });
+    const headers = Object.keys(userTaskHeaders).length
+      ? { ...node.job.headers, ...userTaskHeaders }
+      : node.job.headers;
+    createJob(flow, el, job, headers);
   },
 };
