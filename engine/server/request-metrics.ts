@@ -21,6 +21,14 @@ export function requestDurationTimer(registry: Registry): RequestTimer {
   });
   // Each timed call is also a server span (a no-op unless tracing is exported: lib/telemetry).
   const tracer = trace.getTracer('procos-engine');
+  // Labelled children found once per method and code: label lookup per call is not free.
+  const observers = new Map<string, { observe(seconds: number): void }>();
+  const observer = (method: string, code: status) => {
+    const key = `${method}/${code}`;
+    let child = observers.get(key);
+    if (!child) observers.set(key, (child = histogram.labels({ method, code: status[code] })));
+    return child;
+  };
   return (method) => {
     const started = performance.now();
     const span = tracer.startSpan(`gateway_protocol.Gateway/${method}`, {
@@ -28,7 +36,7 @@ export function requestDurationTimer(registry: Registry): RequestTimer {
       attributes: { 'rpc.system': 'grpc', 'rpc.service': 'gateway_protocol.Gateway', 'rpc.method': method },
     });
     return (code) => {
-      histogram.observe({ method, code: status[code] }, (performance.now() - started) / 1000);
+      observer(method, code).observe((performance.now() - started) / 1000);
       span.setAttribute('rpc.grpc.status_code', code);
       if (code !== status.OK) span.setStatus({ code: SpanStatusCode.ERROR, message: status[code] });
       span.end();
