@@ -1,16 +1,13 @@
 // Camunda user tasks (zeebe:userTask): no job; the task moves through its lifecycle by commands
-// (the Camunda REST API's, engine/commands/user-task-commands.ts) and each transition waits for
+// (the Camunda REST API's, engine/commands/*-user-task.ts) and each transition waits for
 // its task listeners, jobs completed through the SDK. Commands run here without a transport;
 // the REST routes have their own tests.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { completeJob } from './commands/job-commands.js';
-import {
-  assignUserTask,
-  completeUserTask,
-  listUserTasks,
-  updateUserTask,
-  type UserTaskView,
-} from './commands/user-task-commands.js';
+import { assignUserTask } from './commands/assign-user-task.js';
+import { completeJob } from './commands/complete-job.js';
+import { completeUserTask } from './commands/complete-user-task.js';
+import { updateUserTask } from './commands/update-user-task.js';
+import { listUserTasks, type UserTaskView } from './rest/user-task-view.js';
 import {
   fixture,
   incidentOf,

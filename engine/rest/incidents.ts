@@ -1,6 +1,6 @@
 // Incidents over REST: search, get, resolve. Engine state holds the open incidents (state
 // ACTIVE); a resolved one is gone from it.
-import { resolveIncident } from '../commands/instance-commands.js';
+import { resolveIncident } from '../commands/resolve-incident.js';
 import type { Incident } from '../state/engine-state.js';
 import { notFound } from './problems.js';
 import { DEFAULT_TENANT, k, parseKey, type RestContext, type Route } from './route.js';

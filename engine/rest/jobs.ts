@@ -4,14 +4,11 @@
 // job statistics endpoint (its API lists none), so none is served.
 import { z } from 'zod';
 import { returnJobs, type ActivatedJob } from '../commands/activate-jobs.js';
-import {
-  completeJob,
-  failJob,
-  throwError,
-  updateJobRetries,
-  updateJobTimeout,
-  type JobResult,
-} from '../commands/job-commands.js';
+import { completeJob, type JobResult } from '../commands/complete-job.js';
+import { failJob } from '../commands/fail-job.js';
+import { throwError } from '../commands/throw-error.js';
+import { updateJobRetries } from '../commands/update-job-retries.js';
+import { updateJobTimeout } from '../commands/update-job-timeout.js';
 import type { Job } from '../state/engine-state.js';
 import { badRequest } from './problems.js';
 import { DEFAULT_TENANT, checkTenant, parseKey, type RestContext, type Route } from './route.js';

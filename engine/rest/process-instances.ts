@@ -3,7 +3,7 @@
 // since the engine started), which also knows start and end times.
 import { z } from 'zod';
 import { createProcessInstance, type CreateInstanceResult } from '../commands/create-instance.js';
-import { cancelProcessInstance } from '../commands/instance-commands.js';
+import { cancelProcessInstance } from '../commands/cancel-instance.js';
 import type { Engine } from '../processor/engine.js';
 import { RestError, badRequest, notFound } from './problems.js';
 import { DEFAULT_TENANT, checkTenant, k, parseKey, type RestContext, type Route } from './route.js';

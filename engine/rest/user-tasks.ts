@@ -3,18 +3,14 @@
 // or canceled one is gone from it. Each change starts a transition that waits for the task's
 // listeners (engine/behaviour/user-tasks.ts): the answer is 204 once it has begun.
 import { z } from 'zod';
-import {
-  assignUserTask,
-  completeUserTask,
-  unassignUserTask,
-  updateUserTask,
-  userTaskView,
-  type UserTaskChangeset,
-} from '../commands/user-task-commands.js';
+import { assignUserTask, unassignUserTask } from '../commands/assign-user-task.js';
+import { completeUserTask } from '../commands/complete-user-task.js';
+import { updateUserTask, type UserTaskChangeset } from '../commands/update-user-task.js';
 import type { UserTask } from '../state/engine-state.js';
 import { badRequest, notFound } from './problems.js';
 import { DEFAULT_TENANT, parseKey, type RestContext, type Route } from './route.js';
 import { search, type SearchSpec } from './search.js';
+import { userTaskView } from './user-task-view.js';
 
 const Assignment = z
   .object({ assignee: z.string(), allowOverride: z.boolean().nullish(), action: z.string().nullish() })

@@ -3,8 +3,15 @@
 import type { Logger } from 'pino';
 import type { Engine } from '../processor/engine.js';
 import type { JobDispatcher } from '../jobs/job-dispatcher.js';
-import { completeJob, failJob, throwError, updateJobRetries, updateJobTimeout } from '../commands/job-commands.js';
-import { cancelProcessInstance, deleteResource, resolveIncident, setVariables } from '../commands/instance-commands.js';
+import { cancelProcessInstance } from '../commands/cancel-instance.js';
+import { completeJob } from '../commands/complete-job.js';
+import { deleteResource } from '../commands/delete-resource.js';
+import { failJob } from '../commands/fail-job.js';
+import { resolveIncident } from '../commands/resolve-incident.js';
+import { setVariables } from '../commands/set-variables.js';
+import { throwError } from '../commands/throw-error.js';
+import { updateJobRetries } from '../commands/update-job-retries.js';
+import { updateJobTimeout } from '../commands/update-job-timeout.js';
 import { publishMessage } from '../commands/publish-message.js';
 import { modifyProcessInstance } from '../commands/modify-instance.js';
 import { migrateProcessInstance } from '../commands/migrate-instance.js';
