@@ -6,7 +6,8 @@
 //    workers (StreamActivatedJobs + CompleteJob, own process) run the hello process, instances
 //    started by a plain grpc-js client. A job costs the engine its share of CreateProcessInstance
 //    (half: 2 jobs per instance), its push on the stream and its CompleteJob: ~2 calls.
-// `--cpu-prof DIR` also writes a V8 CPU profile of the engine (open it in Chrome DevTools).
+// `--cpu-prof DIR` / `--heap-prof DIR` also write a V8 CPU / allocation profile of the engine
+// (open them in Chrome DevTools).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,13 +51,16 @@ export async function echoCpuPerCallMs(calls: number): Promise<number> {
 }
 
 /** CPU milliseconds procos-engine spends per job of hello, with raw grpc-js stream workers. */
-export async function engineCpuPerJobMs(instances: number, cpuProfDir?: string): Promise<number> {
+export async function engineCpuPerJobMs(instances: number, cpuProfDir?: string, heapProfDir?: string): Promise<number> {
   const dataDir = mkdtempSync(join(tmpdir(), 'procos-bench-'));
   const engine = await spawnEngine({
     port: await freePort(),
     monitoringPort: await freePort(),
     dataDir,
-    nodeArgs: cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [],
+    nodeArgs: [
+      ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : []),
+      ...(heapProfDir ? ['--heap-prof', `--heap-prof-dir=${heapProfDir}`] : []),
+    ],
   });
   try {
     const client = sdkClient(engine.grpc);
@@ -96,10 +100,12 @@ async function waitIdle(monitoring: string): Promise<void> {
 
 if (import.meta.url === `file://${process.argv[1] ?? ''}`) {
   const quick = process.argv.includes('--quick');
-  const profAt = process.argv.indexOf('--cpu-prof');
-  const profDir = profAt > 0 ? process.argv[profAt + 1] : undefined;
+  const dirAfter = (flag: string) => {
+    const at = process.argv.indexOf(flag);
+    return at > 0 ? process.argv[at + 1] : undefined;
+  };
   const echoMs = await echoCpuPerCallMs(quick ? 5000 : 20_000);
-  const engineMs = await engineCpuPerJobMs(quick ? 1000 : 4000, profDir);
+  const engineMs = await engineCpuPerJobMs(quick ? 1000 : 4000, dirAfter('--cpu-prof'), dirAfter('--heap-prof'));
   const protocolMs = CALLS_PER_JOB * echoMs;
   console.log(
     `echo server: ${(echoMs * 1000).toFixed(1)} µs CPU per call; protocol cost per job (${CALLS_PER_JOB} calls): ${(protocolMs * 1000).toFixed(1)} µs`,
