@@ -58,6 +58,24 @@ describe('ad-hoc subprocesses', () => {
     expect(incident.errorMessage).toMatch(/\[launch\]/);
   });
 
+  it('instance modification does not activate an inner element past the ad-hoc subprocess', async () => {
+    const zbc = h.client();
+    const { processInstanceKey } = await zbc.createProcessInstance({
+      bpmnProcessId: 'ad-hoc-all',
+      variables: { tools: ['search'], topic: 'x' },
+    });
+    await expect(
+      zbc.modifyProcessInstance({
+        processInstanceKey,
+        activateInstructions: [{ elementId: 'notify', ancestorElementInstanceKey: '-1', variableInstructions: [] }],
+        terminateInstructions: [],
+      } as never),
+    ).rejects.toThrow(
+      /INVALID_ARGUMENT.*unsupported: 'notify'. The activation of elements inside an ad-hoc sub-process is not supported/,
+    );
+    await zbc.cancelProcessInstance(processInstanceKey);
+  });
+
   it('a job worker activates inner elements with its job result, gets a new job after each, and completes it', async () => {
     const zbc = h.client();
     const { processInstanceKey: key } = await zbc.createProcessInstance({

@@ -123,6 +123,11 @@ const UNSUPPORTED: [string, (node: FlowNode, model: ProcessModel) => boolean][] 
     'The activation of elements inside a multi-instance subprocess is not supported',
     (n, m) => flowScopesOf(m, n).some((s) => m.elements.get(s)?.multiInstance !== undefined),
   ],
+  [
+    // Inner elements run in inner instances the ad-hoc subprocess creates itself.
+    'The activation of elements inside an ad-hoc sub-process is not supported; activate the ad-hoc sub-process',
+    (n, m) => flowScopesOf(m, n).some((s) => m.elements.get(s)?.kind === 'adHocSubProcess'),
+  ],
 ];
 
 function invalid(message: string): Rejection {
