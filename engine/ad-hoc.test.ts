@@ -69,7 +69,7 @@ describe('ad-hoc subprocesses', () => {
         processInstanceKey,
         activateInstructions: [{ elementId: 'notify', ancestorElementInstanceKey: '-1', variableInstructions: [] }],
         terminateInstructions: [],
-      } as never),
+      }),
     ).rejects.toThrow(
       /INVALID_ARGUMENT.*unsupported: 'notify'. The activation of elements inside an ad-hoc sub-process is not supported/,
     );
