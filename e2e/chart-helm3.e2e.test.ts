@@ -125,12 +125,26 @@ describe('the Helm chart with Helm 3 (real helm v3, real apiserver)', () => {
       NS,
       ...devValues,
       '--set',
+      'engine.address=grpc://zeebe:26500',
+      '--set',
       'engine.auth.strategy=OAUTH',
       '--set',
       'engine.auth.existingSecret=zeebe-credentials',
     ]);
     expect(refused.code).not.toBe(0);
     expect(refused.out).toContain(`Secret zeebe-credentials does not exist in namespace ${NS}`);
+    const noToken = helm([
+      'install',
+      RELEASE,
+      CHART,
+      '-n',
+      NS,
+      ...devValues,
+      '--set',
+      'bundledEngine.auth.existingSecret=engine-token',
+    ]);
+    expect(noToken.code).not.toBe(0);
+    expect(noToken.out).toContain(`Secret engine-token does not exist in namespace ${NS}`);
 
     const installed = helm(['install', RELEASE, CHART, '-n', NS, ...devValues, '--wait', '--timeout', '120s']);
     expect(installed.code, installed.out).toBe(0);
@@ -141,6 +155,9 @@ describe('the Helm chart with Helm 3 (real helm v3, real apiserver)', () => {
         .sort(),
     ).toEqual([expect.stringMatching(/^dev3-procos-[a-z0-9]+-[a-z0-9]+$/), 'dev3-procos-engine-0']);
     for (const p of pods()) expect(ready(p), p.metadata.name).toBe(true);
+    const token = (): string =>
+      cluster.kubectl(['-n', NS, 'get', 'secret', 'dev3-procos-engine-auth', '-o', 'jsonpath={.data.token}']);
+    const tokenBefore = token();
 
     const upgraded = helm([
       'upgrade',
@@ -162,6 +179,8 @@ describe('the Helm chart with Helm 3 (real helm v3, real apiserver)', () => {
     const args = deployment.spec.template.spec.containers[0]?.args;
     expect(args).toContain('--concurrency=4');
     expect(args).not.toContain('--concurrency=8');
+    // lookup found the engine's token Secret under Helm 3 too: the token stays.
+    expect(token()).toBe(tokenBefore);
     // --wait returned once the new operator pod was Ready.
     const operators = pods().filter((p) => p.metadata.name.startsWith('dev3-procos-') && !p.metadata.deletionTimestamp);
     expect(operators.find((p) => p.spec.containers[0]?.args?.includes('--concurrency=4') && ready(p))).toBeDefined();
@@ -184,7 +203,16 @@ describe('the Helm chart with Helm 3 (real helm v3, real apiserver)', () => {
     expect(gone.code, gone.out).toBe(0);
     for (const d of objects) expect(find(d), `${d.kind} ${d.metadata.name}`).toBe('');
     await waitFor('the release pods to go', () => (pods().length === 0 ? true : undefined), { timeoutMs: 120_000 });
-    for (const kind of ['deployment', 'statefulset', 'service', 'serviceaccount', 'role', 'rolebinding', 'configmap'])
+    for (const kind of [
+      'deployment',
+      'statefulset',
+      'service',
+      'serviceaccount',
+      'role',
+      'rolebinding',
+      'configmap',
+      'secret',
+    ])
       expect(
         cluster.kubectl(['-n', NS, 'get', kind, '-l', `app.kubernetes.io/instance=${RELEASE}`, '-o', 'name']).trim(),
         kind,

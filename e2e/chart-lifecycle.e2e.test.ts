@@ -1,6 +1,7 @@
 // The chart's whole life on a real node (kubelet + containerd, kube-proxy, CoreDNS): the dev
 // preset installs to all Ready with real pods, a ProcOSProcess applied after it reaches Ready and
-// its workers serve it; `helm upgrade` to a new chart version (values and CRDs changed, CRDs by
+// its workers serve it — through the bundled engine, which lets in only callers with its token
+// (issue 14: the operator, its backlog scaler and the workers have it; nobody else); `helm upgrade` to a new chart version (values and CRDs changed, CRDs by
 // the README's documented command since Helm leaves them alone), `helm rollback`, and an
 // uninstall that leaves only what the user keeps.
 import { Camunda8 } from '@camunda8/sdk';
@@ -53,6 +54,12 @@ describe('the chart on a real node: install, serve, upgrade, rollback, uninstall
       '-o',
       'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
     ]).stdout;
+  /** The bundled engine's token, as the chart's Secret holds it. */
+  const engineToken = (): string =>
+    Buffer.from(
+      cluster.kubectl(['-n', NS, 'get', 'secret', 'dev-procos-engine-auth', '-o', 'jsonpath={.data.token}']),
+      'base64',
+    ).toString();
   const devValues = [
     '-f',
     join(projectRoot(), 'helm/values-dev.yaml'),
@@ -151,9 +158,56 @@ describe('the chart on a real node: install, serve, upgrade, rollback, uninstall
       '-o',
       'jsonpath={.spec.clusterIP}',
     ]);
-    const zeebe = new Camunda8({
+    // Without the token the engine's Service lets nobody in: gRPC UNAUTHENTICATED, the read API 401.
+    const anonymous = new Camunda8({
       ZEEBE_GRPC_ADDRESS: `grpc://${engineIp}:26500`,
       CAMUNDA_AUTH_STRATEGY: 'NONE',
+      CAMUNDA_SECURE_CONNECTION: false,
+      zeebeGrpcSettings: { ZEEBE_GRPC_CLIENT_RETRY: false, ZEEBE_CLIENT_LOG_LEVEL: 'NONE' },
+    } as never).getZeebeGrpcApiClient();
+    try {
+      await expect(
+        anonymous.createProcessInstance({ bpmnProcessId: 'hello', variables: { name: 'Mallory' } }),
+      ).rejects.toMatchObject({ code: 16 });
+    } finally {
+      await anonymous.close();
+    }
+    expect((await httpGet(`http://${engineIp}:9600/v1/jobs/backlog`)).status).toBe(401);
+    expect((await httpGet(`http://${engineIp}:9600/v1/process-instances`)).status).toBe(401);
+    // The workers have the token through a Secret their pool owns; their Deployment holds no value of it.
+    const token = engineToken();
+    const workerDeployment = cluster.kubectl(['-n', APPS, 'get', 'deployment', 'hello-worker', '-o', 'json']);
+    expect(workerDeployment).not.toContain(token);
+    const workerSpec = JSON.parse(workerDeployment) as {
+      spec: { template: { spec: { containers: { envFrom?: { secretRef?: { name: string } }[] }[] } } };
+    };
+    expect(workerSpec.spec.template.spec.containers[0]?.envFrom).toEqual([
+      { secretRef: { name: 'hello-worker-engine-auth' } },
+    ]);
+    const owned = JSON.parse(
+      cluster.kubectl(['-n', APPS, 'get', 'secret', 'hello-worker-engine-auth', '-o', 'json']),
+    ) as { metadata: { ownerReferences: { kind: string; name: string }[] }; data: Record<string, string> };
+    expect(owned.metadata.ownerReferences).toMatchObject([{ kind: 'WorkerPool', name: 'hello' }]);
+    expect(Object.keys(owned.data).sort()).toEqual(['CAMUNDA_AUTH_STRATEGY', 'CAMUNDA_OAUTH_TOKEN']);
+    // The backlog scaler reads the (authenticated) read API: the pool shows a backlog, not BacklogUnavailable.
+    const scaling = await waitFor(
+      'the hello pool to report its backlog',
+      () => {
+        const pool = JSON.parse(cluster.kubectl(['-n', APPS, 'get', 'workerpool', 'hello', '-o', 'json'])) as {
+          status?: { backlog?: number; conditions?: { type: string; status: string; reason: string }[] };
+        };
+        const c = pool.status?.conditions?.find((x) => x.type === 'Scaling');
+        return pool.status?.backlog !== undefined && c ? c : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+    expect(scaling.reason).not.toBe('BacklogUnavailable');
+    expect(scaling.status).toBe('True');
+
+    const zeebe = new Camunda8({
+      ZEEBE_GRPC_ADDRESS: `grpc://${engineIp}:26500`,
+      CAMUNDA_AUTH_STRATEGY: 'BEARER',
+      CAMUNDA_OAUTH_TOKEN: token,
       CAMUNDA_SECURE_CONNECTION: false,
     }).getZeebeGrpcApiClient();
     try {
@@ -204,7 +258,8 @@ describe('the chart on a real node: install, serve, upgrade, rollback, uninstall
     expect(engineMetrics.body).toContain('procos_engine_job_backlog');
   });
 
-  it('upgrades to the new chart version (values and CRDs by the documented command), then rolls back', () => {
+  it('upgrades to the new chart version (values and CRDs by the documented command), then rolls back; the engine token stays', () => {
+    const tokenBefore = engineToken();
     const poolWithNewField = stringify({
       apiVersion: 'procos.io/v1alpha1',
       kind: 'WorkerPool',
@@ -234,6 +289,8 @@ describe('the chart on a real node: install, serve, upgrade, rollback, uninstall
     const after = operatorDeployment();
     expect(after.metadata.labels['helm.sh/chart']).toBe('procos-0.1.0');
     expect(after.spec.template.spec.containers[0]?.args).toContain('--concurrency=4');
+    // The chart found its Secret (lookup) and kept the token: the engine and the workers still agree.
+    expect(engineToken()).toBe(tokenBefore);
     // Helm leaves CRDs alone on upgrade: the old WorkerPool schema does not know the new field.
     const strict = cluster.tryKubectl(['apply', '--validate=strict', '-f', '-'], poolWithNewField);
     expect(strict.code).not.toBe(0);
@@ -250,6 +307,7 @@ describe('the chart on a real node: install, serve, upgrade, rollback, uninstall
     const back = operatorDeployment();
     expect(back.metadata.labels['helm.sh/chart']).toBe('procos-0.0.9');
     expect(back.spec.template.spec.containers[0]?.args).toContain('--concurrency=8');
+    expect(engineToken()).toBe(tokenBefore);
     const history = JSON.parse(helm(['history', 'dev', '-n', NS, '-o', 'json']).out) as {
       revision: number;
       chart: string;
@@ -303,7 +361,7 @@ describe('the chart on a real node: install, serve, upgrade, rollback, uninstall
           '-n',
           APPS,
           'get',
-          'deployments,configmaps',
+          'deployments,configmaps,secrets',
           '-l',
           'app.kubernetes.io/managed-by=procos-operator',
           '-o',

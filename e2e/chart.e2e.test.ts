@@ -114,6 +114,67 @@ describe('the Helm chart (real helm, real apiserver)', () => {
     });
   });
 
+  it('secures the bundled engine with a token from a Secret: the engine reads it as a file, the operator by reference', () => {
+    type Container = {
+      args: string[];
+      env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[];
+      volumeMounts?: { name: string; mountPath: string }[];
+    };
+    type Pod = { containers: Container[]; volumes?: { name: string; secret?: { secretName: string } }[] };
+    const podOf = (docs: Doc[], kind: string): Pod =>
+      (docs.find((d) => d.kind === kind)?.spec?.template as { spec: Pod }).spec;
+    const env = (docs: Doc[], name: string) =>
+      podOf(docs, 'Deployment').containers[0]?.env?.find((e) => e.name === name);
+
+    const docs = render('bundledEngine.enabled=true');
+    const secret = docs.find((d) => d.kind === 'Secret') as (Doc & { data: { token: string } }) | undefined;
+    expect(secret?.metadata.name).toBe('procos-engine-auth');
+    const token = Buffer.from(secret?.data.token ?? '', 'base64').toString();
+    expect(token).toMatch(/^[A-Za-z0-9]{48}$/);
+    const engine = podOf(docs, 'StatefulSet');
+    expect(engine.containers[0]?.args).toEqual(
+      expect.arrayContaining(['--auth=token', '--auth-token-file=/etc/procos/engine-auth/token']),
+    );
+    expect(engine.containers[0]?.volumeMounts).toContainEqual(
+      expect.objectContaining({ name: 'auth', mountPath: '/etc/procos/engine-auth' }),
+    );
+    expect(engine.volumes?.find((v) => v.name === 'auth')?.secret?.secretName).toBe('procos-engine-auth');
+    expect(env(docs, 'CAMUNDA_AUTH_STRATEGY')?.value).toBe('BEARER');
+    expect(env(docs, 'CAMUNDA_OAUTH_TOKEN')?.valueFrom).toEqual({
+      secretKeyRef: { name: 'procos-engine-auth', key: 'token' },
+    });
+    // The token is in the Secret and nowhere else.
+    expect(JSON.stringify(docs.filter((d) => d.kind !== 'Secret'))).not.toContain(token);
+
+    // Bring your own Secret: none is made, both sides point at it.
+    const own = render('bundledEngine.enabled=true', 'bundledEngine.auth.existingSecret=my-token');
+    expect(own.find((d) => d.kind === 'Secret')).toBeUndefined();
+    expect(podOf(own, 'StatefulSet').volumes?.find((v) => v.name === 'auth')?.secret?.secretName).toBe('my-token');
+    expect(env(own, 'CAMUNDA_OAUTH_TOKEN')?.valueFrom?.secretKeyRef?.name).toBe('my-token');
+
+    // Opted out: no token anywhere, the operator talks to the engine without one.
+    const open = render('bundledEngine.enabled=true', 'bundledEngine.auth.enabled=false');
+    expect(open.find((d) => d.kind === 'Secret')).toBeUndefined();
+    expect(podOf(open, 'StatefulSet').containers[0]?.args.join(' ')).not.toContain('--auth');
+    expect(env(open, 'CAMUNDA_AUTH_STRATEGY')?.value).toBe('NONE');
+    expect(env(open, 'CAMUNDA_OAUTH_TOKEN')).toBeUndefined();
+
+    // engine.auth is for engine.address, not for the bundled engine.
+    const mixed = helm([
+      'template',
+      'procos',
+      CHART,
+      '--set',
+      'bundledEngine.enabled=true',
+      '--set',
+      'engine.auth.strategy=OAUTH',
+      '--set',
+      'engine.auth.existingSecret=zeebe',
+    ]);
+    expect(mixed.code).not.toBe(0);
+    expect(mixed.out).toContain('the bundled engine is secured by bundledEngine.auth');
+  });
+
   it('refuses bad values naming the field', () => {
     for (const [value, message] of BAD_VALUES) {
       const r = helm(['template', 'procos', CHART, '--set', value]);
@@ -229,6 +290,24 @@ describe('the Helm chart (real helm, real apiserver)', () => {
   });
 
   it('installs the dev preset with its bundled engine, every pod Ready, and says how long it took', () => {
+    // The chart can tell a Secret is missing only in a namespace it sees.
+    cluster.kubectl(['create', 'namespace', 'procos-dev']);
+    const missing = helm([
+      'install',
+      'dev',
+      CHART,
+      '-n',
+      'procos-dev',
+      '--create-namespace',
+      '-f',
+      join(PRESETS, 'values-dev.yaml'),
+      '--set',
+      'bundledEngine.auth.existingSecret=engine-token',
+    ]);
+    expect(missing.code).not.toBe(0);
+    expect(missing.out).toContain(
+      'bundledEngine.auth.existingSecret: Secret engine-token does not exist in namespace procos-dev',
+    );
     const t0 = Date.now();
     const r = helm([
       'install',

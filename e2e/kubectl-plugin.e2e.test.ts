@@ -70,7 +70,13 @@ describe('kubectl procos (through the real kubectl)', () => {
   let kubectlBin: string;
   let pluginDir: string;
   /** Without engine settings of the machine running the tests: each test says which engine. */
-  const ENGINE_ENV = ['ZEEBE_GRPC_ADDRESS', 'PROCOS_ENGINE_MONITORING_URL', 'CAMUNDA_AUTH_STRATEGY', 'KUBECONFIG'];
+  const ENGINE_ENV = [
+    'ZEEBE_GRPC_ADDRESS',
+    'PROCOS_ENGINE_MONITORING_URL',
+    'CAMUNDA_AUTH_STRATEGY',
+    'CAMUNDA_OAUTH_TOKEN',
+    'KUBECONFIG',
+  ];
   const env = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
     ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !ENGINE_ENV.includes(k))),
     // kubectl finds plugins on PATH; node 22 must be there for the plugin's shebang.
@@ -621,19 +627,43 @@ describe('kubectl procos (through the real kubectl)', () => {
         const r = plugin('run', 'hello', '--var', 'name=Ada', '--wait', '-n', NS, '-o', 'json');
         expect(r.code, r.stderr).toBe(0);
         expect(JSON.parse(r.stdout)).toMatchObject({ version: 1, variables: { name: 'Ada', greeting: 'Hello, Ada!' } });
-        // The same engine addressed directly, as --engine-address takes it.
-        const direct = plugin(
-          'run',
-          'hello',
-          '--var',
-          'name=Bo',
-          '--wait',
-          '-n',
-          NS,
-          '--engine-address',
-          `${enginePodIp}:26500`,
-        );
-        expect(direct.stdout).toContain('"greeting": "Hello, Bo!"');
+        // The same engine addressed directly, as --engine-address takes it: the bundled engine wants
+        // its token (the chart's Secret), from the environment as for any @camunda8/sdk client.
+        const direct = (env: Record<string, string>): Run =>
+          kubectlRun(
+            [
+              'procos',
+              'run',
+              'hello',
+              '--var',
+              'name=Bo',
+              '--wait',
+              '-n',
+              NS,
+              '--engine-address',
+              `${enginePodIp}:26500`,
+              '--kubeconfig',
+              cluster.kubeconfigPath,
+            ],
+            env,
+          );
+        const refused = direct({});
+        expect(refused.code).not.toBe(0);
+        expect(refused.stderr).toMatch(/UNAUTHENTICATED/i);
+        const token = Buffer.from(
+          cluster.kubectl([
+            '-n',
+            'procos-system',
+            'get',
+            'secret',
+            'procos-engine-auth',
+            '-o',
+            'jsonpath={.data.token}',
+          ]),
+          'base64',
+        ).toString();
+        const bearer = direct({ CAMUNDA_AUTH_STRATEGY: 'BEARER', CAMUNDA_OAUTH_TOKEN: token });
+        expect(bearer.stdout, bearer.stderr).toContain('"greeting": "Hello, Bo!"');
 
         // The read API through its own port-forward: an instance held at a job no pool serves.
         const boom = plugin('deploy', boomBpmn(tempDir('procos-boom-')), '-n', NS, '--policy', 'hello', '--wait');

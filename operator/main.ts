@@ -11,13 +11,17 @@ import { startOperator } from './operator.js';
 import { CamundaJobSearchBacklog, ProcosEngineBacklog, type BacklogSource } from './engine-client/backlog-source.js';
 import { VERSION } from '../lib/cli/version.js';
 import { sdkAuthHeaders } from './engine-client/sdk-auth.js';
+import { engineCredentials } from './engine-client/engine-credentials.js';
 import { SCRIPT_SECCOMP_PROFILE } from './controllers/pool/worker-objects.js';
 import { ZeebeGrpcClient } from '@camunda8/sdk/dist/zeebe/index.js';
 
+/** Both sources authenticate as the Zeebe client does (procos-engine's read API takes the same credentials). */
 function backlogSource(kind: 'procos-engine' | 'camunda' | 'none', url: string | undefined): BacklogSource | undefined {
   if (kind === 'none') return undefined;
   if (!url) throw new Error(`--backlog-url: needed with --backlog-source ${kind}`);
-  return kind === 'procos-engine' ? new ProcosEngineBacklog(url) : new CamundaJobSearchBacklog(url, sdkAuthHeaders());
+  return kind === 'procos-engine'
+    ? new ProcosEngineBacklog(url, sdkAuthHeaders())
+    : new CamundaJobSearchBacklog(url, sdkAuthHeaders());
 }
 
 /**
@@ -87,7 +91,7 @@ WorkerPools:
   --backlog-source KIND         Where the backlog scaler reads job counts: procos-engine (its
                                 /v1/jobs/backlog), camunda (Camunda 8.8+ REST job search) or none
                                 (pools keep their size; condition BacklogUnavailable). Default none.
-                                camunda authenticates like the Zeebe client (CAMUNDA_AUTH_STRATEGY …)
+                                Both authenticate like the Zeebe client (CAMUNDA_AUTH_STRATEGY …)
   --backlog-url URL             The source's base URL: procos-engine's monitoring port
                                 (http://engine:9600) or Camunda's REST API (http://camunda:8080)
   --backlog-poll-seconds N      How often the backlog is read and pools rescaled (default 10)
@@ -98,10 +102,12 @@ WorkerPools:
   --help, --version
 
 The engine connection comes from the @camunda8/sdk environment: ZEEBE_GRPC_ADDRESS
-(grpc://host:26500 plaintext, grpcs:// TLS), CAMUNDA_AUTH_STRATEGY (NONE, OAUTH, BASIC),
+(grpc://host:26500 plaintext, grpcs:// TLS), CAMUNDA_AUTH_STRATEGY (NONE, OAUTH, BASIC, BEARER),
 ZEEBE_CLIENT_ID / ZEEBE_CLIENT_SECRET / CAMUNDA_OAUTH_URL for Camunda 8 SaaS or self-managed,
-CAMUNDA_CUSTOM_ROOT_CERT_PATH for a grpcs:// engine whose certificate a private CA signed (worker
-pods get that CA too).
+CAMUNDA_OAUTH_TOKEN for BEARER (procos-engine --auth token), CAMUNDA_BASIC_AUTH_USERNAME /
+_PASSWORD for BASIC, CAMUNDA_CUSTOM_ROOT_CERT_PATH for a grpcs:// engine whose certificate a
+private CA signed. Worker pods get the same: the CA as a variable, the credentials through a
+Secret each WorkerPool owns (<pool>-worker-engine-auth), which their environment comes from.
 Logs are JSON lines (pino); LOG_LEVEL=debug for more.
 `;
 
@@ -197,6 +203,8 @@ await main({
     if (!workerEngineAddress)
       throw new Error('--worker-engine-address: not set, and no ZEEBE_GRPC_ADDRESS to default to');
     const backlog = backlogSource(f['backlog-source'], f['backlog-url']);
+    const credentials = engineCredentials(process.env);
+    if (credentials) log.info({ strategy: credentials.strategy }, 'worker pods get the engine credentials');
     // The kernel's job workers get a client of their own: closing it stops them, not deployments.
     const kernelClient = f['no-kernel-jobs']
       ? undefined
@@ -225,6 +233,7 @@ await main({
           ...workerTracingEnv(f['worker-otlp-endpoint'] ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT),
           ...workerEngineCaEnv(),
         ],
+        engineCredentials: credentials,
       },
       kernel: kernelClient && { zbc: kernelClient, healthIntervalSeconds: f['health-interval-seconds'] },
       faultPoint: (point) => {

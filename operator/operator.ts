@@ -11,6 +11,7 @@ import { LeaderElector } from './runtime/leader-election.js';
 import { operatorMetrics } from './runtime/operator-metrics.js';
 import type { Controller } from './runtime/controller.js';
 import type { BacklogSource } from './engine-client/backlog-source.js';
+import type { EngineCredentials } from './engine-client/engine-credentials.js';
 import { BacklogCache } from './controllers/pool/backlog-cache.js';
 import { poolController } from './controllers/pool/pool-controller.js';
 import {
@@ -53,6 +54,8 @@ export interface OperatorOptions {
     scriptSeccompProfile?: string;
     /** Environment every worker pod gets (OTLP tracing settings). */
     env?: { name: string; value: string }[];
+    /** The operator's engine credentials, handed to every pool's workers through a Secret the pool owns. */
+    engineCredentials?: EngineCredentials;
   };
   /**
    * The kernel job types of the system processes (procos.system.*, procos.request.*), served by
@@ -155,8 +158,9 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     const serviceAccounts = informer<OwnedObject>('/api/v1/serviceaccounts', owned);
     const roleBindings = informer<OwnedObject>('/apis/rbac.authorization.k8s.io/v1/rolebindings', owned);
     const pods = informer<PodObject>('/api/v1/pods', { ...owned, transform: slimPod });
-    // Secrets only as metadata: the operator checks a pool's secretRefs exist, never reads them.
-    const secrets = informer<KubeObject>('/api/v1/secrets', { metadataOnly: true });
+    // Secrets only as metadata: the operator checks a pool's secretRefs exist and writes the
+    // engine Secret a pool owns (its applied hash is an annotation), never reads them.
+    const secrets = informer<OwnedObject>('/api/v1/secrets', { metadataOnly: true });
     const events = new EventRecorder(client, 'procos-operator', log);
     const options = { metrics, log, concurrency: o.concurrency };
 
@@ -205,6 +209,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
         engineAddress: o.workers.engineAddress,
         scriptSeccompProfile: o.workers.scriptSeccompProfile,
         env: o.workers.env,
+        engineCredentials: o.workers.engineCredentials,
       },
       pollMs: o.workers.pollMs,
       events,

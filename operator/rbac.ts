@@ -1,7 +1,9 @@
 // What the operator may do in the cluster, in one place: the e2e suite grants exactly this to
 // the operator's ServiceAccount, and the Helm chart's ClusterRole is checked against it.
-// Least privilege: Secrets are only listed and watched as metadata (a pool's secretRefs must
+// Least privilege: Secrets are listed and watched as metadata only (a pool's secretRefs must
 // exist), never read; worker pods are only watched (their state explains a pool's status).
+// Secrets are written, though: each pool owns one with the engine credentials for its workers
+// (a Secret of the operator's namespace cannot be mounted by pods of others).
 export interface PolicyRule {
   apiGroups: string[];
   resources: string[];
@@ -53,7 +55,8 @@ export const OPERATOR_RULES: PolicyRule[] = [
     resourceNames: [SCRIPT_RUNNER_CLUSTER_ROLE],
   },
   { apiGroups: [''], resources: ['pods'], verbs: READ },
-  { apiGroups: [''], resources: ['secrets'], verbs: ['list', 'watch'] },
+  // get: only the metadata of a Secret whose name the pool's engine Secret wants (a create that conflicts).
+  { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
   { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
 ];

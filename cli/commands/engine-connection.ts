@@ -90,15 +90,25 @@ export function engineCallError(err: unknown, engine: EngineConnection): Command
 }
 
 /** GET on procos-engine's read API at `base`; not answering is exit 3. */
-export async function readApi(base: string, path: string): Promise<{ status: number; body: unknown }> {
+export async function readApi(
+  base: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: unknown }> {
   let res: Response;
   try {
-    res = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(10_000) });
+    res = await fetch(`${base}${path}`, { headers, signal: AbortSignal.timeout(10_000) });
   } catch (err) {
     throw new CommandError(
       `the engine's read API at ${base} does not answer: ${(err as Error).message}`,
       EXIT.unreachable,
     );
   }
+  if (res.status === 401)
+    throw new CommandError(
+      `the engine's read API at ${base} wants credentials (401): set them as for any @camunda8/sdk client ` +
+        '(CAMUNDA_AUTH_STRATEGY=BEARER with CAMUNDA_OAUTH_TOKEN, OAUTH or BASIC with theirs)',
+      EXIT.unreachable,
+    );
   return { status: res.status, body: await res.json() };
 }

@@ -7,6 +7,7 @@ import { Camunda8 } from '@camunda8/sdk';
 import type { KubeObject } from '../../operator/runtime/kube-client.js';
 import { sdkClient, type ZeebeGrpcClient } from '../../lib/zeebe/sdk-client.js';
 import { CommandError, EXIT } from '../commands/command.js';
+import { sdkAuthHeaders } from '../../operator/engine-client/sdk-auth.js';
 import {
   readApi,
   type EngineConnection,
@@ -49,6 +50,8 @@ interface EngineTarget {
   /** The SDK's auth: NONE, or the strategy whose credentials come from the user's environment. */
   authStrategy: string;
   credentialSecrets: string[];
+  /** The operator's bearer token's Secret (the chart's bundled engine), in `namespace`. */
+  tokenSecret?: { name: string; key: string };
   /** The namespace a bare Service name is in (the operator's). */
   namespace: string;
 }
@@ -97,6 +100,7 @@ async function findEngine(cluster: Cluster, f: EngineFlags): Promise<EngineTarge
     source: `the operator Deployment ${operator.metadata.namespace ?? ''}/${operator.metadata.name}`,
     authStrategy: settings.authStrategy,
     credentialSecrets: settings.credentialSecrets,
+    tokenSecret: settings.tokenSecret,
     namespace: operator.metadata.namespace ?? cluster.defaultNamespace,
   };
 }
@@ -194,6 +198,7 @@ export class ClusterEngine implements EngineConnection {
   private zbc?: ZeebeGrpcClient;
   private grpc?: Reached;
   private monitoring?: { base: string; reached: Reached };
+  private token?: Promise<string | undefined>;
 
   private constructor(
     private readonly cluster: Cluster,
@@ -239,9 +244,11 @@ export class ClusterEngine implements EngineConnection {
             ': set ZEEBE_CLIENT_ID, ZEEBE_CLIENT_SECRET and CAMUNDA_OAUTH_URL in your environment, as for any @camunda8/sdk client',
           EXIT.unreachable,
         );
+      const token = await this.bearerToken();
       this.zbc = new Camunda8({
         ZEEBE_GRPC_ADDRESS: `${address.tls ? 'grpcs' : 'grpc'}://${hostPort}`,
         CAMUNDA_AUTH_STRATEGY: t.authStrategy,
+        ...(token ? { CAMUNDA_OAUTH_TOKEN: token } : {}),
         zeebeGrpcSettings: { ZEEBE_GRPC_CLIENT_RETRY: false, ZEEBE_CLIENT_LOG_LEVEL: 'NONE' },
       } as never).getZeebeGrpcApiClient();
     }
@@ -268,14 +275,58 @@ export class ClusterEngine implements EngineConnection {
       const host = reached.host.includes(':') ? `[${reached.host}]` : reached.host;
       this.monitoring = { base: `${url.tls ? 'https' : 'http'}://${host}:${reached.port}${url.path}`, reached };
     }
+    const headers = await this.readHeaders();
     try {
-      return await readApi(this.monitoring.base, path);
+      return await readApi(this.monitoring.base, path, headers);
     } catch (err) {
       const why = this.monitoring.reached.forward?.lastError;
       if (err instanceof CommandError && why)
         throw new CommandError(`${err.message} (${this.monitoring.reached.how}: ${why})`, err.exitCode);
       throw err;
     }
+  }
+
+  /** The read API takes the same credentials as the gRPC API (procos-engine --auth). */
+  private async readHeaders(): Promise<Record<string, string>> {
+    const t = this.target;
+    if (t.authStrategy === 'NONE') return {};
+    const token = await this.bearerToken();
+    try {
+      return await sdkAuthHeaders({
+        CAMUNDA_AUTH_STRATEGY: t.authStrategy,
+        ...(token ? { CAMUNDA_OAUTH_TOKEN: token } : {}),
+      })();
+    } catch (err) {
+      throw new CommandError(
+        `the engine (${this.description}) wants ${t.authStrategy} credentials: ${(err as Error).message}`,
+        EXIT.unreachable,
+      );
+    }
+  }
+
+  /**
+   * BEARER: the user's CAMUNDA_OAUTH_TOKEN, else the operator's own from its Secret (the chart's
+   * bundled engine), when the user's kubeconfig may read it — as `kubectl get secret` would.
+   */
+  private bearerToken(): Promise<string | undefined> {
+    this.token ??= (async () => {
+      const t = this.target;
+      if (t.authStrategy !== 'BEARER') return undefined;
+      if (process.env.CAMUNDA_OAUTH_TOKEN) return process.env.CAMUNDA_OAUTH_TOKEN;
+      const where = t.tokenSecret ? `key ${t.tokenSecret.key} of Secret ${t.namespace}/${t.tokenSecret.name}` : '';
+      const unset = `the engine (${t.address ?? t.monitoringUrl ?? ''} from ${t.source}) wants a bearer token: set CAMUNDA_OAUTH_TOKEN`;
+      if (!t.tokenSecret) throw new CommandError(unset, EXIT.unreachable);
+      let secret: (KubeObject & { data?: Record<string, string> }) | undefined;
+      try {
+        secret = await this.cluster.getOf('v1', 'secrets', t.namespace, t.tokenSecret.name);
+      } catch (err) {
+        throw new CommandError(`${unset} (the operator's is ${where}: ${(err as Error).message})`, EXIT.unreachable);
+      }
+      const value = secret?.data?.[t.tokenSecret.key];
+      if (!value) throw new CommandError(`${unset} (the operator's ${where} is missing)`, EXIT.unreachable);
+      return Buffer.from(value, 'base64').toString('utf8').trim();
+    })();
+    return this.token;
   }
 
   async pools(): Promise<PoolRef[]> {

@@ -70,5 +70,22 @@ describe('engine addresses', () => {
         containers: [{ name: 'operator', args: ['--backlog-source', 'camunda', '--backlog-url', 'http://c:8080'] }],
       }).monitoringUrl,
     ).toBeUndefined();
+    // The bundled engine with its token (bundledEngine.auth): where the operator's token is.
+    expect(
+      operatorEngineSettings({
+        containers: [
+          {
+            name: 'operator',
+            env: [
+              { name: 'CAMUNDA_AUTH_STRATEGY', value: 'BEARER' },
+              {
+                name: 'CAMUNDA_OAUTH_TOKEN',
+                valueFrom: { secretKeyRef: { name: 'procos-engine-auth', key: 'token' } },
+              },
+            ],
+          },
+        ],
+      }),
+    ).toMatchObject({ authStrategy: 'BEARER', tokenSecret: { name: 'procos-engine-auth', key: 'token' } });
   });
 });

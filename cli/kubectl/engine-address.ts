@@ -70,7 +70,7 @@ export interface ContainerLike {
   image?: string;
   args?: string[];
   command?: string[];
-  env?: { name: string; value?: string; valueFrom?: unknown }[];
+  env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name?: string; key?: string } } }[];
   envFrom?: { secretRef?: { name?: string } }[];
 }
 
@@ -84,6 +84,8 @@ export interface OperatorEngineSettings {
   authStrategy: string;
   /** Secrets the operator's environment comes from (engine credentials). */
   credentialSecrets: string[];
+  /** Where the operator's bearer token is (CAMUNDA_OAUTH_TOKEN from a Secret: the chart's bundled engine). */
+  tokenSecret?: { name: string; key: string };
 }
 
 /** Reads the engine settings off the operator's container (`operator`, else the first). */
@@ -101,10 +103,12 @@ export function operatorEngineSettings(podSpec: { containers?: ContainerLike[] }
     return undefined;
   };
   const source = flag('backlog-source');
+  const tokenRef = c?.env?.find((e) => e.name === 'CAMUNDA_OAUTH_TOKEN')?.valueFrom?.secretKeyRef;
   return {
     address: env('ZEEBE_GRPC_ADDRESS') ?? env('ZEEBE_ADDRESS'),
     monitoringUrl: source === 'procos-engine' ? flag('backlog-url') : undefined,
     authStrategy: env('CAMUNDA_AUTH_STRATEGY') ?? 'NONE',
     credentialSecrets: (c?.envFrom ?? []).flatMap((e) => (e.secretRef?.name ? [e.secretRef.name] : [])),
+    ...(tokenRef?.name && tokenRef.key ? { tokenSecret: { name: tokenRef.name, key: tokenRef.key } } : {}),
   };
 }

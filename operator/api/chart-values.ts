@@ -33,6 +33,14 @@ export const chartValues = z.strictObject({
   }),
   bundledEngine: z.strictObject({
     enabled: z.boolean(),
+    auth: z
+      .strictObject({
+        enabled: z.boolean().describe('Require a bearer token on its gRPC and read APIs (procos-engine --auth token)'),
+        existingSecret: z
+          .string()
+          .describe("Secret whose key `token` is the engine's token; empty: the chart makes one, kept across upgrades"),
+      })
+      .describe('Who may call the bundled engine: the operator and the workers get its token'),
     image: z.strictObject({
       repository: z.string().min(1),
       tag: z.string(),

@@ -1,10 +1,15 @@
 // The backlog sources. procos-engine's is read from the real engine binary, with jobs created and
 // activated through the official SDK. Camunda's REST job search cannot run here (no Camunda
 // cluster): its test checks only the request it sends and how it reads the documented answer.
+import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../lib/net/free-port.js';
 import { spawnEngine } from '../../engine/testing/engine-process.js';
+import { startHarness } from '../../engine/testing/engine-harness.js';
+import { createAuthenticator } from '../../engine/server/auth/index.js';
 import { sdkClient } from '../../lib/zeebe/sdk-client.js';
 import { tempDir } from '../../lib/testing/temp-dir.js';
 import { waitUntil } from '../../lib/testing/wait-for.js';
@@ -67,6 +72,27 @@ describe('ProcosEngineBacklog (the procos-engine binary)', () => {
     const read = new ProcosEngineBacklog(nowhere).read(['x']);
     await expect(read).rejects.toBeInstanceOf(BacklogUnavailable);
     await expect(read).rejects.toThrow(`procos-engine ${nowhere}: ${nowhere}/v1/jobs/backlog did not answer`);
+  });
+});
+
+describe('ProcosEngineBacklog of an engine with --auth token (the chart’s bundled engine)', () => {
+  it('is refused without the token, and reads the backlog with the SDK’s BEARER headers', async () => {
+    const dir = tempDir('procos-backlog-auth-');
+    const tokenFile = join(dir, 'token');
+    writeFileSync(tokenFile, 'the-engine-token\n');
+    const engine = await startHarness({
+      auth: createAuthenticator({ mode: 'token', tokenFile }, pino({ level: 'silent' })),
+    });
+    try {
+      const url = `http://127.0.0.1:${engine.running.monitoringPort}`;
+      const anonymous = new ProcosEngineBacklog(url).read(['x']);
+      await expect(anonymous).rejects.toBeInstanceOf(BacklogUnavailable);
+      await expect(anonymous).rejects.toThrow(`${url}/v1/jobs/backlog answered 401`);
+      const headers = sdkAuthHeaders({ CAMUNDA_AUTH_STRATEGY: 'BEARER', CAMUNDA_OAUTH_TOKEN: 'the-engine-token' });
+      expect(await new ProcosEngineBacklog(url, headers).read(['x'])).toEqual({ byType: { x: 0 }, total: 0 });
+    } finally {
+      await engine.stop();
+    }
   });
 });
 

@@ -53,6 +53,8 @@ export class ProcosEngineBacklog implements BacklogSource {
 
   constructor(
     private readonly monitoringUrl: string,
+    /** Headers per request: the read API takes the engine's credentials (procos-engine --auth). */
+    private readonly headers: () => Promise<Record<string, string>> = () => Promise.resolve({}),
     private readonly timeoutMs = 5000,
   ) {
     this.description = `procos-engine ${monitoringUrl}`;
@@ -62,7 +64,7 @@ export class ProcosEngineBacklog implements BacklogSource {
     const body = await fetchJson(
       this.description,
       new URL('/v1/jobs/backlog', this.monitoringUrl).href,
-      {},
+      { headers: await this.headers() },
       this.timeoutMs,
     );
     if (typeof body !== 'object' || body === null)

@@ -64,3 +64,24 @@ http://{{ include "procos.fullname" . }}-engine.{{ .Release.Namespace }}.svc:960
 {{- end }}
 {{- end }}
 {{- end }}
+
+{{/* "true" when the operator and the workers use the bundled engine and it wants a token. */}}
+{{- define "procos.bundledEngineAuth" -}}
+{{- if and .Values.bundledEngine.enabled .Values.bundledEngine.auth.enabled (not .Values.engine.address) -}}
+true
+{{- end -}}
+{{- end -}}
+
+{{/* The Secret whose key `token` is the bundled engine's bearer token. */}}
+{{- define "procos.engineAuthSecret" -}}
+{{- .Values.bundledEngine.auth.existingSecret | default (printf "%s-engine-auth" (include "procos.fullname" .)) -}}
+{{- end -}}
+
+{{/* CAMUNDA_AUTH_STRATEGY of the operator: BEARER for the bundled engine's token, else engine.auth.strategy. */}}
+{{- define "procos.authStrategy" -}}
+{{- if include "procos.bundledEngineAuth" . -}}
+BEARER
+{{- else -}}
+{{ .Values.engine.auth.strategy }}
+{{- end -}}
+{{- end -}}

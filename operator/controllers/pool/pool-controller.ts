@@ -30,7 +30,7 @@ export function poolController(o: {
   podDisruptionBudgets: Informer<OwnedObject>;
   serviceAccounts: Informer<OwnedObject>;
   roleBindings: Informer<OwnedObject>;
-  secrets: Informer<KubeObject>;
+  secrets: Informer<OwnedObject>;
   pods: Informer<PodObject>;
   reconciler: PoolReconciler;
   options: Omit<ControllerOptions, 'kind' | 'apiVersion'>;
@@ -54,6 +54,7 @@ export function poolController(o: {
       .owns(o.podDisruptionBudgets)
       .owns(o.serviceAccounts)
       .owns(o.roleBindings)
+      .owns(o.secrets)
       .watches(o.policies, dependents(POOLS_BY_POLICY))
       .watches(o.secrets, dependents(POOLS_BY_SECRET))
       // Pods are owned by ReplicaSets, not by the pool: found through their pool label instead.

@@ -93,7 +93,8 @@ export interface PoolObserverDeps {
   podDisruptionBudgets: Lister<OwnedObject>;
   serviceAccounts: Lister<OwnedObject>;
   roleBindings: Lister<OwnedObject>;
-  secrets: Lister<KubeObject>;
+  /** Metadata only: a pool's secretRefs must exist; its engine Secret is owned. */
+  secrets: Lister<OwnedObject>;
   pods: Pick<Informer<PodObject>, 'byIndex'>;
   backlog: BacklogCache;
   defaults: PoolFacts['defaults'];
@@ -212,6 +213,7 @@ export class PoolObserver {
         serviceAccount: hashOf(this.d.serviceAccounts.get(key(optional.serviceAccount))),
         roleBinding: hashOf(this.d.roleBindings.get(key(optional.roleBinding))),
         scriptNetworkPolicy: hashOf(this.d.networkPolicies.get(key(optional.scriptNetworkPolicy))),
+        engineSecret: hashOf(this.d.secrets.get(key(optional.engineSecret))),
         deployment,
       },
       pods: this.d.pods

@@ -271,6 +271,31 @@ describe('planPool', () => {
     ]);
   });
 
+  it('engine credentials: their Secret before the Deployment; rotated, both are applied; gone, the Secret is deleted', () => {
+    const bearer = (token: string, fingerprint: string): PoolFacts['defaults'] => ({
+      ...facts().defaults,
+      engineCredentials: { env: { CAMUNDA_AUTH_STRATEGY: 'BEARER', CAMUNDA_OAUTH_TOKEN: token }, fingerprint },
+    });
+    const f = facts({ pool: pool({ scaling: { min: 1, max: 3 } }), defaults: bearer('one', 'f1') });
+    const plan = planPool(f);
+    expect(kinds(plan)).toEqual(['ConfigMap', 'NetworkPolicy', 'Secret', 'Deployment']);
+    const secretHash = (p: PoolPlan) =>
+      (p.apply.find((a) => a.manifest.kind === 'Secret')?.manifest.metadata.annotations as Record<string, string>)[
+        APPLIED_HASH
+      ];
+    const running = appliedAndRolledOut(f, plan);
+    const steady: PoolFacts = { ...running, owned: { ...running.owned, engineSecret: secretHash(plan) } };
+    expect(planPool(steady).apply).toEqual([]);
+
+    const rotated = planPool({ ...steady, defaults: bearer('two', 'f2') });
+    expect(kinds(rotated)).toEqual(['Secret', 'Deployment']);
+    expect(rotated.apply.every((a) => !a.create)).toBe(true);
+
+    const none = planPool({ ...steady, defaults: facts().defaults });
+    expect(kinds(none)).toEqual(['Deployment']);
+    expect(none.delete).toEqual([{ apiVersion: 'v1', plural: 'secrets', name: 'greeters-worker-engine-auth' }]);
+  });
+
   it('a pod that cannot pull its image: Ready False and Degraded ImagePullFailed, naming the pod', () => {
     const f = facts({ pool: pool({ scaling: { min: 1, max: 3 } }) });
     const plan = planPool({

@@ -48,17 +48,20 @@ export const OPTIONAL_OBJECTS = {
   serviceAccount: { apiVersion: 'v1', plural: 'serviceaccounts' },
   roleBinding: { apiVersion: 'rbac.authorization.k8s.io/v1', plural: 'rolebindings' },
   scriptNetworkPolicy: { apiVersion: 'networking.k8s.io/v1', plural: 'networkpolicies' },
+  engineSecret: { apiVersion: 'v1', plural: 'secrets' },
 } as const;
 export type OptionalObject = keyof typeof OPTIONAL_OBJECTS;
 
 /** The names the optional objects of pool POOL have. */
 export function optionalObjectNames(pool: string): Record<OptionalObject, string> {
-  const worker = workerObjectNames(pool).deployment;
+  const names = workerObjectNames(pool);
+  const worker = names.deployment;
   return {
     podDisruptionBudget: worker,
     serviceAccount: worker,
     roleBinding: `${worker}-scripts`,
     scriptNetworkPolicy: `${worker}-scripts`,
+    engineSecret: names.engineSecret,
   };
 }
 
@@ -233,7 +236,7 @@ export function planPool(f: PoolFacts): PoolPlan {
   const apply: PoolPlan['apply'] = [];
   const events: PoolEvent[] = [];
   const optional = Object.keys(OPTIONAL_OBJECTS) as OptionalObject[];
-  // Identity and RBAC first: the Deployment's pods name the ServiceAccount.
+  // Identity, RBAC and credentials first: the Deployment's pods name the ServiceAccount and the Secret.
   const wanted: [KubeManifest, string | undefined][] = [
     [objects.configMap, f.owned.configMap],
     [objects.networkPolicy, f.owned.networkPolicy],

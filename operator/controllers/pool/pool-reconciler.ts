@@ -13,6 +13,8 @@ import { blockedConditions, planPool, type PoolPlan, type WorkerPoolStatus } fro
 import type { KubeManifest } from './worker-objects.js';
 
 const API = 'procos.io/v1alpha1';
+/** The apiserver answers with the object's metadata only (PartialObjectMetadata). */
+const METADATA_ONLY = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
 
 const PLURALS: Record<string, string> = {
   ConfigMap: 'configmaps',
@@ -21,6 +23,7 @@ const PLURALS: Record<string, string> = {
   PodDisruptionBudget: 'poddisruptionbudgets',
   ServiceAccount: 'serviceaccounts',
   RoleBinding: 'rolebindings',
+  Secret: 'secrets',
 };
 
 export interface PoolReconcilerDeps extends PoolObserverDeps {
@@ -87,8 +90,9 @@ export class PoolReconciler {
           continue;
         } catch (err) {
           if (!(err instanceof KubeError && err.status === 409)) throw err;
-          // Ours after all (created by an earlier loop the cache has not shown yet), or not.
-          const existing = await this.d.client.request<OwnedObject>('GET', named);
+          // Ours after all (created by an earlier loop the cache has not shown yet), or not. Its
+          // metadata is all that tells: a Secret's data is never fetched.
+          const existing = await this.d.client.request<OwnedObject>('GET', named, { accept: METADATA_ONLY });
           const controlled = existing.metadata.ownerReferences?.some(
             (r) => r.controller && r.uid === pool.metadata.uid,
           );

@@ -258,6 +258,54 @@ describe('workerObjects', () => {
     expect(scaled.configMap.data).toEqual(base.configMap.data);
   });
 
+  describe('engine credentials (the operator’s, for an engine that wants them)', () => {
+    const credentials = {
+      env: { CAMUNDA_AUTH_STRATEGY: 'BEARER', CAMUNDA_OAUTH_TOKEN: 's3cret-t0ken' },
+      fingerprint: 'f1',
+    };
+    const withCredentials = (over: Partial<WorkerObjectsInput['defaults']> = {}) =>
+      workerObjects(input({ defaults: { ...input().defaults, engineCredentials: credentials, ...over } }));
+
+    it('a Secret in the pool’s namespace, owned by the pool, holding exactly the credentials', () => {
+      const secret = withCredentials().engineSecret;
+      expect(secret?.metadata).toMatchObject({
+        name: 'greeters-worker-engine-auth',
+        namespace: 'team-a',
+        ownerReferences: [{ kind: 'WorkerPool', name: 'greeters', uid: 'uid-1', controller: true }],
+      });
+      const data = secret?.data as Record<string, string>;
+      expect(
+        Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()])),
+      ).toEqual(credentials.env);
+    });
+
+    it('the workers’ environment comes from that Secret; the Deployment never holds the token', () => {
+      const o = withCredentials();
+      const c = podOf(o.deployment).spec.containers[0] as Container & { envFrom?: unknown };
+      expect(c.envFrom).toEqual([{ secretRef: { name: 'greeters-worker-engine-auth' } }]);
+      // Kubernetes: an env entry wins over envFrom, so a pool's own env still has the last word.
+      expect(c.env.map((e) => e.name)).toEqual(['ZEEBE_GRPC_ADDRESS', 'MODE', 'API_KEY']);
+      expect(JSON.stringify(o.deployment)).not.toContain('s3cret-t0ken');
+      expect(JSON.stringify(o.deployment)).not.toContain(Buffer.from('s3cret-t0ken').toString('base64'));
+    });
+
+    it('rotated credentials change the pod template (the workers roll and read the new ones)', () => {
+      const before = podOf(withCredentials().deployment).annotations;
+      const after = podOf(
+        withCredentials({ engineCredentials: { ...credentials, fingerprint: 'f2' } }).deployment,
+      ).annotations;
+      expect(before['procos.io/engine-credentials']).toBe('f1');
+      expect(after['procos.io/engine-credentials']).toBe('f2');
+    });
+
+    it('without credentials: no Secret, no envFrom, no fingerprint', () => {
+      const o = workerObjects(input());
+      expect(o.engineSecret).toBeUndefined();
+      expect(podOf(o.deployment).spec.containers[0]).not.toHaveProperty('envFrom');
+      expect(podOf(o.deployment).annotations).not.toHaveProperty('procos.io/engine-credentials');
+    });
+  });
+
   it('label values stay within 63 characters and stay distinct for long names', () => {
     const long = 'a'.repeat(100);
     expect(labelValue('greeters')).toBe('greeters');

@@ -2,12 +2,14 @@
 // the replica count the scaler chose: a ConfigMap with the pool file `procos-worker --pool`
 // reads (the same manifest format a user runs locally), a Deployment of procos-worker whose pod
 // template carries the policy's pod security and a checksum of that file (a handler change rolls
-// the pods), and a PodDisruptionBudget once there is more than one replica. The reconciler
-// applies these with server-side apply; ownerReferences make deletion cascade.
+// the pods), a Secret with the engine credentials when the operator has some (issue 14), and a
+// PodDisruptionBudget once there is more than one replica. The reconciler applies these with
+// server-side apply; ownerReferences make deletion cascade.
 import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
 import type { SandboxPolicySpec, WorkerPoolSpec } from '../../api/index.js';
 import { POD_RUNNER_ENV, SCRIPT_OF_LABEL } from '../../../workers/sandbox/pod-runner.js';
+import type { EngineCredentials } from '../../engine-client/engine-credentials.js';
 import { SCRIPT_RUNNER_CLUSTER_ROLE } from '../../rbac.js';
 import { workerNetworkPolicy } from './network-policy.js';
 import { RESTARTED_AT } from './pool-annotations.js';
@@ -20,6 +22,8 @@ export const POOL_FILE_DIR = '/etc/procos/pool';
 export const SECRETS_DIR = '/etc/procos/secrets';
 /** The worker's HTTP port (/metrics, /ready, /health). */
 export const WORKER_HTTP_PORT = 9464;
+/** The pod template annotation that changes with the engine credentials (their fingerprint): a rotation rolls the workers. */
+export const ENGINE_CREDENTIALS_ANNOTATION = 'procos.io/engine-credentials';
 /** procos-worker's drain on SIGTERM (its --drain-seconds); the pod's grace period leaves room for it. */
 export const DRAIN_SECONDS = 25;
 
@@ -51,6 +55,11 @@ export interface WorkerObjectsInput {
     scriptSeccompProfile?: string;
     /** Environment every worker gets (the operator's OTLP tracing settings); a pool's own env wins. */
     env?: { name: string; value: string }[];
+    /**
+     * The operator's engine credentials (engine-credentials.ts): copied into a Secret the pool
+     * owns, which the workers' environment comes from (a pool's own env wins). Unset: none.
+     */
+    engineCredentials?: Pick<EngineCredentials, 'env' | 'fingerprint'>;
   };
 }
 
@@ -65,6 +74,8 @@ export interface WorkerObjects {
   serviceAccount?: KubeManifest;
   roleBinding?: KubeManifest;
   scriptNetworkPolicy?: KubeManifest;
+  /** With engine credentials: the Secret the workers' environment comes from. */
+  engineSecret?: KubeManifest;
   /** Why the NetworkPolicy is less narrow than the policy's allowlist, when it is. */
   networkNote?: string;
   /** Only with more than one replica: with one, a PDB would block every node drain. */
@@ -91,8 +102,12 @@ export function labelValue(name: string): string {
 }
 
 /** Names of the objects of pool POOL: the Deployment's name is also that of its NetworkPolicy and PDB. */
-export function workerObjectNames(pool: string): { configMap: string; deployment: string } {
-  return { configMap: `${pool}-worker-config`, deployment: `${pool}-worker` };
+export function workerObjectNames(pool: string): { configMap: string; deployment: string; engineSecret: string } {
+  return {
+    configMap: `${pool}-worker-config`,
+    deployment: `${pool}-worker`,
+    engineSecret: `${pool}-worker-engine-auth`,
+  };
 }
 
 /** The label selecting a pool's pods (status.selector, for the scale subresource and HPA). */
@@ -129,6 +144,7 @@ export function workerObjects(input: WorkerObjectsInput): WorkerObjects {
   const security = policy?.spec.podSecurity;
   const resources = workerResources(pool.spec.resources, policy?.spec.resources);
   const secretRefs = pool.spec.secretRefs ?? [];
+  const credentials = input.defaults.engineCredentials;
   const network = workerNetworkPolicy({
     metadata: metadata(names.deployment),
     selector,
@@ -149,6 +165,7 @@ export function workerObjects(input: WorkerObjectsInput): WorkerObjects {
           labels,
           annotations: {
             'procos.io/config-sha256': configChecksum,
+            ...(credentials ? { [ENGINE_CREDENTIALS_ANNOTATION]: credentials.fingerprint } : {}),
             ...(input.restartedAt ? { [RESTARTED_AT]: input.restartedAt } : {}),
           },
         },
@@ -179,6 +196,8 @@ export function workerObjects(input: WorkerObjectsInput): WorkerObjects {
                 String(DRAIN_SECONDS),
                 ...(secretRefs.length ? ['--secrets-dir', SECRETS_DIR] : []),
               ],
+              // The credentials by reference, never as values in the Deployment; env below wins over them.
+              ...(credentials ? { envFrom: [{ secretRef: { name: names.engineSecret } }] } : {}),
               env: [
                 { name: 'ZEEBE_GRPC_ADDRESS', value: input.defaults.engineAddress },
                 ...(input.defaults.env ?? []).filter((d) => !pool.spec.env?.some((e) => e.name === d.name)),
@@ -227,6 +246,20 @@ export function workerObjects(input: WorkerObjectsInput): WorkerObjects {
     },
     deployment,
     networkPolicy: network.networkPolicy,
+    ...(credentials
+      ? {
+          engineSecret: {
+            apiVersion: 'v1',
+            kind: 'Secret',
+            metadata: metadata(names.engineSecret),
+            type: 'Opaque',
+            // data, not stringData: server-side apply tracks data (stringData is write-only).
+            data: Object.fromEntries(
+              Object.entries(credentials.env).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')]),
+            ),
+          },
+        }
+      : {}),
     ...(isolation === 'Pod' ? scriptPodObjects(metadata, names.deployment, name) : {}),
     ...(network.note ? { networkNote: network.note } : {}),
     ...(input.replicas > 1
