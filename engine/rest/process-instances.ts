@@ -3,8 +3,8 @@
 // since the engine started), which also knows start and end times.
 import { z } from 'zod';
 import { createProcessInstance, type CreateInstanceResult } from '../commands/create-instance.js';
+import { createAndAwaitResult, fetchedVariables, InstanceResultError } from '../commands/await-instance-result.js';
 import { cancelProcessInstance } from '../commands/cancel-instance.js';
-import type { Engine } from '../processor/engine.js';
 import { RestError, badRequest, notFound } from './problems.js';
 import { DEFAULT_TENANT, checkTenant, k, parseKey, type RestContext, type Route } from './route.js';
 import { fieldMatcher, search, type SearchSpec } from './search.js';
@@ -174,14 +174,12 @@ export function processInstanceRoutes(ctx: RestContext): Route[] {
         });
         if (!r.awaitCompletion) return { status: 200, body: answer(createProcessInstance(ctx.engine, request), {}) };
         const timeoutMs = r.requestTimeout || DEFAULT_AWAIT_MS;
-        const { created, variables } = await awaitCompletion(ctx.engine, timeoutMs, (onKey) =>
-          createProcessInstance(ctx.engine, request, onKey),
+        const { created, variables } = await createAndAwaitResult(ctx.engine, request, timeoutMs).catch(
+          (err: unknown) => {
+            throw resultProblem(err);
+          },
         );
-        const fetch = r.fetchVariables ?? [];
-        const selected = fetch.length
-          ? Object.fromEntries(fetch.filter((n) => n in variables).map((n) => [n, variables[n]]))
-          : variables;
-        return { status: 200, body: answer(created, selected) };
+        return { status: 200, body: answer(created, fetchedVariables(variables, r.fetchVariables ?? [])) };
       },
     },
     {
@@ -215,55 +213,14 @@ export function processInstanceRoutes(ctx: RestContext): Route[] {
   ];
 }
 
-/** Creates an instance and resolves when it completes (its root variables), as on gRPC (C12). */
-function awaitCompletion(
-  engine: Engine,
-  timeoutMs: number,
-  create: (onKey: (key: number) => void) => CreateInstanceResult,
-): Promise<{ created: CreateInstanceResult; variables: Record<string, unknown> }> {
-  return new Promise((resolve, reject) => {
-    let instanceKey = -1;
-    let created: CreateInstanceResult | undefined;
-    let result: Record<string, unknown> | undefined;
-    const settle = (): void => {
-      if (created && result) resolve({ created, variables: result });
-    };
-    const cleanup = (): void => {
-      clearTimeout(timer);
-      engine.off('instanceCompleted', onCompleted);
-      engine.off('instanceTerminated', onTerminated);
-    };
-    const onCompleted = (key: number, vars: Record<string, unknown>): void => {
-      if (key !== instanceKey) return;
-      cleanup();
-      result = vars;
-      settle(); // it may complete inside the create command, before `created` is set
-    };
-    const onTerminated = (key: number): void => {
-      if (key !== instanceKey) return;
-      cleanup();
-      reject(
-        new RestError(
-          409,
-          'INVALID_STATE',
-          `Command 'CREATE_WITH_AWAITING_RESULT' rejected with code 'INVALID_STATE': Expected to receive the result of process instance '${key}', but it was terminated`,
-        ),
-      );
-    };
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(
-        new RestError(504, 'DEADLINE_EXCEEDED', `Expected the process instance to complete within ${timeoutMs} ms`),
-      );
-    }, timeoutMs);
-    engine.on('instanceCompleted', onCompleted);
-    engine.on('instanceTerminated', onTerminated);
-    try {
-      created = create((key) => (instanceKey = key));
-      settle();
-    } catch (err) {
-      cleanup();
-      reject(err instanceof Error ? err : new Error(String(err)));
-    }
-  });
+/** Why no result came, as Camunda's REST API says it. */
+function resultProblem(err: unknown): unknown {
+  if (!(err instanceof InstanceResultError)) return err;
+  return err.reason === 'TERMINATED'
+    ? new RestError(
+        409,
+        'INVALID_STATE',
+        `Command 'CREATE_WITH_AWAITING_RESULT' rejected with code 'INVALID_STATE': ${err.message}`,
+      )
+    : new RestError(504, 'DEADLINE_EXCEEDED', err.message);
 }

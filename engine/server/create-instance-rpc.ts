@@ -7,6 +7,7 @@ import {
   type CreateInstanceRequest,
   type CreateInstanceResult,
 } from '../commands/create-instance.js';
+import { createAndAwaitResult, fetchedVariables, InstanceResultError } from '../commands/await-instance-result.js';
 import type { CreateProcessInstanceRequest__Output } from './generated/gateway_protocol/CreateProcessInstanceRequest.js';
 import type { CreateProcessInstanceResponse } from './generated/gateway_protocol/CreateProcessInstanceResponse.js';
 import { GrpcError } from './grpc-status.js';
@@ -54,7 +55,7 @@ export function createInstance(
 }
 
 /** C12: answer when the root instance completes, with its variables (or only fetchVariables). */
-export function createInstanceWithResult(
+export async function createInstanceWithResult(
   engine: Engine,
   r: RequestOf<'CreateProcessInstanceWithResult'>,
 ): Promise<ResponseOf<'CreateProcessInstanceWithResult'>> {
@@ -62,52 +63,19 @@ export function createInstanceWithResult(
   checkTenant(inner.tenantId);
   const requestTimeoutMs = readInt64(r.requestTimeout);
   const timeoutMs = requestTimeoutMs > 0 ? requestTimeoutMs : DEFAULT_RESULT_TIMEOUT_MS;
-  const fetch = r.fetchVariables;
-  return new Promise((resolve, reject) => {
-    let instanceKey = -1;
-    const cleanup = (): void => {
-      clearTimeout(timer);
-      engine.off('instanceCompleted', onCompleted);
-      engine.off('instanceTerminated', onTerminated);
-    };
-    const onCompleted = (key: number, vars: Record<string, unknown>): void => {
-      if (key !== instanceKey) return;
-      cleanup();
-      const variables = fetch.length
-        ? Object.fromEntries(fetch.filter((n) => n in vars).map((n) => [n, vars[n]]))
-        : vars;
-      // The instance may complete inside the create command itself, before `created` is set.
-      setImmediate(() => resolve({ ...instanceResponse(created), variables: JSON.stringify(variables) }));
-    };
-    const onTerminated = (key: number): void => {
-      if (key !== instanceKey) return;
-      cleanup();
-      reject(
-        new GrpcError(
+  try {
+    const { created, variables } = await createAndAwaitResult(engine, createRequest(inner), timeoutMs);
+    return { ...instanceResponse(created), variables: JSON.stringify(fetchedVariables(variables, r.fetchVariables)) };
+  } catch (err) {
+    if (!(err instanceof InstanceResultError)) throw err;
+    throw err.reason === 'TERMINATED'
+      ? new GrpcError(
           status.FAILED_PRECONDITION,
-          `Command 'CREATE_WITH_AWAITING_RESULT' rejected with code 'INVALID_STATE': Expected to receive the result of process instance '${key}', but it was terminated`,
-        ),
-      );
-    };
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(
-        new GrpcError(
+          `Command 'CREATE_WITH_AWAITING_RESULT' rejected with code 'INVALID_STATE': ${err.message}`,
+        )
+      : new GrpcError(
           status.DEADLINE_EXCEEDED,
           `Time out between gateway and broker: Request timed out after PT${timeoutMs / 1000}S`,
-        ),
-      );
-    }, timeoutMs);
-    engine.on('instanceCompleted', onCompleted);
-    engine.on('instanceTerminated', onTerminated);
-    let created: CreateInstanceResult;
-    try {
-      created = createProcessInstance(engine, createRequest(inner), (key) => {
-        instanceKey = key;
-      });
-    } catch (err) {
-      cleanup();
-      reject(err instanceof Error ? err : new Error(String(err)));
-    }
-  });
+        );
+  }
 }
