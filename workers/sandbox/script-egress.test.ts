@@ -177,10 +177,20 @@ print(repr(ask(b"127.0.0.1 ${port.denied}\\n")), repr(ask(b"secret-data.leak.tes
   });
 
   it('bounds a run to 32 connections at once and closes them all when the run ends', async () => {
+    // A connection over the bound is reset: on its first use, or — when the forwarder is quicker
+    // than the script (a loaded machine) — while it connects. Either is the bound at work.
     const r = await python(`import json, socket
-conns = [socket.create_connection(("127.0.0.1", ${port.holder}), timeout=5) for _ in range(40)]
+conns = []
+for _ in range(40):
+    try:
+        conns.append(socket.create_connection(("127.0.0.1", ${port.holder}), timeout=5))
+    except OSError as e:
+        conns.append(type(e).__name__)
 got = []
 for c in conns:
+    if isinstance(c, str):
+        got.append(c)
+        continue
     try:
         c.sendall(b"x")
         got.append(c.recv(1).decode() or "eof")
