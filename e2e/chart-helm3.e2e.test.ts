@@ -11,7 +11,15 @@ import { parseAllDocuments } from 'yaml';
 import { projectRoot } from '../lib/cli/version.js';
 import { waitFor } from '../lib/testing/wait-for.js';
 import { useCluster, type TestCluster } from './cluster/test-cluster.js';
-import { BAD_VALUES, goldenFile, helmRunner, PRESET_NAMES, renderPreset, type Helm } from './testing/helm.js';
+import {
+  BAD_VALUES,
+  expectReleaseGone,
+  goldenFile,
+  helmRunner,
+  PRESET_NAMES,
+  renderPreset,
+  type Helm,
+} from './testing/helm.js';
 
 const root = projectRoot();
 const CHART = join(root, 'charts/procos');
@@ -203,20 +211,7 @@ describe('the Helm chart with Helm 3 (real helm v3, real apiserver)', () => {
     expect(gone.code, gone.out).toBe(0);
     for (const d of objects) expect(find(d), `${d.kind} ${d.metadata.name}`).toBe('');
     await waitFor('the release pods to go', () => (pods().length === 0 ? true : undefined), { timeoutMs: 120_000 });
-    for (const kind of [
-      'deployment',
-      'statefulset',
-      'service',
-      'serviceaccount',
-      'role',
-      'rolebinding',
-      'configmap',
-      'secret',
-    ])
-      expect(
-        cluster.kubectl(['-n', NS, 'get', kind, '-l', `app.kubernetes.io/instance=${RELEASE}`, '-o', 'name']).trim(),
-        kind,
-      ).toBe('');
+    expectReleaseGone((args) => cluster.kubectl(args), NS, RELEASE);
     for (const kind of ['clusterrole', 'clusterrolebinding'])
       expect(
         cluster.kubectl(['get', kind, '-l', `app.kubernetes.io/instance=${RELEASE}`, '-o', 'name']).trim(),

@@ -16,7 +16,7 @@ import { waitFor } from '../lib/testing/wait-for.js';
 import { buildBinaries } from './cluster/control-plane.js';
 import { httpGet } from './testing/http-get.js';
 import { useCluster, type TestCluster } from './cluster/test-cluster.js';
-import { helmRunner, type Helm } from './testing/helm.js';
+import { expectReleaseGone, helmRunner, type Helm } from './testing/helm.js';
 
 const CHART = join(projectRoot(), 'charts/procos');
 const NS = 'procos-dev';
@@ -341,20 +341,7 @@ describe('the chart on a real node: install, serve, upgrade, rollback, uninstall
       () => (cluster.kubectl(['-n', NS, 'get', 'pods', '-o', 'name']).trim() === '' ? true : undefined),
       { timeoutMs: 120_000 },
     );
-    for (const kind of [
-      'deployment',
-      'statefulset',
-      'service',
-      'serviceaccount',
-      'role',
-      'rolebinding',
-      'configmap',
-      'secret',
-    ])
-      expect(
-        cluster.kubectl(['-n', NS, 'get', kind, '-l', 'app.kubernetes.io/instance=dev', '-o', 'name']).trim(),
-        kind,
-      ).toBe('');
+    expectReleaseGone((args) => cluster.kubectl(args), NS, 'dev');
     expect(
       cluster
         .kubectl([

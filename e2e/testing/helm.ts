@@ -2,6 +2,7 @@
 // checks the same way whichever Helm runs it.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { projectRoot } from '../../lib/cli/version.js';
 
 export type Helm = (args: string[]) => { code: number; out: string };
@@ -58,3 +59,24 @@ export function renderPreset(helm: Helm, preset: string): { code: number; out: s
 }
 
 export const goldenFile = (preset: string): string => join(projectRoot(), 'e2e/testdata/chart', `${preset}.yaml`);
+
+/** The namespaced kinds a release of the chart creates (what an uninstall must take away). */
+const RELEASE_KINDS = [
+  'deployment',
+  'statefulset',
+  'service',
+  'serviceaccount',
+  'role',
+  'rolebinding',
+  'configmap',
+  'secret',
+];
+
+/** After an uninstall: no object of the release is left in its namespace, kind by kind. */
+export function expectReleaseGone(kubectl: (args: string[]) => string, ns: string, release: string): void {
+  for (const kind of RELEASE_KINDS)
+    expect(
+      kubectl(['-n', ns, 'get', kind, '-l', `app.kubernetes.io/instance=${release}`, '-o', 'name']).trim(),
+      kind,
+    ).toBe('');
+}
