@@ -3,6 +3,7 @@
 import { evaluate, parseExpression } from 'feelin';
 import { CAMUNDA_BUILTINS } from './camunda-builtins.js';
 import { JAVA_REGEX_BUILTINS } from './java-regex.js';
+import { compilableNames, evaluateCompiled } from './compiled.js';
 import { parseShape, withParseCache } from './parse-cache.js';
 
 export type Expression = { kind: 'static'; value: string } | { kind: 'feel'; source: string };
@@ -30,8 +31,7 @@ export type FeelResult = { ok: true; value: unknown } | { ok: false; error: stri
 
 export function evaluateFeel(source: string, variables: Record<string, unknown>): FeelResult {
   try {
-    const context = contextFor(source, variables);
-    const { value, warnings } = withParseCache(source, parseShape(context), () => evaluate(source, context, 'camunda'));
+    const { value, warnings } = evaluateWith(source, variables);
     const fatal = warnings.find(
       (w) => w.type === 'INVALID_TYPE' || w.type === 'NO_FUNCTION_FOUND' || w.type === 'FUNCTION_INVOCATION_FAILURE',
     );
@@ -45,6 +45,34 @@ export function evaluateFeel(source: string, variables: Record<string, unknown>)
   }
 }
 
+function evaluateWith(source: string, variables: Record<string, unknown>): ReturnType<typeof evaluate> {
+  const names = Object.keys(variables).filter((name) => source.includes(name));
+  const values = names.map((name) => variables[name]);
+  if (compilableNames(names) && parseShape(values) === '') {
+    const outcome = evaluateCompiled(source, functionsFor(source), names, values);
+    if (outcome) return outcome;
+  }
+  const context = contextFor(source, variables);
+  return withParseCache(source, parseShape(context), () => evaluate(source, context, 'camunda'));
+}
+
+/** Per source, as there are only as many as deployed models have; the oldest go beyond this. */
+const MAX_SOURCES = 10_000;
+const functionsBySource = new Map<string, Readonly<Record<string, unknown>>>();
+
+/** The extension built-ins (Camunda's, Java's regex) the expression can mention. */
+function functionsFor(source: string): Readonly<Record<string, unknown>> {
+  let functions = functionsBySource.get(source);
+  if (!functions) {
+    const found: Record<string, unknown> = {};
+    for (const [name, fn] of Object.entries(CAMUNDA_BUILTINS)) if (source.includes(name)) found[name] = fn;
+    for (const [name, fn] of Object.entries(JAVA_REGEX_BUILTINS)) if (source.includes(name)) found[name] = fn;
+    if (functionsBySource.size >= MAX_SOURCES) functionsBySource.delete(functionsBySource.keys().next().value ?? '');
+    functionsBySource.set(source, (functions = found));
+  }
+  return functions;
+}
+
 /**
  * Only the names the expression can mention: feelin normalizes and deep-coerces every entry of
  * its context on every evaluation, so passing all visible variables (and all built-ins) costs
@@ -52,9 +80,7 @@ export function evaluateFeel(source: string, variables: Record<string, unknown>)
  * whose name is not in its text, so the substring test keeps every name it could use.
  */
 function contextFor(source: string, variables: Record<string, unknown>): Record<string, unknown> {
-  const context: Record<string, unknown> = {};
-  for (const [name, fn] of Object.entries(CAMUNDA_BUILTINS)) if (source.includes(name)) context[name] = fn;
-  for (const [name, fn] of Object.entries(JAVA_REGEX_BUILTINS)) if (source.includes(name)) context[name] = fn;
+  const context = { ...functionsFor(source) };
   for (const [name, value] of Object.entries(variables)) if (source.includes(name)) context[name] = value;
   return context;
 }

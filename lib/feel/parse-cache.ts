@@ -42,9 +42,10 @@ Object.assign(parser, {
 
 /**
  * The names with spaces a context gives (keys at any depth of its plain objects and lists), as
- * a cache key part; undefined when the context is too big to look through cheaply.
+ * a cache key part; undefined when the context is too big to look through cheaply. A list of
+ * values gives the names with spaces inside them.
  */
-export function parseShape(context: Record<string, unknown>): string | undefined {
+export function parseShape(context: Record<string, unknown> | readonly unknown[]): string | undefined {
   const spaced: string[] = [];
   let visited = 0;
   const visit = (value: unknown): boolean => {
