@@ -3,6 +3,7 @@
 import type { Engine } from '../processor/engine.js';
 import { visibleVariables } from '../behaviour/variables.js';
 import type { Job } from '../state/engine-state.js';
+import type { Transaction } from '../processor/transaction.js';
 
 export interface ActivationRequest {
   type: string;
@@ -28,21 +29,39 @@ export interface ActivatedJob {
   variables: string;
 }
 
-export function activateJobs(engine: Engine, r: ActivationRequest, only?: number): ActivatedJob[] {
+export function activateJobs(engine: Engine, r: ActivationRequest): ActivatedJob[] {
   const keys = engine.state.activatable.get(r.type);
   if (!keys?.size) return [];
   return engine.execute((tx) => {
     const jobs: ActivatedJob[] = [];
-    for (const key of only === undefined ? [...keys] : [only]) {
+    for (const key of [...keys]) {
       if (jobs.length >= r.maxJobs) break;
-      const job = tx.state.jobs.get(key);
-      if (!job || job.state !== 'ACTIVATABLE' || job.type !== r.type || job.retryAt > tx.now) continue;
-      const deadline = tx.now + r.timeoutMs;
-      tx.emit({ type: 'JOB_ACTIVATED', key, worker: r.worker, deadline });
-      jobs.push(toActivatedJob(job, selectVariables(visibleVariables(tx, job.elementInstanceKey), r.fetchVariables)));
+      const job = activate(tx, key, r);
+      if (job) jobs.push(job);
     }
     return jobs;
   });
+}
+
+/**
+ * Job push: each job for the request of the stream it goes to, all in one command (one
+ * command per job cost more than the activation itself). Undefined where a job was no longer
+ * activatable.
+ */
+export function activateJobsFor(
+  engine: Engine,
+  assignments: readonly { key: number; request: Omit<ActivationRequest, 'maxJobs'> }[],
+): (ActivatedJob | undefined)[] {
+  if (assignments.length === 0) return [];
+  return engine.execute((tx) => assignments.map(({ key, request }) => activate(tx, key, request)));
+}
+
+function activate(tx: Transaction, key: number, r: Omit<ActivationRequest, 'maxJobs'>): ActivatedJob | undefined {
+  const job = tx.state.jobs.get(key);
+  if (!job || job.state !== 'ACTIVATABLE' || job.type !== r.type || job.retryAt > tx.now) return undefined;
+  const deadline = tx.now + r.timeoutMs;
+  tx.emit({ type: 'JOB_ACTIVATED', key, worker: r.worker, deadline });
+  return toActivatedJob(job, selectVariables(visibleVariables(tx, job.elementInstanceKey), r.fetchVariables));
 }
 
 function selectVariables(all: Record<string, unknown>, names: string[]): Record<string, unknown> {

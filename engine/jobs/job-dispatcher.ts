@@ -2,7 +2,13 @@
 // then long-polling ActivateJobs calls (oldest first); the rest stays in the backlog.
 // A job goes out only once its activation is in the log (engine.durable()).
 import type { Engine } from '../processor/engine.js';
-import { activateJobs, returnJobs, type ActivatedJob, type ActivationRequest } from '../commands/activate-jobs.js';
+import {
+  activateJobs,
+  activateJobsFor,
+  returnJobs,
+  type ActivatedJob,
+  type ActivationRequest,
+} from '../commands/activate-jobs.js';
 
 export interface LongPoll {
   request: ActivationRequest;
@@ -85,20 +91,7 @@ export class JobDispatcher {
   }
 
   dispatch(type: string): void {
-    let streams = (this.streams.get(type) ?? []).filter((s) => s.ready());
-    if (streams.length) {
-      for (const key of [...(this.engine.state.activatable.get(type) ?? [])]) {
-        streams = streams.filter((s) => s.ready()); // a push may have filled a stream's window
-        if (!streams.length) break;
-        const stream = streams[this.nextStream++ % streams.length];
-        if (!stream) break;
-        const [job] = activateJobs(this.engine, { ...stream.request, maxJobs: 1 }, key);
-        if (job)
-          void this.engine.durable().then(() => {
-            if (!stream.push(job)) returnJobs(this.engine, [job.key]);
-          });
-      }
-    }
+    this.pushToStreams(type);
     const queue = this.polls.get(type) ?? [];
     while (queue.length && this.engine.state.activatable.get(type)?.size) {
       const poll = queue[0];
@@ -109,6 +102,31 @@ export class JobDispatcher {
       clearTimeout(poll.timer);
       this.answer(poll, jobs);
     }
+  }
+
+  /** Every activatable job of the type goes to the next ready stream, round robin (C17). */
+  private pushToStreams(type: string): void {
+    const keys = this.engine.state.activatable.get(type);
+    if (!keys?.size) return;
+    // Pushes wait for durable(), so no stream's readiness changes while jobs are assigned.
+    const streams = (this.streams.get(type) ?? []).filter((s) => s.ready());
+    if (!streams.length) return;
+    const assigned: JobStream[] = [];
+    const assignments: { key: number; request: JobStream['request'] }[] = [];
+    for (const key of keys) {
+      const stream = streams[this.nextStream++ % streams.length];
+      if (!stream) break;
+      assigned.push(stream);
+      assignments.push({ key, request: stream.request });
+    }
+    const jobs = activateJobsFor(this.engine, assignments);
+    void this.engine.durable().then(() => {
+      const unsent: number[] = [];
+      jobs.forEach((job, i) => {
+        if (job && !assigned[i]?.push(job)) unsent.push(job.key);
+      });
+      if (unsent.length) returnJobs(this.engine, unsent);
+    });
   }
 
   private answer(poll: LongPoll, jobs: ActivatedJob[]): void {

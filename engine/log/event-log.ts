@@ -57,7 +57,10 @@ export class SqliteEventLog implements EventLog {
     this.db = new Database(join(dataDir, 'events.sqlite'));
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
-    this.db.exec('CREATE TABLE IF NOT EXISTS batches (seq INTEGER PRIMARY KEY AUTOINCREMENT, events TEXT NOT NULL)');
+    // No AUTOINCREMENT: batches are never deleted, so the rowid already only grows, and
+    // AUTOINCREMENT's sqlite_sequence row was a second page written by every commit (logs made
+    // before keep their table as it is).
+    this.db.exec('CREATE TABLE IF NOT EXISTS batches (seq INTEGER PRIMARY KEY, events TEXT NOT NULL)');
     this.db.exec('CREATE TABLE IF NOT EXISTS snapshots (seq INTEGER PRIMARY KEY, state BLOB NOT NULL)');
     this.insert = this.db.prepare('INSERT INTO batches (events) VALUES (?)');
   }

@@ -161,29 +161,47 @@ export class Engine extends EventEmitter<EngineNotifications> {
     return this.flushing?.promise ?? Promise.resolve();
   }
 
-  /** Appends the pending events in one transaction, then notifies. */
+  /**
+   * Appends the pending events in one transaction, then notifies. Jobs the turn made
+   * activatable are offered to waiting workers first, so that their activations go into this
+   * same transaction: one write per turn instead of two, and the jobs go out a turn sooner
+   * (each is sent only once durable(), as before).
+   */
   flush(): void {
     const flushing = this.flushing;
     if (!flushing) return;
-    this.flushing = undefined;
-    const events = this.pending;
-    const completions = this.pendingCompletions;
-    this.pending = [];
-    this.pendingCompletions = [];
-    this.log.append(events);
-    this.eventsSinceSnapshot += events.length;
-    // Right after an append the state is exactly the log's: the moment a snapshot is consistent.
-    if (this.eventsSinceSnapshot >= this.snapshotEvery) this.snapshot();
-    flushing.resolve();
-    this.emit('committed', events);
-    for (const [key, vars] of completions) this.emit('instanceCompleted', key, vars);
-    this.drainOutbox();
+    try {
+      if (!this.closed) this.announceActivatableJobs();
+    } finally {
+      this.flushing = undefined;
+      const events = this.pending;
+      const completions = this.pendingCompletions;
+      this.pending = [];
+      this.pendingCompletions = [];
+      this.log.append(events);
+      this.eventsSinceSnapshot += events.length;
+      // Right after an append the state is exactly the log's: the moment a snapshot is consistent.
+      if (this.eventsSinceSnapshot >= this.snapshotEvery) this.snapshot();
+      flushing.resolve();
+      this.emit('committed', events);
+      for (const [key, vars] of completions) this.emit('instanceCompleted', key, vars);
+      this.announceTerminations();
+    }
   }
 
   /** Tells waiters what the last commit changed (also called once after replay). */
   drainOutbox(): void {
-    const { activatableTypes, terminatedInstances } = this.state.outbox;
-    for (const key of terminatedInstances.splice(0)) this.emit('instanceTerminated', key);
+    this.announceTerminations();
+    this.announceActivatableJobs();
+  }
+
+  private announceTerminations(): void {
+    for (const key of this.state.outbox.terminatedInstances.splice(0)) this.emit('instanceTerminated', key);
+  }
+
+  /** Activations these announcements lead to are commands, committed with the pending ones. */
+  private announceActivatableJobs(): void {
+    const { activatableTypes } = this.state.outbox;
     const types = [...activatableTypes];
     activatableTypes.clear();
     for (const type of types) this.emit('jobsAvailable', type);
