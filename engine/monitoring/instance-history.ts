@@ -5,8 +5,9 @@
 // Operate. This is the small local equivalent, read by `procos explain` and `procos up`'s demo
 // through GET /v1/history/process-instances/{key}. It lives in memory: a restarted engine
 // remembers the instances that are still running, not the history before the restart. It runs
-// on every commit, so it only files the events it needs under their instance (and keeps each
-// instance's summary); the records are built when someone reads them.
+// on every commit, so it keeps small mutable records (times as numbers, formatted when read)
+// rather than the events: keeping every event of a thousand instances made the garbage
+// collector copy and promote them, a measurable part of the engine's CPU per job.
 import type { Engine } from '../processor/engine.js';
 import type { EngineEvent, EventOf } from '../state/events.js';
 
@@ -50,34 +51,50 @@ export interface InstanceRecord {
 
 const DEFAULT_CAPACITY = 1000;
 
-/** The events a record is built from: element and job lifecycles, incidents. */
-const FILED = new Set<EngineEvent['type']>([
-  'ELEMENT_ACTIVATING',
-  'ELEMENT_COMPLETED',
-  'ELEMENT_TERMINATED',
-  'JOB_CREATED',
-  'JOB_ACTIVATED',
-  'JOB_COMPLETED',
-  'JOB_FAILED',
-  'JOB_ERROR_THROWN',
-  'JOB_TIMED_OUT',
-  'JOB_CANCELED',
-  'JOB_RETRIES_UPDATED',
-  'INCIDENT_CREATED',
-  'INCIDENT_RESOLVED',
-]);
-
-/** One instance: its summary as it changes, and its events with their commit times. */
-interface Filed {
-  summary: Omit<InstanceRecord, 'elements' | 'children'>;
-  events: EngineEvent[];
-  times: number[];
+/** An element as filed: ElementRecord with times as numbers and its job and incident as filed. */
+interface FiledElement {
+  key: number;
+  /** The process instance it is filed under. */
+  instanceKey: number;
+  elementId: string;
+  kind: string;
+  state: ElementRecord['state'];
+  startedAt: number;
+  endedAt?: number;
+  job?: FiledJob;
+  incident?: NonNullable<ElementRecord['incident']>;
 }
+
+interface FiledJob {
+  key: number;
+  type: string;
+  worker?: string;
+  retries: number;
+  state: JobRecord['state'];
+  failures: string[];
+  errorThrown?: { code: string; message: string };
+}
+
+/** One instance: its summary as it changes, and its elements in the order they started. */
+interface Filed {
+  summary: Omit<InstanceRecord, 'elements' | 'children' | 'startedAt' | 'endedAt'> & {
+    startedAt: number;
+    endedAt?: number;
+  };
+  elements: FiledElement[];
+}
+
+/** What a later event with only a key changes: an instance, an element, a job, an incident. */
+type Owner =
+  | { kind: 'instance'; filed: Filed }
+  | { kind: 'element'; element: FiledElement }
+  | { kind: 'job'; job: FiledJob }
+  | { kind: 'incident'; element: FiledElement };
 
 export class InstanceHistory {
   private readonly instances = new Map<number, Filed>();
-  /** Element, job and incident keys → the process instance they belong to. */
-  private readonly owners = new Map<number, number>();
+  /** Instance, element, job and incident keys → what their events change. */
+  private readonly owners = new Map<number, Owner>();
 
   constructor(
     private readonly engine: Engine,
@@ -85,56 +102,113 @@ export class InstanceHistory {
   ) {
     engine.on('committed', (batch: readonly EngineEvent[]) => {
       const at = engine.clock();
-      for (const e of batch) if (FILED.has(e.type)) this.file(e, at);
+      for (const e of batch) this.file(e, at);
     });
   }
 
   private file(e: EngineEvent, at: number): void {
-    if (!('key' in e)) return;
-    let instanceKey: number;
-    if (e.type === 'ELEMENT_ACTIVATING' && e.kind === 'process') {
-      this.start(e, at);
-      instanceKey = e.key;
-    } else if (e.type === 'ELEMENT_ACTIVATING' || e.type === 'JOB_CREATED' || e.type === 'INCIDENT_CREATED') {
-      instanceKey = e.processInstanceKey;
-      this.owners.set(e.key, instanceKey);
-    } else instanceKey = this.owners.get(e.key) ?? e.key;
-    const filed = this.instances.get(instanceKey);
-    if (!filed) return;
-    filed.events.push(e);
-    filed.times.push(at);
-    if ((e.type === 'ELEMENT_COMPLETED' || e.type === 'ELEMENT_TERMINATED') && e.key === instanceKey) {
-      filed.summary.state = e.type === 'ELEMENT_COMPLETED' ? 'completed' : 'terminated';
-      filed.summary.endedAt = new Date(at).toISOString();
+    switch (e.type) {
+      case 'ELEMENT_ACTIVATING': {
+        if (e.kind === 'process') return this.start(e, at);
+        const filed = this.instances.get(e.processInstanceKey);
+        if (!filed) return;
+        const element: FiledElement = {
+          key: e.key,
+          instanceKey: e.processInstanceKey,
+          elementId: e.elementId,
+          kind: e.kind,
+          state: 'active',
+          startedAt: at,
+        };
+        filed.elements.push(element);
+        this.owners.set(e.key, { kind: 'element', element });
+        return;
+      }
+      case 'ELEMENT_COMPLETED':
+      case 'ELEMENT_TERMINATED': {
+        const owner = this.owners.get(e.key);
+        const state = e.type === 'ELEMENT_COMPLETED' ? 'completed' : 'terminated';
+        if (owner?.kind === 'element') Object.assign(owner.element, { state, endedAt: at });
+        else if (owner?.kind === 'instance') Object.assign(owner.filed.summary, { state, endedAt: at });
+        return;
+      }
+      case 'JOB_CREATED': {
+        const owner = this.owners.get(e.elementInstanceKey);
+        if (owner?.kind !== 'element') return;
+        const job: FiledJob = { key: e.key, type: e.jobType, retries: e.retries, state: 'created', failures: [] };
+        owner.element.job = job;
+        this.owners.set(e.key, { kind: 'job', job });
+        return;
+      }
+      case 'INCIDENT_CREATED': {
+        const owner = this.owners.get(e.elementInstanceKey);
+        if (owner?.kind !== 'element') return;
+        owner.element.incident = { errorType: e.errorType, errorMessage: e.errorMessage, resolved: false };
+        this.owners.set(e.key, { kind: 'incident', element: owner.element });
+        return;
+      }
+      case 'INCIDENT_RESOLVED': {
+        const owner = this.owners.get(e.key);
+        if (owner?.kind === 'incident' && owner.element.incident) owner.element.incident.resolved = true;
+        return;
+      }
+      case 'JOB_ACTIVATED':
+        return this.job(e.key, (j) => Object.assign(j, { state: 'activated', worker: e.worker }));
+      case 'JOB_COMPLETED':
+        return this.job(e.key, (j) => (j.state = 'completed'));
+      case 'JOB_FAILED':
+        return this.job(e.key, (j) => {
+          Object.assign(j, { state: 'failed', retries: e.retries });
+          j.failures.push(e.errorMessage);
+        });
+      case 'JOB_ERROR_THROWN':
+        return this.job(e.key, (j) =>
+          Object.assign(j, { state: 'error-thrown', errorThrown: { code: e.errorCode, message: e.errorMessage } }),
+        );
+      case 'JOB_TIMED_OUT':
+        return this.job(e.key, (j) => (j.state = 'timed-out'));
+      case 'JOB_CANCELED':
+        return this.job(e.key, (j) => (j.state = 'canceled'));
+      case 'JOB_RETRIES_UPDATED':
+        return this.job(e.key, (j) => (j.retries = e.retries));
+      default:
+        return;
     }
+  }
+
+  private job(key: number, change: (j: FiledJob) => void): void {
+    const owner = this.owners.get(key);
+    if (owner?.kind === 'job') change(owner.job);
   }
 
   private start(e: EventOf<'ELEMENT_ACTIVATING'>, at: number): void {
     const process = this.engine.state.processes.get(e.processDefinitionKey);
     const parentKey = e.parentElementInstanceKey;
-    const parentInstance = parentKey === undefined ? undefined : this.owners.get(parentKey);
-    this.instances.set(e.key, {
+    const parent = parentKey === undefined ? undefined : this.owners.get(parentKey);
+    const parentInstance = parent?.kind === 'element' ? String(parent.element.instanceKey) : undefined;
+    const filed: Filed = {
       summary: {
         processInstanceKey: String(e.key),
         bpmnProcessId: process?.bpmnProcessId ?? e.elementId,
         version: process?.version ?? 0,
         processDefinitionKey: String(e.processDefinitionKey),
         state: 'active',
-        startedAt: new Date(at).toISOString(),
+        startedAt: at,
         ...(parentKey !== undefined && parentInstance !== undefined
-          ? { parentProcessInstanceKey: String(parentInstance), parentElementInstanceKey: String(parentKey) }
+          ? { parentProcessInstanceKey: parentInstance, parentElementInstanceKey: String(parentKey) }
           : {}),
       },
-      events: [],
-      times: [],
-    });
+      elements: [],
+    };
+    this.instances.set(e.key, filed);
+    this.owners.set(e.key, { kind: 'instance', filed });
     this.evict();
   }
 
   /**
    * Oldest finished instances go first; running ones only when nothing finished is left. Runs
    * once per new instance, so it looks only as far as the first finished one (the Map keeps
-   * insertion order) and forgets the victim's keys through its own events.
+   * insertion order) and forgets the victim's keys.
    */
   private evict(): void {
     while (this.instances.size > this.capacity) {
@@ -149,88 +223,12 @@ export class InstanceHistory {
       if (victimKey === undefined) return;
       const victim = this.instances.get(victimKey);
       this.instances.delete(victimKey);
-      for (const e of victim?.events ?? [])
-        if (e.type === 'ELEMENT_ACTIVATING' || e.type === 'JOB_CREATED' || e.type === 'INCIDENT_CREATED')
-          this.owners.delete(e.key);
-    }
-  }
-
-  /** The instance's elements, built from its events. */
-  private record(filed: Filed): InstanceRecord {
-    const elements: ElementRecord[] = [];
-    const byKey = new Map<number, ElementRecord>();
-    const jobs = new Map<number, JobRecord>();
-    const incidents = new Map<number, ElementRecord>();
-    const job = (key: number, change: (j: JobRecord) => void): void => {
-      const j = jobs.get(key);
-      if (j) change(j);
-    };
-    filed.events.forEach((e, i) => {
-      const at = new Date(filed.times[i] ?? 0).toISOString();
-      switch (e.type) {
-        case 'ELEMENT_ACTIVATING': {
-          if (e.kind === 'process') return;
-          const record: ElementRecord = {
-            key: String(e.key),
-            elementId: e.elementId,
-            kind: e.kind,
-            state: 'active',
-            startedAt: at,
-          };
-          elements.push(record);
-          byKey.set(e.key, record);
-          return;
-        }
-        case 'ELEMENT_COMPLETED':
-        case 'ELEMENT_TERMINATED': {
-          const el = byKey.get(e.key);
-          if (el)
-            Object.assign(el, { state: e.type === 'ELEMENT_COMPLETED' ? 'completed' : 'terminated', endedAt: at });
-          return;
-        }
-        case 'JOB_CREATED': {
-          const el = byKey.get(e.elementInstanceKey);
-          if (!el) return;
-          el.job = { key: String(e.key), type: e.jobType, retries: e.retries, state: 'created', failures: [] };
-          jobs.set(e.key, el.job);
-          return;
-        }
-        case 'JOB_ACTIVATED':
-          return job(e.key, (j) => Object.assign(j, { state: 'activated', worker: e.worker }));
-        case 'JOB_COMPLETED':
-          return job(e.key, (j) => (j.state = 'completed'));
-        case 'JOB_FAILED':
-          return job(e.key, (j) => {
-            Object.assign(j, { state: 'failed', retries: e.retries });
-            j.failures.push(e.errorMessage);
-          });
-        case 'JOB_ERROR_THROWN':
-          return job(e.key, (j) =>
-            Object.assign(j, { state: 'error-thrown', errorThrown: { code: e.errorCode, message: e.errorMessage } }),
-          );
-        case 'JOB_TIMED_OUT':
-          return job(e.key, (j) => (j.state = 'timed-out'));
-        case 'JOB_CANCELED':
-          return job(e.key, (j) => (j.state = 'canceled'));
-        case 'JOB_RETRIES_UPDATED':
-          return job(e.key, (j) => (j.retries = e.retries));
-        case 'INCIDENT_CREATED': {
-          const el = byKey.get(e.elementInstanceKey);
-          if (!el) return;
-          el.incident = { errorType: e.errorType, errorMessage: e.errorMessage, resolved: false };
-          incidents.set(e.key, el);
-          return;
-        }
-        case 'INCIDENT_RESOLVED': {
-          const el = incidents.get(e.key);
-          if (el?.incident) el.incident.resolved = true;
-          return;
-        }
-        default:
-          return;
+      this.owners.delete(victimKey);
+      for (const el of victim?.elements ?? []) {
+        this.owners.delete(el.key);
+        if (el.job) this.owners.delete(el.job.key);
       }
-    });
-    return { ...filed.summary, elements };
+    }
   }
 
   /** An instance with the instances its call activities started, recursively. */
@@ -241,7 +239,7 @@ export class InstanceHistory {
       .filter((i) => i.summary.parentProcessInstanceKey === key)
       .map((i) => this.tree(i.summary.processInstanceKey))
       .filter((i): i is InstanceRecord => i !== undefined);
-    return { ...this.record(root), children };
+    return { ...recordOf(root), children };
   }
 
   /** The most recent instances first, optionally of one process. */
@@ -250,6 +248,28 @@ export class InstanceHistory {
       .filter((i) => !o.bpmnProcessId || i.summary.bpmnProcessId === o.bpmnProcessId)
       .reverse()
       .slice(0, o.limit ?? 100)
-      .map((i) => ({ ...i.summary, elements: [] }));
+      .map((i) => ({ ...summaryOf(i), elements: [] }));
   }
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+function summaryOf(filed: Filed): Omit<InstanceRecord, 'elements' | 'children'> {
+  const { startedAt, endedAt, ...rest } = filed.summary;
+  return { ...rest, startedAt: iso(startedAt), ...(endedAt === undefined ? {} : { endedAt: iso(endedAt) }) };
+}
+
+/** A copy for readers: keys as strings, times as ISO strings. */
+function recordOf(filed: Filed): InstanceRecord {
+  const elements = filed.elements.map(
+    ({ key, startedAt, endedAt, job, incident, instanceKey: _, ...rest }): ElementRecord => ({
+      key: String(key),
+      ...rest,
+      startedAt: iso(startedAt),
+      ...(endedAt === undefined ? {} : { endedAt: iso(endedAt) }),
+      ...(job ? { job: { ...job, key: String(job.key), failures: [...job.failures] } } : {}),
+      ...(incident ? { incident: { ...incident } } : {}),
+    }),
+  );
+  return { ...summaryOf(filed), elements };
 }
