@@ -16,7 +16,7 @@ import { projectRoot } from '../../lib/cli/version.js';
 import { sdkClient } from '../../lib/zeebe/sdk-client.js';
 import { spawnEngine } from '../../engine/testing/engine-process.js';
 import { rawGateway } from '../../engine/testing/engine-harness.js';
-import { CALLS_PER_JOB, echoCpuPerCallMs, engineCpuPerJobMs } from './cost-per-job.js';
+import { CALLS_PER_JOB, echoCpuPerCallMs, engineCpuPerJobMs, replayCpuPerJobMs } from './cost-per-job.js';
 
 const root = projectRoot();
 const INFLIGHT = 64;
@@ -100,9 +100,10 @@ console.log(
 
 // CPU per job of the engine against the protocol's own CPU per call (cost-per-job.ts).
 const echoMs = await echoCpuPerCallMs(quick ? 5000 : 20_000);
+const replayMs = await replayCpuPerJobMs(quick ? 1000 : 4000);
 const engineMs = await engineCpuPerJobMs(quick ? 1000 : 4000);
 console.log(
-  `CPU: echo server ${(echoMs * 1000).toFixed(1)} µs per call; procos-engine ${(engineMs * 1000).toFixed(1)} µs per job of hello = ${(engineMs / (CALLS_PER_JOB * echoMs)).toFixed(2)}× the protocol's ${CALLS_PER_JOB} calls per job`,
+  `CPU: echo server ${(echoMs * 1000).toFixed(1)} µs per call; protocol replay ${(replayMs * 1000).toFixed(1)} µs per job; procos-engine ${(engineMs * 1000).toFixed(1)} µs per job of hello = ${(engineMs / (CALLS_PER_JOB * echoMs)).toFixed(2)}× the protocol's ${CALLS_PER_JOB} calls per job, ${(engineMs / replayMs).toFixed(2)}× the replay's`,
 );
 
 const dataDir = mkdtempSync(join(tmpdir(), 'procos-bench-'));
