@@ -95,6 +95,9 @@ export class InstanceHistory {
   private readonly instances = new Map<number, Filed>();
   /** Instance, element, job and incident keys → what their events change. */
   private readonly owners = new Map<number, Owner>();
+  /** Keys of finished instances in the order they finished, from finishedHead on. */
+  private readonly finished: number[] = [];
+  private finishedHead = 0;
 
   constructor(
     private readonly engine: Engine,
@@ -129,7 +132,10 @@ export class InstanceHistory {
         const owner = this.owners.get(e.key);
         const state = e.type === 'ELEMENT_COMPLETED' ? 'completed' : 'terminated';
         if (owner?.kind === 'element') Object.assign(owner.element, { state, endedAt: at });
-        else if (owner?.kind === 'instance') Object.assign(owner.filed.summary, { state, endedAt: at });
+        else if (owner?.kind === 'instance' && owner.filed.summary.state === 'active') {
+          Object.assign(owner.filed.summary, { state, endedAt: at });
+          this.finished.push(e.key);
+        }
         return;
       }
       case 'JOB_CREATED': {
@@ -206,20 +212,25 @@ export class InstanceHistory {
   }
 
   /**
-   * Oldest finished instances go first; running ones only when nothing finished is left. Runs
-   * once per new instance, so it looks only as far as the first finished one (the Map keeps
-   * insertion order) and forgets the victim's keys.
+   * Finished instances go first, the earliest finished first; running ones (the oldest) only
+   * when nothing finished is left. A queue of finished keys finds the victim at once: searching
+   * the Map from its oldest entry passed over the holes its deletions leave, every time.
    */
   private evict(): void {
     while (this.instances.size > this.capacity) {
       let victimKey: number | undefined;
-      for (const [key, i] of this.instances) {
-        victimKey ??= key;
-        if (i.summary.state !== 'active') {
+      while (this.finishedHead < this.finished.length) {
+        const key = this.finished[this.finishedHead++] ?? 0;
+        if (this.instances.has(key)) {
           victimKey = key;
           break;
         }
       }
+      if (this.finishedHead > 1024) {
+        this.finished.splice(0, this.finishedHead); // drop what was read, now and then
+        this.finishedHead = 0;
+      }
+      victimKey ??= this.instances.keys().next().value;
       if (victimKey === undefined) return;
       const victim = this.instances.get(victimKey);
       this.instances.delete(victimKey);
