@@ -11,6 +11,7 @@ import { gatewayService } from './server/gateway-service.js';
 import { startGrpcServer, type TlsFiles } from './server/grpc-server.js';
 import { requestDurationTimer } from './server/request-metrics.js';
 import { InstanceHistory } from './monitoring/instance-history.js';
+import { JobStatistics } from './monitoring/job-statistics.js';
 import { startMonitoringServer } from './monitoring/monitoring-server.js';
 import { startRestServer } from './rest/index.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './server/grpc-server.js';
@@ -71,6 +72,7 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   );
   const dispatcher = new JobDispatcher(engine);
   const history = new InstanceHistory(engine);
+  const jobStatistics = new JobStatistics(engine);
 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -158,7 +160,16 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
     if (restPort !== undefined)
       rest = await bindPort('REST', o.host, restPort, () =>
         startRestServer({
-          context: { engine, dispatcher, history, host: o.host, grpcPort: () => port, startedAt: started, log },
+          context: {
+            engine,
+            dispatcher,
+            history,
+            jobStatistics,
+            host: o.host,
+            grpcPort: () => port,
+            startedAt: started,
+            log,
+          },
           port: restPort,
           tls: o.tls,
           auth,

@@ -1,7 +1,8 @@
 // Jobs over REST: search (what ProcOS's backlog scaler reads on Camunda 8.8+: jobs of a type in
 // state CREATED, counted by page.totalItems), activation as a long poll through the same job
-// dispatcher as gRPC's ActivateJobs, completion, failure, error and update. Camunda 8.8 has no
-// job statistics endpoint (its API lists none), so none is served.
+// dispatcher as gRPC's ActivateJobs, completion, failure, error and update, and Camunda 8.9's
+// job statistics (created, completed, failed per job type in a time window:
+// monitoring/job-statistics.ts).
 import { z } from 'zod';
 import { returnJobs, type ActivatedJob } from '../commands/activate-jobs.js';
 import { completeJob, type JobResult } from '../commands/complete-job.js';
@@ -13,6 +14,7 @@ import type { Job } from '../state/engine-state.js';
 import { badRequest } from './problems.js';
 import { DEFAULT_TENANT, checkTenant, parseKey, type RestContext, type Route } from './route.js';
 import { search, type SearchSpec } from './search.js';
+import type { JobTypeStatistics } from '../monitoring/job-statistics.js';
 
 const Variables = z.record(z.string(), z.unknown()).nullish();
 
@@ -185,8 +187,27 @@ function activatedView(j: ActivatedJob, job: Job | undefined): Record<string, un
   };
 }
 
+/** An ISO 8601 date-time of a statistics window, as epoch ms. */
+const Instant = z
+  .string({ error: 'required: an ISO 8601 date-time' })
+  .refine((v) => !Number.isNaN(Date.parse(v)), 'invalid: expected an ISO 8601 date-time')
+  .transform((v) => Date.parse(v));
+const StatisticsByTypes = z
+  .object({
+    filter: z.object({ from: Instant, to: Instant, jobType: z.unknown().optional() }).strict().optional(),
+    page: z
+      .object({ after: z.string().optional(), limit: z.number().int().min(1).max(10_000).optional() })
+      .strict()
+      .optional(),
+  })
+  .strict();
+const BY_TYPE: SearchSpec<JobTypeStatistics> = {
+  fields: { jobType: { kind: 'string', get: (s) => s.jobType } },
+  defaultSort: 'jobType',
+};
+
 export function jobRoutes(ctx: RestContext): Route[] {
-  const { engine, dispatcher } = ctx;
+  const { engine, dispatcher, jobStatistics } = ctx;
   const jobKey = (params: Record<string, string>): number => parseKey(params.jobKey, 'jobKey');
   const text = (v: Record<string, unknown> | null | undefined): string => JSON.stringify(v ?? {});
   return [
@@ -195,6 +216,36 @@ export function jobRoutes(ctx: RestContext): Route[] {
       path: '/v2/jobs/search',
       async handle(req) {
         return { status: 200, body: search(SPEC, engine.state.jobs.values(), await req.json(), searchView) };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v2/jobs/statistics/by-types',
+      async handle(req) {
+        const r = StatisticsByTypes.parse((await req.json()) ?? {});
+        const { from = 0, to = Number.MAX_SAFE_INTEGER, jobType } = r.filter ?? {};
+        const items = jobStatistics.byType(from, to);
+        const query = {
+          ...(jobType === undefined ? {} : { filter: { jobType } }),
+          ...(r.page ? { page: r.page } : {}),
+        };
+        return { status: 200, body: search(BY_TYPE, items, query, (s) => s) };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v2/jobs/statistics/global',
+      handle(req) {
+        const window = z
+          .object({ from: Instant, to: Instant, jobType: z.string().min(1).optional() })
+          .parse(Object.fromEntries(req.query));
+        return {
+          status: 200,
+          body: {
+            ...jobStatistics.global(window.from, window.to, window.jobType),
+            isIncomplete: jobStatistics.incomplete(window.from),
+          },
+        };
       },
     },
     {

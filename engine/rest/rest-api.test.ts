@@ -213,4 +213,86 @@ describe('the REST API (v2) through CamundaRestClient', () => {
     });
     expect(jobs.items).toEqual([expect.objectContaining({ type: 'backlog.greet', state: 'CREATED', worker: 'w' })]);
   });
+  it("answers Camunda 8.9's job statistics: created, completed and failed per job type in a window", async () => {
+    await c8.deployResources([{ name: 'stats.bpmn', content: helloBpmn.toString().replaceAll('hello', 'stats') }]);
+    for (let i = 0; i < 3; i++) await c8.createProcessInstance({ processDefinitionId: 'stats', variables: {} });
+    const take = (worker: string, n: number) =>
+      c8.activateJobs({ type: 'stats.greet', worker, timeout: 30_000, maxJobsToActivate: n });
+    const [a, b] = await take('w1', 2);
+    const [c] = await take('w2', 1);
+    await a?.complete({ greeting: 'Hello, A!' });
+    await b?.complete({ greeting: 'Hi' });
+    await c?.fail({ errorMessage: 'not now', retries: 2 });
+    const from = new Date(Date.now() - 3_600_000).toISOString();
+    const to = new Date(Date.now() + 3_600_000).toISOString();
+    type Item = { jobType: string; created: Metric; completed: Metric; failed: Metric; workers: number };
+    type Metric = { count: number; lastUpdatedAt: string | null };
+    const byTypes = (body: object) =>
+      c8.callApiEndpoint<never, { items: Item[]; page: { totalItems: number; endCursor?: string } }>({
+        method: 'POST',
+        urlPath: 'jobs/statistics/by-types',
+        body: body as never,
+      });
+    const stats = await waitUntil(
+      'the greet jobs counted',
+      () => byTypes({ filter: { from, to, jobType: { $like: 'stats.*' } } }),
+      (r) => r.items[0]?.completed.count === 2 && r.items[1]?.created.count === 2,
+    );
+    const at = expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as unknown;
+    expect(stats.items).toEqual([
+      {
+        jobType: 'stats.greet',
+        created: { count: 3, lastUpdatedAt: at },
+        completed: { count: 2, lastUpdatedAt: at },
+        failed: { count: 1, lastUpdatedAt: at },
+        workers: 2,
+      },
+      {
+        jobType: 'stats.reply',
+        created: { count: 2, lastUpdatedAt: at },
+        completed: { count: 0, lastUpdatedAt: null },
+        failed: { count: 0, lastUpdatedAt: null },
+        workers: 0,
+      },
+    ]);
+    // Pages go forward by cursor, in job type order.
+    const first = await byTypes({ filter: { from, to, jobType: { $like: 'stats.*' } }, page: { limit: 1 } });
+    expect(first.items.map((i) => i.jobType)).toEqual(['stats.greet']);
+    expect(first.page.totalItems).toBe(2);
+    const second = await byTypes({
+      filter: { from, to, jobType: { $like: 'stats.*' } },
+      page: { limit: 1, after: first.page.endCursor },
+    });
+    expect(second.items.map((i) => i.jobType)).toEqual(['stats.reply']);
+    // A window that ends before the jobs were created counts none of them.
+    expect((await byTypes({ filter: { from, to: from, jobType: 'stats.greet' } })).items).toEqual([]);
+
+    const global = (queryParams: Record<string, string>) =>
+      c8.callApiEndpoint<never, Record<string, unknown>>({
+        method: 'GET',
+        urlPath: 'jobs/statistics/global',
+        queryParams,
+      } as never);
+    expect(await global({ from, to, jobType: 'stats.greet' })).toEqual({
+      created: { count: 3, lastUpdatedAt: at },
+      completed: { count: 2, lastUpdatedAt: at },
+      failed: { count: 1, lastUpdatedAt: at },
+      // The window starts an hour ago, before this engine started: it cannot speak for that hour.
+      isIncomplete: true,
+    });
+    expect(await global({ from: new Date(Date.now() + 60_000).toISOString(), to, jobType: 'stats.greet' })).toEqual({
+      created: { count: 0, lastUpdatedAt: null },
+      completed: { count: 0, lastUpdatedAt: null },
+      failed: { count: 0, lastUpdatedAt: null },
+      isIncomplete: false,
+    });
+    expect(await problemOf(global({ jobType: 'stats.greet' }))).toMatchObject({
+      status: 400,
+      detail: expect.stringContaining("Property 'from': required") as unknown,
+    });
+    expect(await problemOf(byTypes({ filter: { from: 'yesterday', to } }))).toMatchObject({
+      status: 400,
+      detail: expect.stringContaining("Property 'filter.from': invalid") as unknown,
+    });
+  });
 });
