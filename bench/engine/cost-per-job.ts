@@ -9,8 +9,10 @@
 //  - engine: CPU of procos-engine (its own process, durable log) per job while plain grpc-js
 //    workers (StreamActivatedJobs + CompleteJob, own process) run the hello process, instances
 //    started by a plain grpc-js client.
-// `--cpu-prof DIR` / `--heap-prof DIR` also write a V8 CPU / allocation profile of the engine
-// (open them in Chrome DevTools). engine-work.ts measures the engine's share without gRPC.
+// `--rounds N` repeats the three and prints the median ratios (the machine's noise is about
+// ±10 % a run); `--cpu-prof DIR` / `--heap-prof DIR` also write a V8 CPU / allocation profile of
+// the engine (open them in Chrome DevTools). engine-work.ts measures the engine's share without
+// gRPC.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -136,20 +138,34 @@ async function waitIdle(monitoring: string): Promise<void> {
 
 if (import.meta.url === `file://${process.argv[1] ?? ''}`) {
   const quick = process.argv.includes('--quick');
-  const dirAfter = (flag: string) => {
+  const valueAfter = (flag: string) => {
     const at = process.argv.indexOf(flag);
     return at > 0 ? process.argv[at + 1] : undefined;
   };
-  const echoMs = await echoCpuPerCallMs(quick ? 5000 : 20_000);
-  const replayMs = await replayCpuPerJobMs(quick ? 1000 : 4000);
-  const engineMs = await engineCpuPerJobMs(quick ? 1000 : 4000, dirAfter('--cpu-prof'), dirAfter('--heap-prof'));
-  const protocolMs = CALLS_PER_JOB * echoMs;
+  // Rounds alternate the three servers so that a noisy moment of the machine does not fall on
+  // one of them only; each ratio is taken within its round, and the median is the result.
+  const rounds = Number(valueAfter('--rounds') ?? 1);
   const us = (ms: number) => `${(ms * 1000).toFixed(1)} µs`;
-  console.log(
-    `echo server: ${us(echoMs)} CPU per call; protocol cost per job (${CALLS_PER_JOB} calls): ${us(protocolMs)}`,
-  );
-  console.log(`protocol replay (hello's exchanges, no engine): ${us(replayMs)} CPU per job`);
-  console.log(
-    `procos-engine: ${us(engineMs)} CPU per job of hello → ${(engineMs / protocolMs).toFixed(2)}× the protocol's cost (issue 14 asks ≤ 1.5×); ${(engineMs / replayMs).toFixed(2)}× the replay's`,
-  );
+  const ratios: { echo: number; replay: number }[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    const echoMs = await echoCpuPerCallMs(quick ? 5000 : 20_000);
+    const replayMs = await replayCpuPerJobMs(quick ? 1000 : 4000);
+    const engineMs = await engineCpuPerJobMs(quick ? 1000 : 4000, valueAfter('--cpu-prof'), valueAfter('--heap-prof'));
+    const protocolMs = CALLS_PER_JOB * echoMs;
+    ratios.push({ echo: engineMs / protocolMs, replay: engineMs / replayMs });
+    if (rounds > 1) console.log(`round ${round} of ${rounds}`);
+    console.log(
+      `echo server: ${us(echoMs)} CPU per call; protocol cost per job (${CALLS_PER_JOB} calls): ${us(protocolMs)}`,
+    );
+    console.log(`protocol replay (hello's exchanges, no engine): ${us(replayMs)} CPU per job`);
+    console.log(
+      `procos-engine: ${us(engineMs)} CPU per job of hello → ${(engineMs / protocolMs).toFixed(2)}× the protocol's cost (issue 14 asks ≤ 1.5×); ${(engineMs / replayMs).toFixed(2)}× the replay's`,
+    );
+  }
+  if (rounds > 1) {
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+    console.log(
+      `median of ${rounds} rounds: ${median(ratios.map((r) => r.echo)).toFixed(2)}× the echo estimate, ${median(ratios.map((r) => r.replay)).toFixed(2)}× the replay`,
+    );
+  }
 }
