@@ -173,6 +173,7 @@ export class Engine extends EventEmitter<EngineNotifications> {
     try {
       if (!this.closed) this.announceActivatableJobs();
     } finally {
+      // What was executed is committed even if offering the jobs failed: state and log agree.
       this.flushing = undefined;
       const events = this.pending;
       const completions = this.pendingCompletions;
