@@ -63,6 +63,8 @@ interface FiledElement {
   endedAt?: number;
   job?: FiledJob;
   incident?: NonNullable<ElementRecord['incident']>;
+  /** The incident's key, to forget it with the element. */
+  incidentKey?: number;
 }
 
 interface FiledJob {
@@ -150,6 +152,7 @@ export class InstanceHistory {
         const owner = this.owners.get(e.elementInstanceKey);
         if (owner?.kind !== 'element') return;
         owner.element.incident = { errorType: e.errorType, errorMessage: e.errorMessage, resolved: false };
+        owner.element.incidentKey = e.key;
         this.owners.set(e.key, { kind: 'incident', element: owner.element });
         return;
       }
@@ -235,10 +238,16 @@ export class InstanceHistory {
       const victim = this.instances.get(victimKey);
       this.instances.delete(victimKey);
       this.owners.delete(victimKey);
-      for (const el of victim?.elements ?? []) {
-        this.owners.delete(el.key);
-        if (el.job) this.owners.delete(el.job.key);
-      }
+      if (victim) this.forget(victim);
+    }
+  }
+
+  /** Drops the keys of an instance's elements, jobs and incidents from the owners map. */
+  private forget(filed: Filed): void {
+    for (const el of filed.elements) {
+      this.owners.delete(el.key);
+      if (el.job) this.owners.delete(el.job.key);
+      if (el.incidentKey !== undefined) this.owners.delete(el.incidentKey);
     }
   }
 
@@ -273,7 +282,7 @@ function summaryOf(filed: Filed): Omit<InstanceRecord, 'elements' | 'children'> 
 /** A copy for readers: keys as strings, times as ISO strings. */
 function recordOf(filed: Filed): InstanceRecord {
   const elements = filed.elements.map(
-    ({ key, startedAt, endedAt, job, incident, instanceKey: _, ...rest }): ElementRecord => ({
+    ({ key, startedAt, endedAt, job, incident, instanceKey: _, incidentKey: __, ...rest }): ElementRecord => ({
       key: String(key),
       ...rest,
       startedAt: iso(startedAt),
