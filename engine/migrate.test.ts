@@ -1,7 +1,8 @@
 // MigrateProcessInstance through the official SDK: the instance moves to another process
 // definition and goes on there; what Zeebe refuses is refused with its reasons.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployFixture, nextJob, startHarness, type Harness } from './testing/engine-harness.js';
+import { completeUserTask } from './commands/complete-user-task.js';
+import { deployFixture, fixture, nextJob, startHarness, waitUntil, type Harness } from './testing/engine-harness.js';
 
 interface InstanceView {
   bpmnProcessId: string;
@@ -78,5 +79,62 @@ describe('MigrateProcessInstance', () => {
     expect(view.bpmnProcessId).toBe('modify');
     expect(view.elements.map((e) => e.elementId)).toEqual(['a']);
     await zbc.cancelProcessInstance(processInstanceKey);
+  });
+  it('moves waiting receive tasks, Camunda user tasks and message catch events; their subscriptions and task follow', async () => {
+    const zbc = harness.client();
+    await deployFixture(zbc, 'migrate-waits.bpmn');
+    const deployed = await zbc.deployResource({
+      name: 'migrate-waits-target.bpmn',
+      process: fixture('migrate-waits-target.bpmn'),
+    } as never);
+    const keyOf = (id: string): string =>
+      deployed.deployments.find((d) => d.process.bpmnProcessId === id)?.process.processDefinitionKey ?? '';
+    const { processInstanceKey } = await zbc.createProcessInstance({
+      bpmnProcessId: 'waits-v1',
+      variables: { id: 'm1' },
+    });
+    const view = () => harness.api<InstanceView>(`/v1/process-instances/${processInstanceKey}`);
+    await waitUntil('the three waits active', view, (v) => v.elements.length === 3);
+
+    // A Camunda user task cannot become a job-based one, as on Zeebe.
+    const alone = await zbc.createProcessInstance({ bpmnProcessId: 'review-v1', variables: {} });
+    await waitUntil(
+      'the user task active',
+      () => harness.api<InstanceView>(`/v1/process-instances/${alone.processInstanceKey}`),
+      (v) => v.elements.length === 1,
+    );
+    await expect(
+      migrate(
+        alone.processInstanceKey,
+        [{ sourceElementId: 'approve', targetElementId: 'approve-job' }],
+        keyOf('review-v2'),
+      ),
+    ).rejects.toThrow(
+      /FAILED_PRECONDITION.*active user task with id 'approve' and implementation 'zeebe user task' is mapped to an user task with id 'approve-job' and different implementation 'job worker'/,
+    );
+    await zbc.cancelProcessInstance(alone.processInstanceKey);
+
+    const mapping = [
+      { sourceElementId: 'wait', targetElementId: 'wait2' },
+      { sourceElementId: 'review', targetElementId: 'review2' },
+      { sourceElementId: 'hold', targetElementId: 'hold2' },
+    ];
+    await migrate(processInstanceKey, mapping, keyOf('waits-v2'));
+    const after = await view();
+    expect(after.bpmnProcessId).toBe('waits-v2');
+    expect(after.elements.map((e) => e.elementId).sort()).toEqual(['hold2', 'review2', 'wait2']);
+
+    // The messages correlate to the migrated subscriptions; the user task completes as review2.
+    await zbc.publishMessage({ name: 'migrate.go', correlationKey: 'm1', variables: { went: true } });
+    await zbc.publishMessage({ name: 'migrate.resume', correlationKey: 'm1', variables: {} });
+    const engine = harness.running.engine;
+    const task = [...engine.state.userTasks.values()].find((t) => String(t.processInstanceKey) === processInstanceKey);
+    expect(task).toMatchObject({ elementId: 'review2', bpmnProcessId: 'waits-v2' });
+    completeUserTask(engine, task?.key ?? 0, { reviewed: true });
+    const job = await nextJob(zbc, 'migrate.after');
+    expect(job).toMatchObject({ processInstanceKey, bpmnProcessId: 'waits-v2', elementId: 'after' });
+    expect(job.variables).toEqual({ id: 'm1', went: true, reviewed: true });
+    await zbc.completeJob({ jobKey: job.key, variables: {} });
+    expect(await harness.outcome(processInstanceKey)).toMatchObject({ state: 'COMPLETED', endEvents: ['end2'] });
   });
 });

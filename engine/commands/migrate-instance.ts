@@ -1,9 +1,12 @@
 // MigrateProcessInstance, as Zeebe does it: every active element instance moves to the element
 // its mapping instruction names in the target process definition; keys, variables and jobs
-// stay (jobs take the new element, process and version). What Zeebe cannot migrate yet is
-// refused with Zeebe's reasons — here: elements other than tasks, subprocesses and call
-// activities, elements with boundary events, processes with event subprocesses, child
-// instances, a changed element type or flow scope. Validated before anything changes.
+// stay (jobs take the new element, process and version; a Camunda user task and a message
+// subscription of a receive task or message catch event move with their element). What Zeebe
+// cannot migrate yet is refused with Zeebe's reasons — here: elements other than tasks,
+// subprocesses, call activities and message catch events, elements with boundary events,
+// processes with event subprocesses, child instances, a changed element type, user task
+// implementation or flow scope. What Zeebe migrates and ProcOS does not yet (timer catch events,
+// boundary events) is refused the same way. Validated before anything changes.
 import type { FlowNode } from '../../lib/bpmn/index.js';
 import type { Engine } from '../processor/engine.js';
 import { Rejection } from '../processor/rejection.js';
@@ -18,7 +21,14 @@ export interface MigrateRequest {
 }
 
 /** Element kinds an active instance may have (process instances themselves always move). */
-const MIGRATABLE = new Set(['serviceTask', 'subProcess', 'callActivity']);
+const MIGRATABLE = new Set([
+  'serviceTask',
+  'userTask',
+  'receiveTask',
+  'intermediateCatchEvent',
+  'subProcess',
+  'callActivity',
+]);
 
 export function migrateProcessInstance(engine: Engine, r: MigrateRequest): void {
   const { state } = engine;
@@ -88,6 +98,11 @@ export function migrateProcessInstance(engine: Engine, r: MigrateRequest): void 
         'INVALID_STATE',
         `active element with id '${el.elementId}' has an unsupported type. The migration of a ${node.bpmnType} is not supported.`,
       );
+    if (node.kind === 'intermediateCatchEvent' && node.event.kind !== 'message')
+      throw refuse(
+        'INVALID_STATE',
+        `active element with id '${el.elementId}' is intermediate catch event of type '${node.event.kind.toUpperCase()}'. Migrating active intermediate catch event of this type is not possible yet.`,
+      );
     const targetId = mapping.get(el.elementId);
     if (targetId === undefined)
       throw refuse(
@@ -95,7 +110,13 @@ export function migrateProcessInstance(engine: Engine, r: MigrateRequest): void 
         `no mapping instruction defined for active element with id '${el.elementId}'. Elements cannot be migrated without a mapping.`,
       );
     const to = nodeOf(target, targetId);
-    if (to.bpmnType !== node.bpmnType || to.kind !== node.kind)
+    const implementation = (n: FlowNode) => (n.kind === 'userTask' ? 'zeebe user task' : 'job worker');
+    if (node.bpmnType === 'bpmn:UserTask' && to.bpmnType === 'bpmn:UserTask' && to.kind !== node.kind)
+      throw refuse(
+        'INVALID_STATE',
+        `active user task with id '${el.elementId}' and implementation '${implementation(node)}' is mapped to an user task with id '${targetId}' and different implementation '${implementation(to)}'. Elements must be mapped to elements of the same implementation.`,
+      );
+    if (to.bpmnType !== node.bpmnType || to.kind !== node.kind || to.event.kind !== node.event.kind)
       throw refuse(
         'INVALID_STATE',
         `active element with id '${el.elementId}' and type '${node.bpmnType}' is mapped to an element with id '${targetId}' and different type '${to.bpmnType}'. Elements must be mapped to elements of the same type.`,

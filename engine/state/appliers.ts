@@ -305,6 +305,24 @@ const APPLIERS: Pick<Appliers, Applied> = {
       const elementId = elementIds.get(incident.elementInstanceKey);
       if (elementId !== undefined) incident.elementId = elementId;
     }
+    for (const task of s.userTasks.values()) {
+      const elementId = task.processInstanceKey === e.key ? elementIds.get(task.elementInstanceKey) : undefined;
+      if (elementId === undefined) continue;
+      Object.assign(task, {
+        elementId,
+        processDefinitionKey: target.key,
+        bpmnProcessId: target.bpmnProcessId,
+        version: target.version,
+      });
+    }
+    // A receive task's or message catch event's own subscription triggers its new element (the
+    // root's would be an event subprocess's, which migration refuses).
+    for (const sub of s.subscriptions.values()) {
+      if (sub.processInstanceKey !== e.key || sub.elementInstanceKey === e.key) continue;
+      const elementId = elementIds.get(sub.elementInstanceKey);
+      if (elementId !== undefined)
+        Object.assign(sub, { catchElementId: elementId, bpmnProcessId: target.bpmnProcessId });
+    }
   },
   JOB_TIMEOUT_UPDATED: (s, e) => {
     jobOf(s, e.key).deadline = e.deadline;
