@@ -291,10 +291,11 @@ const APPLIERS: Pick<Appliers, Applied> = {
       el.elementId = elementId;
       el.processDefinitionKey = target.key;
     }
-    for (const job of s.jobs.values()) {
-      const elementId = job.processInstanceKey === e.key ? elementIds.get(job.elementInstanceKey) : undefined;
+    // Jobs and Camunda user tasks of moved elements name the target's element, process and version.
+    for (const owned of [...s.jobs.values(), ...s.userTasks.values()]) {
+      const elementId = owned.processInstanceKey === e.key ? elementIds.get(owned.elementInstanceKey) : undefined;
       if (elementId === undefined) continue;
-      Object.assign(job, {
+      Object.assign(owned, {
         elementId,
         processDefinitionKey: target.key,
         bpmnProcessId: target.bpmnProcessId,
@@ -304,16 +305,6 @@ const APPLIERS: Pick<Appliers, Applied> = {
     for (const incident of s.incidents.values()) {
       const elementId = elementIds.get(incident.elementInstanceKey);
       if (elementId !== undefined) incident.elementId = elementId;
-    }
-    for (const task of s.userTasks.values()) {
-      const elementId = task.processInstanceKey === e.key ? elementIds.get(task.elementInstanceKey) : undefined;
-      if (elementId === undefined) continue;
-      Object.assign(task, {
-        elementId,
-        processDefinitionKey: target.key,
-        bpmnProcessId: target.bpmnProcessId,
-        version: target.version,
-      });
     }
     // A receive task's or message catch event's own subscription triggers its new element (the
     // root's would be an event subprocess's, which migration refuses).
