@@ -2,7 +2,15 @@
 // definition and goes on there; what Zeebe refuses is refused with its reasons.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeUserTask } from './commands/complete-user-task.js';
-import { deployFixture, fixture, nextJob, startHarness, waitUntil, type Harness } from './testing/engine-harness.js';
+import {
+  deployFixture,
+  fixture,
+  ManualClock,
+  nextJob,
+  startHarness,
+  waitUntil,
+  type Harness,
+} from './testing/engine-harness.js';
 
 interface InstanceView {
   bpmnProcessId: string;
@@ -12,8 +20,10 @@ interface InstanceView {
 
 let harness: Harness;
 let targetKey: string;
+/** Moves only when a test advances it: timers fire when a test says so. */
+const clock = new ManualClock();
 beforeAll(async () => {
-  harness = await startHarness();
+  harness = await startHarness({ clock });
   await deployFixture(harness.client(), 'modify.bpmn');
   targetKey = (await deployFixture(harness.client(), 'migrate-target.bpmn')).processDefinitionKey;
 });
@@ -136,5 +146,29 @@ describe('MigrateProcessInstance', () => {
     expect(job.variables).toEqual({ id: 'm1', went: true, reviewed: true });
     await zbc.completeJob({ jobKey: job.key, variables: {} });
     expect(await harness.outcome(processInstanceKey)).toMatchObject({ state: 'COMPLETED', endEvents: ['end2'] });
+  });
+  it('moves a waiting timer catch event: its timer keeps its due date and fires in the target model', async () => {
+    const zbc = harness.client();
+    await deployFixture(zbc, 'migrate-waits.bpmn');
+    const deployed = await zbc.deployResource({
+      name: 'migrate-waits-target.bpmn',
+      process: fixture('migrate-waits-target.bpmn'),
+    } as never);
+    const target = deployed.deployments.find((d) => d.process.bpmnProcessId === 'timer-v2')?.process;
+    const { processInstanceKey } = await zbc.createProcessInstance({ bpmnProcessId: 'timer-v1', variables: {} });
+    const view = () => harness.api<InstanceView>(`/v1/process-instances/${processInstanceKey}`);
+    await waitUntil('the timer catch event active', view, (v) => v.elements.length === 1);
+    await migrate(
+      processInstanceKey,
+      [{ sourceElementId: 'pause', targetElementId: 'pause2' }],
+      target?.processDefinitionKey,
+    );
+    expect((await view()).elements.map((e) => e.elementId)).toEqual(['pause2']);
+    // Due ten seconds after it was reached, as timer-v1 set it — not the hour of timer-v2's pause2.
+    await clock.advance(10_000);
+    const job = await nextJob(zbc, 'migrate.after-pause');
+    expect(job).toMatchObject({ processInstanceKey, bpmnProcessId: 'timer-v2', elementId: 'after-pause' });
+    await zbc.completeJob({ jobKey: job.key, variables: {} });
+    expect(await harness.outcome(processInstanceKey)).toMatchObject({ state: 'COMPLETED', endEvents: ['u-end'] });
   });
 });

@@ -1,12 +1,13 @@
 // MigrateProcessInstance, as Zeebe does it: every active element instance moves to the element
 // its mapping instruction names in the target process definition; keys, variables and jobs
-// stay (jobs take the new element, process and version; a Camunda user task and a message
-// subscription of a receive task or message catch event move with their element). What Zeebe
-// cannot migrate yet is refused with Zeebe's reasons — here: elements other than tasks,
-// subprocesses, call activities and message catch events, elements with boundary events,
-// processes with event subprocesses, child instances, a changed element type, user task
-// implementation or flow scope. What Zeebe migrates and ProcOS does not yet (timer catch events,
-// boundary events) is refused the same way. Validated before anything changes.
+// stay (jobs take the new element, process and version; a Camunda user task, the message
+// subscription of a receive task or message catch event and the timer of a timer catch event
+// move with their element, the timer keeping its due date). What Zeebe cannot migrate yet is
+// refused with Zeebe's reasons — here: elements other than tasks, subprocesses, call activities
+// and message or timer catch events, elements with boundary events, processes with event
+// subprocesses, child instances, a changed element type, user task implementation or flow
+// scope. What Zeebe migrates and ProcOS does not yet (boundary events) is refused the same way.
+// Validated before anything changes.
 import type { FlowNode } from '../../lib/bpmn/index.js';
 import type { Engine } from '../processor/engine.js';
 import { Rejection } from '../processor/rejection.js';
@@ -98,7 +99,7 @@ export function migrateProcessInstance(engine: Engine, r: MigrateRequest): void 
         'INVALID_STATE',
         `active element with id '${el.elementId}' has an unsupported type. The migration of a ${node.bpmnType} is not supported.`,
       );
-    if (node.kind === 'intermediateCatchEvent' && node.event.kind !== 'message')
+    if (node.kind === 'intermediateCatchEvent' && node.event.kind !== 'message' && node.event.kind !== 'timer')
       throw refuse(
         'INVALID_STATE',
         `active element with id '${el.elementId}' is intermediate catch event of type '${node.event.kind.toUpperCase()}'. Migrating active intermediate catch event of this type is not possible yet.`,

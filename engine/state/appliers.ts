@@ -314,6 +314,13 @@ const APPLIERS: Pick<Appliers, Applied> = {
       if (elementId !== undefined)
         Object.assign(sub, { catchElementId: elementId, bpmnProcessId: target.bpmnProcessId });
     }
+    // So does a timer catch event's timer, which keeps its due date.
+    for (const timer of s.timers.values()) {
+      if (timer.processInstanceKey !== e.key || timer.elementInstanceKey === e.key) continue;
+      const elementId = elementIds.get(timer.elementInstanceKey);
+      if (elementId !== undefined)
+        Object.assign(timer, { catchElementId: elementId, processDefinitionKey: target.key });
+    }
   },
   JOB_TIMEOUT_UPDATED: (s, e) => {
     jobOf(s, e.key).deadline = e.deadline;
