@@ -35,6 +35,17 @@ const migrate = (processInstanceKey: string, mappingInstructions: object[], targ
     migrationPlan: { targetProcessDefinitionKey: target, mappingInstructions },
   } as never);
 
+/** Deploys the waiting-element sources and targets; the target processes' keys by id. */
+async function deployWaits(): Promise<(bpmnProcessId: string) => string> {
+  const zbc = harness.client();
+  await deployFixture(zbc, 'migrate-waits.bpmn');
+  const deployed = await zbc.deployResource({
+    name: 'migrate-waits-target.bpmn',
+    process: fixture('migrate-waits-target.bpmn'),
+  } as never);
+  return (id) => deployed.deployments.find((d) => d.process.bpmnProcessId === id)?.process.processDefinitionKey ?? '';
+}
+
 describe('MigrateProcessInstance', () => {
   it('moves a waiting instance to another process definition; its job completes there and the new model goes on', async () => {
     const zbc = harness.client();
@@ -92,13 +103,7 @@ describe('MigrateProcessInstance', () => {
   });
   it('moves waiting receive tasks, Camunda user tasks and message catch events; their subscriptions and task follow', async () => {
     const zbc = harness.client();
-    await deployFixture(zbc, 'migrate-waits.bpmn');
-    const deployed = await zbc.deployResource({
-      name: 'migrate-waits-target.bpmn',
-      process: fixture('migrate-waits-target.bpmn'),
-    } as never);
-    const keyOf = (id: string): string =>
-      deployed.deployments.find((d) => d.process.bpmnProcessId === id)?.process.processDefinitionKey ?? '';
+    const keyOf = await deployWaits();
     const { processInstanceKey } = await zbc.createProcessInstance({
       bpmnProcessId: 'waits-v1',
       variables: { id: 'm1' },
@@ -149,20 +154,11 @@ describe('MigrateProcessInstance', () => {
   });
   it('moves a waiting timer catch event: its timer keeps its due date and fires in the target model', async () => {
     const zbc = harness.client();
-    await deployFixture(zbc, 'migrate-waits.bpmn');
-    const deployed = await zbc.deployResource({
-      name: 'migrate-waits-target.bpmn',
-      process: fixture('migrate-waits-target.bpmn'),
-    } as never);
-    const target = deployed.deployments.find((d) => d.process.bpmnProcessId === 'timer-v2')?.process;
+    const keyOf = await deployWaits();
     const { processInstanceKey } = await zbc.createProcessInstance({ bpmnProcessId: 'timer-v1', variables: {} });
     const view = () => harness.api<InstanceView>(`/v1/process-instances/${processInstanceKey}`);
     await waitUntil('the timer catch event active', view, (v) => v.elements.length === 1);
-    await migrate(
-      processInstanceKey,
-      [{ sourceElementId: 'pause', targetElementId: 'pause2' }],
-      target?.processDefinitionKey,
-    );
+    await migrate(processInstanceKey, [{ sourceElementId: 'pause', targetElementId: 'pause2' }], keyOf('timer-v2'));
     expect((await view()).elements.map((e) => e.elementId)).toEqual(['pause2']);
     // Due ten seconds after it was reached, as timer-v1 set it — not the hour of timer-v2's pause2.
     await clock.advance(10_000);
