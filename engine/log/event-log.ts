@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EngineEvent } from '../state/events.js';
+import { decodeBatch, encodeBatch } from './event-codec.js';
 
 export interface EventLog {
   /** Appends all events atomically; returns after they are durable. */
@@ -44,7 +45,7 @@ export class MemoryEventLog implements EventLog {
 
 /**
  * One row per commit: the events of every command of one event-loop turn, as a JSON array
- * (one insert per group commit instead of one per event). Rows of the older one-event-per-row
+ * of rows (event-codec.ts; one insert per group commit instead of one per event). Rows of the older one-event-per-row
  * table `events` are replayed first. `snapshots` keeps the newest snapshot with the seq of
  * the last batch it includes; the batches stay (they are the history).
  */
@@ -79,7 +80,7 @@ export class SqliteEventLog implements EventLog {
   }
 
   append(events: readonly EngineEvent[]): void {
-    if (events.length) this.insert.run(JSON.stringify(events));
+    if (events.length) this.insert.run(encodeBatch(events));
   }
 
   replay(afterSeq?: number): Iterable<EngineEvent> {
@@ -99,7 +100,7 @@ function* readEvents(db: Database.Database, afterSeq?: number): Iterable<EngineE
       yield JSON.parse((row as { event: string }).event) as EngineEvent;
   }
   for (const row of db.prepare('SELECT events FROM batches WHERE seq > ? ORDER BY seq').iterate(afterSeq ?? 0))
-    yield* JSON.parse((row as { events: string }).events) as EngineEvent[];
+    yield* decodeBatch((row as { events: string }).events);
 }
 
 /** Every event in a data directory's log, read-only (tests and tools, while the engine runs). */
