@@ -350,8 +350,9 @@ describe('event codec', () => {
         maxJobsToActivate: 5,
         requestTimeout: 2000,
       });
-      for (const job of jobs.slice(0, 3)) await zbc.completeJob({ jobKey: job.key, variables: { done: [1, null] } });
-      await zbc.failJob({ jobKey: jobs[3]?.key ?? '0', errorMessage: 'no', retries: 0 });
+      for (const job of jobs.slice(0, 3))
+        await zbc.completeJob({ jobKey: job.key, variables: { done: true, note: 'a "quoted" text' } });
+      await zbc.failJob({ jobKey: jobs[3]?.key ?? '0', errorMessage: 'no', retries: 0, retryBackOff: 0 });
       await harness.running.engine.durable();
       const types = new Set(committed.map((e) => e.type));
       expect(types.size).toBeGreaterThan(12);
