@@ -20,6 +20,8 @@ export async function spawnEngine(args: {
   host?: string;
   /** Node options for the engine's process, e.g. --cpu-prof for a profile (bench/engine). */
   nodeArgs?: string[];
+  /** --in-memory: no event log on disk (dataDir unused); bench/engine measures what the log costs. */
+  inMemory?: boolean;
 }): Promise<EngineProcess> {
   const bin = join(projectRoot(), 'bin/procos-engine.js');
   if (!existsSync(join(projectRoot(), 'dist/engine/main.js')))
@@ -33,8 +35,7 @@ export async function spawnEngine(args: {
       String(args.port),
       '--monitoring-port',
       String(args.monitoringPort),
-      '--data-dir',
-      args.dataDir,
+      ...(args.inMemory ? ['--in-memory'] : ['--data-dir', args.dataDir]),
       ...(args.host ? ['--host', args.host] : []),
     ],
     {
