@@ -199,8 +199,7 @@ function encodeEvent(event: EngineEvent): string | undefined {
     }
     present++;
     let text: string;
-    if (typeof value !== 'number') text = JSON.stringify(value);
-    else if (!isKey[i]) text = JSON.stringify(value);
+    if (typeof value !== 'number' || !isKey[i]) text = JSON.stringify(value);
     else if (!Number.isSafeInteger(value) || value < 0) return undefined;
     else text = String(value >= KEY_BASE ? value - KEY_BASE : -(value + 1));
     row += absent + ',' + text;

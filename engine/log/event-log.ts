@@ -44,10 +44,10 @@ export class MemoryEventLog implements EventLog {
 }
 
 /**
- * One row per commit: the events of every command of one event-loop turn, as a JSON array
- * of rows (event-codec.ts; one insert per group commit instead of one per event). Rows of the older one-event-per-row
- * table `events` are replayed first. `snapshots` keeps the newest snapshot with the seq of
- * the last batch it includes; the batches stay (they are the history).
+ * One row per commit: the events of every command of one event-loop turn, as a JSON array of
+ * rows (event-codec.ts; one insert per group commit instead of one per event). Rows of the
+ * older one-event-per-row table `events` are replayed first. `snapshots` keeps the newest
+ * snapshot with the seq of the last batch it includes; the batches stay (they are the history).
  */
 export class SqliteEventLog implements EventLog {
   private readonly db: Database.Database;
